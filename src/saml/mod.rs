@@ -1,0 +1,6 @@
+//! SAML protocol core: XML writing and reading, XML-DSig, metadata, messages.
+//! Nothing here knows about HTTP or storage.
+
+pub mod dsig;
+pub mod metadata;
+pub mod xml;

@@ -1,0 +1,1 @@
+//! The one strict XML reader (in progress).
