@@ -1,1 +1,682 @@
-//! config (in progress)
+//! Typed settings: one TOML file (`samlgate.toml` by default), every key overridable by a
+//! `SAMLGATE_<SECTION>_<KEY>` environment variable (e.g. `SAMLGATE_SERVER_BIND`,
+//! `SAMLGATE_HUAWEI_X_ACCOUNT_TYPE`, `SAMLGATE_HUAWEI_ATTRIBUTES_X_USER_ID`).
+//!
+//! Relative paths in the file are relative to the directory that holds the file, so a config directory
+//! can be moved as a whole.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// Environment variable prefix for overrides.
+pub const ENV_PREFIX: &str = "SAMLGATE_";
+/// The xAccountType written by `init` until the admin sets the real one from Partner Center.
+pub const PLACEHOLDER_X_ACCOUNT_TYPE: &str = "CHANGE_ME_IDP";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("cannot write config file {path}: {source}")]
+    Write { path: PathBuf, source: std::io::Error },
+    #[error("config file {path} is not valid: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("config key `{key}` is invalid: {reason}")]
+    Invalid { key: String, reason: String },
+    #[error("environment variable {var} does not name a config key")]
+    UnknownEnv { var: String },
+}
+
+fn invalid(key: &str, reason: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid { key: key.to_owned(), reason: reason.into() }
+}
+
+/// The Huawei Cloud site a partner platform sells on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Site {
+    #[default]
+    Cn,
+    Intl,
+    Eu,
+}
+
+impl Site {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Site::Cn => "cn",
+            Site::Intl => "intl",
+            Site::Eu => "eu",
+        }
+    }
+}
+
+impl std::str::FromStr for Site {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "cn" => Ok(Site::Cn),
+            "intl" => Ok(Site::Intl),
+            "eu" => Ok(Site::Eu),
+            other => Err(format!("unknown site `{other}` (expected cn, intl or eu)")),
+        }
+    }
+}
+
+impl fmt::Display for Site {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub server: ServerConfig,
+    pub idp: IdpConfig,
+    pub huawei: HuaweiConfig,
+    pub handoff: HandoffConfig,
+    pub store: StoreConfig,
+    pub return_urls: ReturnUrls,
+    pub admin: AdminConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// Address the HTTP server listens on.
+    pub bind: String,
+    /// Public base URL of the gateway as browsers and Huawei see it (no trailing slash).
+    pub base_url: String,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// Per-request time limit, in seconds.
+    pub request_timeout_secs: u64,
+    /// Requests handled at once; more wait.
+    pub max_concurrent_requests: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IdpConfig {
+    /// The IdP entityID published in IDP Metadata.xml (Huawei requires https://).
+    pub entity_id: String,
+    /// PEM private key (PKCS#8), mode 0600.
+    pub key: String,
+    /// PEM certificate published in the metadata.
+    pub cert: String,
+    /// Optional CA chain (PEM) when the certificate was issued by a CA.
+    pub chain: Option<String>,
+    /// Environment variable holding the passphrase of an encrypted private key.
+    pub key_passphrase_env: Option<String>,
+    /// `rsa-sha256` (default), `rsa-sha512` or `ecdsa-sha256`.
+    pub signature_algorithm: String,
+    /// Lifetime of an assertion (Conditions/NotOnOrAfter), seconds.
+    pub assertion_lifetime_secs: u64,
+    /// NotBefore is backdated by this much, and incoming IssueInstant may be this far in the future.
+    pub clock_skew_secs: u64,
+    /// Oldest IssueInstant accepted on incoming requests, seconds.
+    pub request_max_age_secs: u64,
+    /// Where `metadata export` and `serve` write the IdP metadata for upload to Partner Center.
+    pub metadata_file: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HuaweiConfig {
+    /// `cn`, `intl` or `eu`: picks the Huawei auth and console hosts.
+    pub site: Site,
+    /// The platform identifier Huawei assigns on the Access Configuration page (e.g. `example_IDP`).
+    pub x_account_type: String,
+    /// Huawei's SP Metadata.xml: a file path or an https URL.
+    pub sp_metadata: String,
+    /// Overrides the auth host for the site (e.g. `http://127.0.0.1:8081` for the local mock SP).
+    pub auth_base_url: Option<String>,
+    /// Sign the Response as well as the Assertion.
+    pub sign_response: bool,
+    /// Accept SHA-1 request signatures (off: SHA-1 is refused).
+    pub allow_sha1: bool,
+    /// Partner ID sent as the `bpId` attribute when set.
+    pub bp_id: Option<String>,
+    /// Further hosts allowed as `service` targets besides the site's console host.
+    pub extra_console_hosts: Vec<String>,
+    /// Attribute names in the assertion.
+    pub attributes: AttributeNames,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AttributeNames {
+    pub x_user_id: String,
+    pub name: String,
+    pub mobile: String,
+    pub email: String,
+    pub bp_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HandoffConfig {
+    /// Shared HS256 secret for hand-off tokens from the partner platform (≥ 32 characters).
+    pub secret: String,
+    /// Longest accepted token lifetime (`exp` − now), seconds; at most 120.
+    pub token_max_age_secs: u64,
+    /// Where to send a browser that reaches /saml/sso without a gateway session.
+    pub partner_login_url: Option<String>,
+    /// Lifetime of a gateway session, seconds.
+    pub session_lifetime_secs: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoreConfig {
+    /// `sqlite://FILE` (relative to the config directory) or `postgres://…`.
+    pub url: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReturnUrls {
+    /// Where a plain logout ends up.
+    pub after_logout: Option<String>,
+    /// 订单支付成功跳转地址: Huawei's "View order details" link after payment.
+    pub order_paid: Option<String>,
+    /// 订单充值跳转地址: the partner's top-up page.
+    pub recharge: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct AdminConfig {
+    pub users: Vec<AdminUser>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdminUser {
+    pub name: String,
+    /// argon2 PHC string.
+    pub password_hash: String,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            bind: "127.0.0.1:8080".into(),
+            base_url: "http://127.0.0.1:8080".into(),
+            max_body_bytes: 256 * 1024,
+            request_timeout_secs: 30,
+            max_concurrent_requests: 1024,
+        }
+    }
+}
+
+impl Default for IdpConfig {
+    fn default() -> Self {
+        IdpConfig {
+            entity_id: "http://127.0.0.1:8080/saml/metadata".into(),
+            key: "certs/idp.key".into(),
+            cert: "certs/idp.crt".into(),
+            chain: None,
+            key_passphrase_env: None,
+            signature_algorithm: "rsa-sha256".into(),
+            assertion_lifetime_secs: 300,
+            clock_skew_secs: 120,
+            request_max_age_secs: 300,
+            metadata_file: "metadata/idp-metadata.xml".into(),
+        }
+    }
+}
+
+impl Default for HuaweiConfig {
+    fn default() -> Self {
+        HuaweiConfig {
+            site: Site::Cn,
+            x_account_type: PLACEHOLDER_X_ACCOUNT_TYPE.into(),
+            sp_metadata: "metadata/huawei-sp-metadata.xml".into(),
+            auth_base_url: None,
+            sign_response: false,
+            allow_sha1: false,
+            bp_id: None,
+            extra_console_hosts: Vec::new(),
+            attributes: AttributeNames::default(),
+        }
+    }
+}
+
+impl Default for AttributeNames {
+    fn default() -> Self {
+        AttributeNames {
+            x_user_id: "xUserId".into(),
+            name: "name".into(),
+            mobile: "mobile".into(),
+            email: "email".into(),
+            bp_id: "bpId".into(),
+        }
+    }
+}
+
+impl Default for HandoffConfig {
+    fn default() -> Self {
+        HandoffConfig {
+            secret: String::new(),
+            token_max_age_secs: 120,
+            partner_login_url: None,
+            session_lifetime_secs: 8 * 3600,
+        }
+    }
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        StoreConfig { url: "sqlite://data/samlgate.db".into() }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            server: ServerConfig::default(),
+            idp: IdpConfig::default(),
+            huawei: HuaweiConfig::default(),
+            handoff: HandoffConfig::default(),
+            store: StoreConfig::default(),
+            return_urls: ReturnUrls::default(),
+            admin: AdminConfig::default(),
+        }
+    }
+}
+
+/// A loaded configuration together with the directory its relative paths start from.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub config: Config,
+    pub path: PathBuf,
+    pub dir: PathBuf,
+}
+
+impl Settings {
+    /// Resolves a path from the config against the config directory.
+    pub fn resolve(&self, p: &str) -> PathBuf {
+        let p = Path::new(p);
+        if p.is_absolute() { p.to_path_buf() } else { self.dir.join(p) }
+    }
+
+    pub fn sso_url(&self) -> String {
+        format!("{}/saml/sso", self.config.server.base_url)
+    }
+
+    pub fn slo_url(&self) -> String {
+        format!("{}/saml/slo", self.config.server.base_url)
+    }
+}
+
+impl Config {
+    /// A fresh configuration as `init` writes it: defaults plus the given values and a new random secret.
+    pub fn for_init(base_url: Option<&str>, x_account_type: Option<&str>, site: Option<Site>) -> Config {
+        let mut c = Config::default();
+        if let Some(u) = base_url {
+            let u = u.trim_end_matches('/');
+            c.server.base_url = u.to_owned();
+            c.idp.entity_id = format!("{u}/saml/metadata");
+        }
+        if let Some(x) = x_account_type {
+            c.huawei.x_account_type = x.to_owned();
+        }
+        if let Some(s) = site {
+            c.huawei.site = s;
+        }
+        c.handoff.secret = random_secret();
+        c
+    }
+
+    /// Serializes to TOML with a short header.
+    pub fn to_toml(&self) -> String {
+        let body = toml::to_string_pretty(self).unwrap_or_default();
+        format!(
+            "# samlgate configuration. Every key can be overridden by SAMLGATE_<SECTION>_<KEY>, e.g. SAMLGATE_SERVER_BIND.\n\
+             # Relative paths are relative to this file's directory.\n\n{body}"
+        )
+    }
+
+    /// Checks every value and names the key of the first bad one.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let s = &self.server;
+        s.bind
+            .parse::<std::net::SocketAddr>()
+            .map_err(|e| invalid("server.bind", format!("`{}` is not ADDR:PORT ({e})", s.bind)))?;
+        let base = url::Url::parse(&s.base_url)
+            .map_err(|e| invalid("server.base_url", format!("`{}` is not an absolute URL ({e})", s.base_url)))?;
+        if !matches!(base.scheme(), "http" | "https") || base.host_str().is_none() {
+            return Err(invalid("server.base_url", "must be an http(s) URL with a host"));
+        }
+        if s.base_url.ends_with('/') || base.query().is_some() || base.fragment().is_some() {
+            return Err(invalid("server.base_url", "must not end with `/` nor carry a query or fragment"));
+        }
+        if !(1024..=16 * 1024 * 1024).contains(&s.max_body_bytes) {
+            return Err(invalid("server.max_body_bytes", "must be between 1024 and 16 MiB"));
+        }
+        if !(1..=600).contains(&s.request_timeout_secs) {
+            return Err(invalid("server.request_timeout_secs", "must be between 1 and 600"));
+        }
+        if s.max_concurrent_requests == 0 {
+            return Err(invalid("server.max_concurrent_requests", "must be at least 1"));
+        }
+
+        let i = &self.idp;
+        if i.entity_id.trim().is_empty() || i.entity_id.len() > 1024 {
+            return Err(invalid("idp.entity_id", "must be a non-empty URI of at most 1024 characters"));
+        }
+        url::Url::parse(&i.entity_id)
+            .map_err(|e| invalid("idp.entity_id", format!("`{}` is not an absolute URI ({e})", i.entity_id)))?;
+        if i.key.is_empty() {
+            return Err(invalid("idp.key", "must name the private key file"));
+        }
+        if i.cert.is_empty() {
+            return Err(invalid("idp.cert", "must name the certificate file"));
+        }
+        if !matches!(i.signature_algorithm.as_str(), "rsa-sha256" | "rsa-sha512" | "ecdsa-sha256") {
+            return Err(invalid(
+                "idp.signature_algorithm",
+                format!("`{}` is not one of rsa-sha256, rsa-sha512, ecdsa-sha256", i.signature_algorithm),
+            ));
+        }
+        if !(30..=3600).contains(&i.assertion_lifetime_secs) {
+            return Err(invalid("idp.assertion_lifetime_secs", "must be between 30 and 3600"));
+        }
+        if i.clock_skew_secs > 600 {
+            return Err(invalid("idp.clock_skew_secs", "must be at most 600"));
+        }
+        if !(10..=3600).contains(&i.request_max_age_secs) {
+            return Err(invalid("idp.request_max_age_secs", "must be between 10 and 3600"));
+        }
+
+        let h = &self.huawei;
+        let x = &h.x_account_type;
+        if x.is_empty() || x.len() > 64 || !x.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+            return Err(invalid("huawei.x_account_type", "must be 1–64 characters of letters, digits, `_` or `-`"));
+        }
+        if h.sp_metadata.trim().is_empty() {
+            return Err(invalid("huawei.sp_metadata", "must name a file or an https URL"));
+        }
+        if let Some(u) = &h.auth_base_url {
+            check_http_url("huawei.auth_base_url", u, true)?;
+        }
+        for (n, host) in h.extra_console_hosts.iter().enumerate() {
+            if host.is_empty() || !host.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-') {
+                return Err(invalid(&format!("huawei.extra_console_hosts[{n}]"), "must be a plain host name"));
+            }
+        }
+        let a = &h.attributes;
+        for (k, v) in [
+            ("huawei.attributes.x_user_id", &a.x_user_id),
+            ("huawei.attributes.name", &a.name),
+            ("huawei.attributes.mobile", &a.mobile),
+            ("huawei.attributes.email", &a.email),
+            ("huawei.attributes.bp_id", &a.bp_id),
+        ] {
+            if v.is_empty() || v.len() > 256 || v.chars().any(|c| c.is_control()) {
+                return Err(invalid(k, "must be a non-empty attribute name without control characters"));
+            }
+        }
+
+        let ho = &self.handoff;
+        if ho.secret.len() < 32 {
+            return Err(invalid("handoff.secret", "must be at least 32 characters (init generates one)"));
+        }
+        if !(10..=120).contains(&ho.token_max_age_secs) {
+            return Err(invalid("handoff.token_max_age_secs", "must be between 10 and 120"));
+        }
+        if let Some(u) = &ho.partner_login_url {
+            check_http_url("handoff.partner_login_url", u, true)?;
+        }
+        if !(60..=7 * 86400).contains(&ho.session_lifetime_secs) {
+            return Err(invalid("handoff.session_lifetime_secs", "must be between 60 and 604800"));
+        }
+
+        let st = &self.store.url;
+        if !(st.starts_with("sqlite://") || st.starts_with("postgres://") || st.starts_with("postgresql://")) {
+            return Err(invalid("store.url", format!("`{st}` must start with sqlite:// or postgres://")));
+        }
+
+        let r = &self.return_urls;
+        for (k, v) in [
+            ("return_urls.after_logout", &r.after_logout),
+            ("return_urls.order_paid", &r.order_paid),
+            ("return_urls.recharge", &r.recharge),
+        ] {
+            if let Some(u) = v {
+                check_http_url(k, u, true)?;
+            }
+        }
+
+        for (n, u) in self.admin.users.iter().enumerate() {
+            if u.name.is_empty() || u.name.len() > 64 {
+                return Err(invalid(&format!("admin.users[{n}].name"), "must be 1–64 characters"));
+            }
+            if !u.password_hash.starts_with("$argon2") {
+                return Err(invalid(&format!("admin.users[{n}].password_hash"), "must be an argon2 PHC string"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A URL a browser may be sent to: https, or http only on a loopback host (local trials);
+/// no credentials, no fragment tricks, no backslashes or whitespace.
+pub fn check_http_url(key: &str, u: &str, allow_loopback_http: bool) -> Result<url::Url, ConfigError> {
+    if u.chars().any(|c| c.is_whitespace() || c.is_control() || c == '\\') {
+        return Err(invalid(key, "must not contain whitespace, control characters or backslashes"));
+    }
+    let parsed = url::Url::parse(u).map_err(|e| invalid(key, format!("`{u}` is not an absolute URL ({e})")))?;
+    let host = parsed.host_str().unwrap_or("");
+    let loopback = matches!(host, "127.0.0.1" | "localhost" | "[::1]");
+    match parsed.scheme() {
+        "https" => {}
+        "http" if allow_loopback_http && loopback => {}
+        "http" => return Err(invalid(key, format!("`{u}` must use https (http only for 127.0.0.1/localhost)"))),
+        other => return Err(invalid(key, format!("scheme `{other}` is not allowed; use https"))),
+    }
+    if host.is_empty() {
+        return Err(invalid(key, "must name a host"));
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(invalid(key, "must not carry credentials (user@ or user:password@)"));
+    }
+    Ok(parsed)
+}
+
+/// 32 random bytes, hex encoded.
+pub fn random_secret() -> String {
+    let mut b = [0u8; 32];
+    openssl::rand::rand_bytes(&mut b).expect("the OpenSSL random generator failed");
+    hex::encode(b)
+}
+
+/// Loads the file at `path`, applies environment overrides from `env`, and validates.
+pub fn load_from(path: &Path, env: &[(String, String)]) -> Result<Settings, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+    parse_with_env(&text, path, env)
+}
+
+/// Loads with the process environment.
+pub fn load(path: &Path) -> Result<Settings, ConfigError> {
+    let env: Vec<(String, String)> = std::env::vars().filter(|(k, _)| k.starts_with(ENV_PREFIX)).collect();
+    load_from(path, &env)
+}
+
+/// Parses TOML text, applies the overrides and validates.
+pub fn parse_with_env(text: &str, path: &Path, env: &[(String, String)]) -> Result<Settings, ConfigError> {
+    let perr = |message: String| ConfigError::Parse { path: path.to_path_buf(), message };
+    let mut table: toml::Table = text.parse::<toml::Table>().map_err(|e| perr(e.to_string()))?;
+    // Typecheck the file as written first, so errors point at its lines.
+    toml::from_str::<Config>(text).map_err(|e| perr(e.to_string()))?;
+    if !env.is_empty() {
+        let paths = key_paths();
+        for (var, raw) in env {
+            if var == "SAMLGATE_CONFIG" || var == "SAMLGATE_LOG" || var.starts_with("SAMLGATE_TEST") {
+                continue;
+            }
+            apply_env(&mut table, &paths, var, raw)?;
+        }
+    }
+    let config: Config = table.try_into().map_err(|e: toml::de::Error| perr(e.to_string()))?;
+    config.validate()?;
+    let dir = path.parent().map(Path::to_path_buf).filter(|p| !p.as_os_str().is_empty()).unwrap_or_else(|| ".".into());
+    let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
+    Ok(Settings { config, path: path.to_path_buf(), dir })
+}
+
+/// Every scalar key path, with a sample value giving its type.
+fn key_paths() -> Vec<(Vec<String>, toml::Value)> {
+    let mut full = Config::default();
+    full.idp.chain = Some(String::new());
+    full.idp.key_passphrase_env = Some(String::new());
+    full.huawei.auth_base_url = Some(String::new());
+    full.huawei.bp_id = Some(String::new());
+    full.handoff.partner_login_url = Some(String::new());
+    full.return_urls = ReturnUrls { after_logout: Some(String::new()), order_paid: Some(String::new()), recharge: Some(String::new()) };
+    let v = toml::Value::try_from(&full).unwrap_or(toml::Value::Table(Default::default()));
+    let mut out = Vec::new();
+    fn walk(prefix: &mut Vec<String>, v: &toml::Value, out: &mut Vec<(Vec<String>, toml::Value)>) {
+        match v {
+            toml::Value::Table(t) => {
+                for (k, v) in t {
+                    prefix.push(k.clone());
+                    walk(prefix, v, out);
+                    prefix.pop();
+                }
+            }
+            other => out.push((prefix.clone(), other.clone())),
+        }
+    }
+    walk(&mut Vec::new(), &v, &mut out);
+    out
+}
+
+fn apply_env(
+    table: &mut toml::Table,
+    paths: &[(Vec<String>, toml::Value)],
+    var: &str,
+    raw: &str,
+) -> Result<(), ConfigError> {
+    let name = var[ENV_PREFIX.len()..].to_ascii_lowercase();
+    let Some((path, sample)) = paths.iter().find(|(p, _)| p.join("_") == name) else {
+        return Err(ConfigError::UnknownEnv { var: var.to_owned() });
+    };
+    let key = path.join(".");
+    let value = match sample {
+        toml::Value::String(_) => toml::Value::String(raw.to_owned()),
+        toml::Value::Integer(_) => toml::Value::Integer(
+            raw.trim().parse().map_err(|_| invalid(&key, format!("{var}=`{raw}` is not an integer")))?,
+        ),
+        toml::Value::Boolean(_) => toml::Value::Boolean(match raw.trim() {
+            "true" | "1" | "yes" => true,
+            "false" | "0" | "no" => false,
+            _ => return Err(invalid(&key, format!("{var}=`{raw}` is not true or false"))),
+        }),
+        _ => {
+            let doc = format!("v = {raw}");
+            let t: toml::Table = doc.parse().map_err(|e| invalid(&key, format!("{var} is not a TOML value: {e}")))?;
+            t.get("v").cloned().unwrap_or(toml::Value::String(raw.to_owned()))
+        }
+    };
+    let mut cur = table;
+    for seg in &path[..path.len() - 1] {
+        let entry = cur.entry(seg.clone()).or_insert_with(|| toml::Value::Table(Default::default()));
+        cur = match entry {
+            toml::Value::Table(t) => t,
+            _ => return Err(invalid(&key, "is not a table in the file")),
+        };
+    }
+    cur.insert(path[path.len() - 1].clone(), value);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn valid_text() -> String {
+        Config::for_init(None, Some("acme_IDP"), None).to_toml()
+    }
+
+    #[test]
+    fn init_config_round_trips_and_validates() {
+        let text = valid_text();
+        let s = parse_with_env(&text, Path::new("x/samlgate.toml"), &[]).unwrap();
+        assert_eq!(s.config.huawei.x_account_type, "acme_IDP");
+        assert_eq!(s.config.server.base_url, "http://127.0.0.1:8080");
+        assert_eq!(s.config.handoff.secret.len(), 64);
+    }
+
+    #[test]
+    fn env_overrides_every_kind_of_key() {
+        let env = vec![
+            ("SAMLGATE_SERVER_BIND".to_string(), "0.0.0.0:9000".to_string()),
+            ("SAMLGATE_IDP_ASSERTION_LIFETIME_SECS".to_string(), "120".to_string()),
+            ("SAMLGATE_HUAWEI_SIGN_RESPONSE".to_string(), "true".to_string()),
+            ("SAMLGATE_HUAWEI_SITE".to_string(), "intl".to_string()),
+            ("SAMLGATE_HUAWEI_ATTRIBUTES_X_USER_ID".to_string(), "uid".to_string()),
+            ("SAMLGATE_RETURN_URLS_AFTER_LOGOUT".to_string(), "https://partner.example/bye".to_string()),
+        ];
+        let s = parse_with_env(&valid_text(), Path::new("samlgate.toml"), &env).unwrap();
+        assert_eq!(s.config.server.bind, "0.0.0.0:9000");
+        assert_eq!(s.config.idp.assertion_lifetime_secs, 120);
+        assert!(s.config.huawei.sign_response);
+        assert_eq!(s.config.huawei.site, Site::Intl);
+        assert_eq!(s.config.huawei.attributes.x_user_id, "uid");
+        assert_eq!(s.config.return_urls.after_logout.as_deref(), Some("https://partner.example/bye"));
+    }
+
+    #[test]
+    fn errors_name_the_key() {
+        let cases: &[(&str, &str)] = &[
+            ("SAMLGATE_SERVER_BIND", "nonsense"),
+            ("SAMLGATE_IDP_ASSERTION_LIFETIME_SECS", "99999"),
+            ("SAMLGATE_HUAWEI_X_ACCOUNT_TYPE", "bad type!"),
+            ("SAMLGATE_STORE_URL", "mysql://x"),
+            ("SAMLGATE_RETURN_URLS_RECHARGE", "javascript:alert(1)"),
+            ("SAMLGATE_RETURN_URLS_ORDER_PAID", "https://user:pw@partner.example/"),
+            ("SAMLGATE_HANDOFF_SECRET", "short"),
+        ];
+        for (var, val) in cases {
+            let env = vec![(var.to_string(), val.to_string())];
+            let err = parse_with_env(&valid_text(), Path::new("s.toml"), &env).unwrap_err().to_string();
+            let key = var.trim_start_matches("SAMLGATE_").to_ascii_lowercase();
+            let (section, rest) = key.split_once('_').unwrap();
+            let section = if section == "return" { "return_urls" } else { section };
+            let rest = if section == "return_urls" { rest.trim_start_matches("urls_") } else { rest };
+            assert!(err.contains(&format!("{section}.{rest}")), "{var}: {err}");
+        }
+        let env = vec![("SAMLGATE_NO_SUCH_KEY".to_string(), "1".to_string())];
+        assert!(matches!(
+            parse_with_env(&valid_text(), Path::new("s.toml"), &env),
+            Err(ConfigError::UnknownEnv { .. })
+        ));
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_types_in_the_file_are_refused() {
+        let text = valid_text().replace("[server]", "[server]\nbnd = 1");
+        let e = parse_with_env(&text, Path::new("s.toml"), &[]).unwrap_err().to_string();
+        assert!(e.contains("bnd"), "{e}");
+        let text = valid_text().replace("max_body_bytes = 262144", "max_body_bytes = \"big\"");
+        let e = parse_with_env(&text, Path::new("s.toml"), &[]).unwrap_err().to_string();
+        assert!(e.contains("max_body_bytes"), "{e}");
+        let e = parse_with_env("[server\n", Path::new("s.toml"), &[]).unwrap_err().to_string();
+        assert!(e.contains("s.toml"), "{e}");
+    }
+
+    #[test]
+    fn url_checks() {
+        assert!(check_http_url("k", "https://partner.example/x?y=1", false).is_ok());
+        assert!(check_http_url("k", "http://127.0.0.1:8080/x", true).is_ok());
+        assert!(check_http_url("k", "http://partner.example/", true).is_err());
+        assert!(check_http_url("k", "https://a@b.example/", true).is_err());
+        assert!(check_http_url("k", "https://b.example\\@evil/", true).is_err());
+        assert!(check_http_url("k", "data:text/html,x", true).is_err());
+    }
+}

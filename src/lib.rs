@@ -5,6 +5,8 @@
 
 pub mod cli;
 pub mod config;
+pub mod handoff;
+pub mod huawei;
 pub mod keys;
 pub mod saml;
 pub mod store;

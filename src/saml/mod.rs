@@ -3,4 +3,8 @@
 
 pub mod dsig;
 pub mod metadata;
+pub mod redirect;
+pub mod request;
+pub mod response;
+pub mod verify;
 pub mod xml;

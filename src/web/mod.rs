@@ -1,1 +1,464 @@
-//! web (in progress)
+//! The HTTP layer: axum routers, shared state, start-up, and the one place where refusals become
+//! HTTP responses (an HTML page or JSON, always with a correlation id that is also in the log).
+
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use anyhow::Context as _;
+use axum::Router;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+
+use crate::config::Settings;
+use crate::keys::IdpKeys;
+use crate::saml::metadata::{self, IdpMetadataParams, SpMetadata, SpParseOptions};
+use crate::store::{NewAuditEvent, SpRecord, Store};
+
+mod console;
+mod health;
+
+pub use console::{SESSION_COOKIE, SessionUser};
+
+/// The Huawei-shaped SP metadata shipped with samlgate (a stand-in built by samlgate, not Huawei's file).
+pub const BUNDLED_HUAWEI_SP_METADATA: &str = include_str!("../../metadata/huawei-sp-metadata.xml");
+
+/// Largest SP metadata accepted from a file or URL.
+pub const MAX_SP_METADATA_BYTES: usize = 512 * 1024;
+
+/// Everything a request handler needs; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    pub keys: Arc<IdpKeys>,
+    pub store: Arc<dyn Store>,
+    pub idp_metadata: Arc<str>,
+    pub metrics: PrometheusHandle,
+}
+
+impl AppState {
+    /// Opens the store (running migrations), loads the keys, renders the metadata and makes sure the
+    /// configured SP metadata is imported.
+    pub async fn build(settings: Settings) -> anyhow::Result<AppState> {
+        let store = crate::store::open(&settings.config.store.url, &settings.dir)
+            .await
+            .with_context(|| format!("cannot open the store {}", settings.config.store.url))?;
+        let keys = crate::cli::load_keys(&settings).map_err(|e| anyhow::anyhow!(e.message))?;
+        let xml = idp_metadata(&settings, &keys)?;
+        sync_configured_sp(&settings, store.as_ref()).await?;
+        Ok(AppState {
+            settings: Arc::new(settings),
+            keys: Arc::new(keys),
+            store,
+            idp_metadata: Arc::from(xml),
+            metrics: metrics_handle(),
+        })
+    }
+}
+
+/// IDP Metadata.xml for the current keys and settings.
+pub fn idp_metadata(settings: &Settings, keys: &IdpKeys) -> Result<String, crate::saml::xml::XmlWriteError> {
+    let sso = settings.sso_url();
+    metadata::idp_metadata_xml(&IdpMetadataParams {
+        entity_id: settings.config.idp.entity_id.clone(),
+        sso_redirect_url: sso.clone(),
+        sso_post_url: sso,
+        slo_redirect_url: settings.slo_url(),
+        signing_certs_der: vec![keys.cert_der.clone()],
+        valid_until: None,
+    })
+}
+
+/// Reads SP metadata from a file path or an http(s) URL, with a size cap and a time limit.
+pub async fn read_sp_source(settings: &Settings, source: &str, allow_http: bool) -> anyhow::Result<Vec<u8>> {
+    if source.starts_with("https://") || source.starts_with("http://") {
+        if source.starts_with("http://") && !allow_http {
+            anyhow::bail!("refusing to fetch SP metadata over plain http ({source}); use https or --allow-http");
+        }
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .connect_timeout(Duration::from_secs(5))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()?;
+        let mut resp = client.get(source).send().await.with_context(|| format!("cannot fetch {source}"))?;
+        if !resp.status().is_success() {
+            anyhow::bail!("fetching {source} answered HTTP {}", resp.status());
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = resp.chunk().await.with_context(|| format!("reading {source}"))? {
+            body.extend_from_slice(&chunk);
+            if body.len() > MAX_SP_METADATA_BYTES {
+                anyhow::bail!("SP metadata at {source} is larger than {MAX_SP_METADATA_BYTES} bytes");
+            }
+        }
+        Ok(body)
+    } else {
+        let path = settings.resolve(source);
+        let meta = std::fs::metadata(&path).with_context(|| format!("cannot read SP metadata file {}", path.display()))?;
+        if meta.len() > MAX_SP_METADATA_BYTES as u64 {
+            anyhow::bail!("SP metadata file {} is larger than {MAX_SP_METADATA_BYTES} bytes", path.display());
+        }
+        std::fs::read(&path).with_context(|| format!("cannot read SP metadata file {}", path.display()))
+    }
+}
+
+pub fn now_unix() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// Parses and stores SP metadata; audits the import.
+pub async fn import_sp(
+    settings: &Settings,
+    store: &dyn Store,
+    source: &str,
+    allow_http: bool,
+) -> anyhow::Result<SpRecord> {
+    let bytes = read_sp_source(settings, source, allow_http).await?;
+    let now = now_unix();
+    let opts = SpParseOptions { allow_http, now_unix: now, max_bytes: MAX_SP_METADATA_BYTES };
+    let md: SpMetadata =
+        metadata::parse_sp_metadata(&bytes, &opts).with_context(|| format!("SP metadata from {source} refused"))?;
+    let xml = String::from_utf8(bytes).context("SP metadata is not UTF-8")?;
+    let existing = store.get_sp(&md.entity_id).await?;
+    let rec = SpRecord {
+        entity_id: md.entity_id.clone(),
+        source: source.to_owned(),
+        metadata_xml: xml,
+        parsed_json: serde_json::to_string(&md)?,
+        imported_at: existing.as_ref().map(|e| e.imported_at).unwrap_or(now),
+        updated_at: now,
+    };
+    store.upsert_sp(&rec).await?;
+    store
+        .append_audit(&NewAuditEvent {
+            at: now,
+            kind: "sp.import".into(),
+            actor: "admin".into(),
+            subject: md.entity_id.clone(),
+            detail_json: serde_json::json!({"source": source, "warnings": md.warnings}).to_string(),
+            correlation_id: String::new(),
+        })
+        .await?;
+    for w in &md.warnings {
+        tracing::warn!(sp = %md.entity_id, "{w}");
+    }
+    Ok(rec)
+}
+
+/// Imports `huawei.sp_metadata` at start. A file is re-read every start; a URL that cannot be fetched
+/// keeps the last good copy in the store.
+async fn sync_configured_sp(settings: &Settings, store: &dyn Store) -> anyhow::Result<()> {
+    let source = settings.config.huawei.sp_metadata.clone();
+    let is_url = source.starts_with("https://") || source.starts_with("http://");
+    let allow_http = settings.config.server.base_url.starts_with("http://");
+    match import_sp(settings, store, &source, allow_http).await {
+        Ok(rec) => {
+            tracing::info!(sp = %rec.entity_id, source = %source, "SP metadata loaded");
+            Ok(())
+        }
+        Err(e) if is_url && store.list_sps().await.map(|l| !l.is_empty()).unwrap_or(false) => {
+            tracing::warn!(error = %format!("{e:#}"), "SP metadata refresh failed; keeping the last good copy");
+            Ok(())
+        }
+        Err(e) => Err(e.context("huawei.sp_metadata")),
+    }
+}
+
+fn metrics_handle() -> PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let recorder = PrometheusBuilder::new()
+                .set_buckets(&[0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0])
+                .expect("static buckets are valid")
+                .build_recorder();
+            let handle = recorder.handle();
+            // Another recorder may already be installed (tests that build several states): keep ours readable.
+            let _ = metrics::set_global_recorder(recorder);
+            handle
+        })
+        .clone()
+}
+
+/// Sets up `tracing` once: text or JSON lines on stderr, filter from `SAMLGATE_LOG` (default `info`).
+pub fn init_logging(json: bool) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("SAMLGATE_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi);
+    let _ = if json { builder.json().try_init() } else { builder.try_init() };
+}
+
+/// A request refused for a reason the client can fix; rendered by `render_refusals`.
+#[derive(Debug, Clone)]
+pub struct Refusal {
+    pub status: StatusCode,
+    /// Stable machine-readable reason (`signature`, `unknown_issuer`, `replay`, …).
+    pub reason: &'static str,
+    /// What failed, for people.
+    pub message: String,
+}
+
+impl Refusal {
+    pub fn new(status: StatusCode, reason: &'static str, message: impl Into<String>) -> Self {
+        Refusal { status, reason, message: message.into() }
+    }
+    pub fn bad_request(reason: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, reason, message)
+    }
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        let mut r = self.status.into_response();
+        r.extensions_mut().insert(self);
+        r
+    }
+}
+
+/// An internal failure: logged with details, shown as a generic 500 with the correlation id.
+#[derive(Debug)]
+pub struct Internal(pub anyhow::Error);
+
+impl<E: Into<anyhow::Error>> From<E> for Internal {
+    fn from(e: E) -> Self {
+        Internal(e.into())
+    }
+}
+
+impl IntoResponse for Internal {
+    fn into_response(self) -> Response {
+        let msg = format!("{:#}", self.0);
+        let mut r = StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        r.extensions_mut().insert(InternalDetail(msg));
+        r
+    }
+}
+
+#[derive(Debug, Clone)]
+struct InternalDetail(String);
+
+/// Correlation id of the current request (also in the `x-correlation-id` response header and every log line).
+#[derive(Debug, Clone)]
+pub struct CorrelationId(pub String);
+
+#[derive(askama::Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    title: &'a str,
+    status: u16,
+    reason: &'a str,
+    message: &'a str,
+    correlation_id: &'a str,
+}
+
+fn wants_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .map(|a| a.contains("application/json") && !a.contains("text/html"))
+        .unwrap_or(false)
+}
+
+/// Middleware: correlation id, request metrics, and rendering of refusals and internal errors.
+async fn around_request(mut req: Request, next: Next) -> Response {
+    let cid = {
+        let mut b = [0u8; 8];
+        let _ = openssl::rand::rand_bytes(&mut b);
+        hex::encode(b)
+    };
+    req.extensions_mut().insert(CorrelationId(cid.clone()));
+    let json = wants_json(req.headers());
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let method = req.method().clone();
+    let span = tracing::info_span!("request", correlation_id = %cid, %method, route = %route);
+    let _entered = span.enter();
+    drop(_entered);
+    let mut resp = {
+        use tracing::Instrument;
+        next.run(req).instrument(span.clone()).await
+    };
+    let status = resp.status();
+    if let Some(refusal) = resp.extensions_mut().remove::<Refusal>() {
+        tracing::warn!(parent: &span, reason = refusal.reason, status = refusal.status.as_u16(), "refused: {}", refusal.message);
+        metrics::counter!("samlgate_refusals_total", "reason" => refusal.reason).increment(1);
+        resp = render_problem(refusal.status, refusal.reason, &refusal.message, &cid, json);
+    } else if let Some(InternalDetail(msg)) = resp.extensions_mut().remove::<InternalDetail>() {
+        tracing::error!(parent: &span, "internal error: {msg}");
+        resp = render_problem(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "the gateway could not complete this request",
+            &cid,
+            json,
+        );
+    } else if status == StatusCode::NOT_FOUND && resp.headers().get(header::CONTENT_TYPE).is_none() {
+        resp = render_problem(status, "not_found", "no such page", &cid, json);
+    } else if status == StatusCode::PAYLOAD_TOO_LARGE {
+        metrics::counter!("samlgate_refusals_total", "reason" => "too_large").increment(1);
+        resp = render_problem(status, "too_large", "the request body is too large", &cid, json);
+    }
+    metrics::counter!("samlgate_http_requests_total", "route" => route, "status" => resp.status().as_u16().to_string())
+        .increment(1);
+    if let Ok(v) = HeaderValue::from_str(&cid) {
+        resp.headers_mut().insert("x-correlation-id", v);
+    }
+    resp
+}
+
+fn render_problem(status: StatusCode, reason: &str, message: &str, cid: &str, json: bool) -> Response {
+    let mut resp = if json {
+        (
+            status,
+            axum::Json(serde_json::json!({"error": reason, "message": message, "correlation_id": cid})),
+        )
+            .into_response()
+    } else {
+        let page = ErrorPage {
+            title: status.canonical_reason().unwrap_or("Error"),
+            status: status.as_u16(),
+            reason,
+            message,
+            correlation_id: cid,
+        };
+        match askama::Template::render(&page) {
+            Ok(html) => (status, Html(html)).into_response(),
+            Err(_) => (status, format!("{reason}: {message} (correlation id {cid})")).into_response(),
+        }
+    };
+    resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp
+}
+
+async fn metadata_xml(State(state): State<AppState>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("application/samlmetadata+xml; charset=utf-8")),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_static("attachment; filename=\"IDP Metadata.xml\""),
+            ),
+        ],
+        state.idp_metadata.to_string(),
+    )
+        .into_response()
+}
+
+async fn metrics_text(State(state): State<AppState>) -> Response {
+    (
+        [(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4"))],
+        state.metrics.render(),
+    )
+        .into_response()
+}
+
+/// Longest query string accepted on any endpoint.
+pub const MAX_QUERY_BYTES: usize = 64 * 1024;
+
+/// Decodes a query string into the `known` parameters, refusing duplicates of any of them (parameter
+/// pollution) and oversized input. Unknown parameters are ignored.
+pub fn query_params(raw: &str, known: &[&str]) -> Result<std::collections::HashMap<String, String>, Refusal> {
+    if raw.len() > MAX_QUERY_BYTES {
+        return Err(Refusal::new(StatusCode::URI_TOO_LONG, "too_large", "the query string is too long"));
+    }
+    let mut out = std::collections::HashMap::new();
+    for (k, v) in url::form_urlencoded::parse(raw.as_bytes()) {
+        if let Some(name) = known.iter().find(|n| **n == k) {
+            if out.insert((*name).to_owned(), v.into_owned()).is_some() {
+                return Err(Refusal::bad_request("duplicate_parameter", format!("parameter `{name}` appears more than once")));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Security headers on every response.
+async fn security_headers(req: Request, next: Next) -> Response {
+    let mut resp = next.run(req).await;
+    let h = resp.headers_mut();
+    h.entry("x-content-type-options").or_insert(HeaderValue::from_static("nosniff"));
+    h.entry("x-frame-options").or_insert(HeaderValue::from_static("DENY"));
+    h.entry("referrer-policy").or_insert(HeaderValue::from_static("no-referrer"));
+    h.entry("content-security-policy")
+        .or_insert(HeaderValue::from_static("default-src 'none'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'"));
+    resp
+}
+
+/// The whole application.
+pub fn router(state: AppState) -> Router {
+    let cfg = &state.settings.config.server;
+    let body_limit = cfg.max_body_bytes;
+    let timeout = Duration::from_secs(cfg.request_timeout_secs);
+    let concurrency = cfg.max_concurrent_requests;
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/saml/metadata", get(metadata_xml))
+        .route("/metrics", get(metrics_text))
+        .route("/console", get(console::console))
+        .with_state(state)
+        .layer(middleware::from_fn(around_request))
+        .layer(middleware::from_fn(security_headers))
+        .layer(axum::extract::DefaultBodyLimit::max(body_limit))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(body_limit))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, timeout))
+        .layer(tower::limit::ConcurrencyLimitLayer::new(concurrency))
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down: finishing open requests");
+}
+
+/// Runs the gateway until SIGTERM or Ctrl-C.
+pub async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let bind = settings.config.server.bind.clone();
+    for w in crate::cli::init_warnings(&settings.config) {
+        tracing::warn!("{w}");
+    }
+    let state = AppState::build(settings).await?;
+    let store = state.store.clone();
+    let app = router(state);
+    let listener = tokio::net::TcpListener::bind(&bind).await.with_context(|| format!("cannot listen on {bind}"))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, "samlgate listening on http://{addr}");
+    // Housekeeping: drop expired sessions and one-time ids.
+    let purge = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            if let Err(e) = store.purge_expired(now_unix()).await {
+                tracing::warn!(error = %e, "purging expired rows failed");
+            }
+        }
+    });
+    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    purge.abort();
+    tracing::info!("stopped");
+    Ok(())
+}

@@ -1,0 +1,466 @@
+//! Building what samlgate sends: the `samlp:Response` with a signed `saml:Assertion` (HTTP-POST to the
+//! SP's ACS, huawei-partner-sso.md §2), and the `samlp:LogoutResponse` (HTTP-Redirect, signed on the
+//! query string by `redirect::encode_redirect_query`).
+//!
+//! Everything is written with `XmlWriter` — never a string template — so every value is escaped and
+//! every signed element is in exclusive canonical form as written (see `dsig`).
+
+use openssl::rand::rand_bytes;
+use time::OffsetDateTime;
+use time::macros::format_description;
+
+use crate::saml::dsig::{DsigError, SigningKey, sign_enveloped};
+use crate::saml::xml::{XmlWriteError, XmlWriter, is_ncname};
+
+pub const NAMEID_TRANSIENT: &str = "urn:oasis:names:tc:SAML:2.0:nameid-format:transient";
+pub const NAMEID_UNSPECIFIED: &str = "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified";
+pub const NAMEID_PERSISTENT: &str = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent";
+pub const ATTRNAME_FORMAT_URI: &str = "urn:oasis:names:tc:SAML:2.0:attrname-format:uri";
+pub const CM_BEARER: &str = "urn:oasis:names:tc:SAML:2.0:cm:bearer";
+pub const AC_PASSWORD_PROTECTED_TRANSPORT: &str =
+    "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport";
+pub const STATUS_SUCCESS: &str = "urn:oasis:names:tc:SAML:2.0:status:Success";
+pub const STATUS_REQUESTER: &str = "urn:oasis:names:tc:SAML:2.0:status:Requester";
+pub const STATUS_RESPONDER: &str = "urn:oasis:names:tc:SAML:2.0:status:Responder";
+
+/// Why a message could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum ResponseError {
+    #[error("attribute `{attribute}` value is not acceptable: {rule}")]
+    AttributeRule {
+        attribute: &'static str,
+        rule: &'static str,
+    },
+    #[error("`{0}` is not a valid xs:ID (NCName) and cannot be echoed")]
+    BadId(&'static str),
+    #[error("timestamp {0} is out of range")]
+    BadTime(i64),
+    #[error("random number generation failed: {0}")]
+    Random(openssl::error::ErrorStack),
+    #[error("XML writing failed: {0}")]
+    Xml(#[from] XmlWriteError),
+    #[error("signing failed: {0}")]
+    Sign(#[from] DsigError),
+}
+
+/// Everything that goes into one Response. Times are unix seconds.
+#[derive(Debug, Clone)]
+pub struct ResponseParams<'a> {
+    /// Our (IdP) entityID, exactly as in our metadata.
+    pub issuer: &'a str,
+    /// The ACS URL the Response is posted to (`Response@Destination`).
+    pub destination: &'a str,
+    /// The AuthnRequest ID, for SP-initiated SSO; `None` for unsolicited responses.
+    pub in_response_to: Option<&'a str>,
+    /// The SP entityID (`Audience`).
+    pub audience: &'a str,
+    /// The ACS URL (`SubjectConfirmationData@Recipient`).
+    pub recipient: &'a str,
+    pub subject_name_id: &'a str,
+    pub name_id_format: &'a str,
+    pub sp_name_qualifier: Option<&'a str>,
+    pub session_index: &'a str,
+    pub authn_instant: i64,
+    pub now: i64,
+    /// How far `Conditions@NotBefore` is backdated.
+    pub not_before_skew_secs: i64,
+    /// Lifetime of the assertion and of the bearer confirmation (`NotOnOrAfter` = now + this).
+    pub lifetime_secs: i64,
+    /// (Name, values); written with NameFormat `…attrname-format:uri`, in this order.
+    pub attributes: &'a [(String, Vec<String>)],
+    pub authn_context_class_ref: &'a str,
+    /// Also sign the Response (its Signature covers the already-signed Assertion).
+    pub sign_response: bool,
+}
+
+/// A built Response and the IDs in it (for logs and replay bookkeeping).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuiltResponse {
+    /// The document, starting with an XML declaration; base64 it for the POST form.
+    pub xml: String,
+    pub response_id: String,
+    pub assertion_id: String,
+}
+
+/// A fresh message ID: `_` + 32 hex digits (128 random bits from OpenSSL's CSPRNG).
+pub fn new_id() -> Result<String, ResponseError> {
+    let mut buf = [0u8; 16];
+    rand_bytes(&mut buf).map_err(ResponseError::Random)?;
+    let mut id = String::with_capacity(33);
+    id.push('_');
+    id.push_str(&hex::encode(buf));
+    Ok(id)
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ` in UTC, as SAML time values are written.
+pub fn format_instant(unix_secs: i64) -> Result<String, ResponseError> {
+    let t = OffsetDateTime::from_unix_timestamp(unix_secs)
+        .map_err(|_| ResponseError::BadTime(unix_secs))?;
+    t.format(format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second]Z"
+    ))
+    .map_err(|_| ResponseError::BadTime(unix_secs))
+}
+
+/// Writes and signs the Assertion; returns it with its ID.
+fn build_assertion(
+    key: &SigningKey,
+    p: &ResponseParams<'_>,
+    issue_instant: &str,
+) -> Result<(String, String), ResponseError> {
+    let id = new_id()?;
+    let not_before = format_instant(p.now.saturating_sub(p.not_before_skew_secs))?;
+    let not_on_or_after = format_instant(p.now.saturating_add(p.lifetime_secs))?;
+    let authn_instant = format_instant(p.authn_instant)?;
+    let attr_len: usize = p
+        .attributes
+        .iter()
+        .map(|(n, v)| n.len() + 96 + v.iter().map(|s| s.len() + 64).sum::<usize>())
+        .sum();
+
+    let mut w = XmlWriter::with_capacity(2048 + attr_len);
+    w.start("saml:Assertion")
+        .attr("ID", &id)
+        .attr("IssueInstant", issue_instant)
+        .attr("Version", "2.0");
+    w.text_element("saml:Issuer", &[], p.issuer);
+    let signature_at = w.len();
+
+    w.start("saml:Subject");
+    w.start("saml:NameID")
+        .attr("Format", p.name_id_format)
+        .attr_opt("SPNameQualifier", p.sp_name_qualifier);
+    w.text(p.subject_name_id).end();
+    w.start("saml:SubjectConfirmation")
+        .attr("Method", CM_BEARER);
+    w.start("saml:SubjectConfirmationData")
+        .attr_opt("InResponseTo", p.in_response_to)
+        .attr("NotOnOrAfter", &not_on_or_after)
+        .attr("Recipient", p.recipient)
+        .end();
+    w.end(); // SubjectConfirmation
+    w.end(); // Subject
+
+    w.start("saml:Conditions")
+        .attr("NotBefore", &not_before)
+        .attr("NotOnOrAfter", &not_on_or_after);
+    w.start("saml:AudienceRestriction");
+    w.text_element("saml:Audience", &[], p.audience);
+    w.end().end();
+
+    w.start("saml:AuthnStatement")
+        .attr("AuthnInstant", &authn_instant)
+        .attr("SessionIndex", p.session_index);
+    w.start("saml:AuthnContext");
+    w.text_element("saml:AuthnContextClassRef", &[], p.authn_context_class_ref);
+    w.end().end();
+
+    // The schema requires at least one Attribute in an AttributeStatement.
+    if !p.attributes.is_empty() {
+        w.start("saml:AttributeStatement");
+        for (name, values) in p.attributes {
+            w.start("saml:Attribute")
+                .attr("Name", name)
+                .attr("NameFormat", ATTRNAME_FORMAT_URI);
+            for v in values {
+                // No xsi:type: the `xs:` prefix would be used only inside an attribute value, which
+                // exc-c14n does not treat as visibly used, so a verifier's canonical form could lose it.
+                w.text_element("saml:AttributeValue", &[], v);
+            }
+            w.end();
+        }
+        w.end();
+    }
+    w.end(); // Assertion
+    let unsigned = w.finish()?;
+    let signed = sign_enveloped(key, &unsigned, &id, signature_at)?;
+    Ok((signed, id))
+}
+
+/// Builds the `samlp:Response` with a signed Assertion (and a signed Response when asked).
+pub fn build_response(
+    key: &SigningKey,
+    p: &ResponseParams<'_>,
+) -> Result<BuiltResponse, ResponseError> {
+    if let Some(irt) = p.in_response_to
+        && !is_ncname(irt)
+    {
+        // A request ID is checked on the way in; this guards against an unchecked caller.
+        return Err(ResponseError::BadId("InResponseTo"));
+    }
+    let issue_instant = format_instant(p.now)?;
+    let (assertion, assertion_id) = build_assertion(key, p, &issue_instant)?;
+    let response_id = new_id()?;
+
+    let mut w = XmlWriter::with_capacity(assertion.len() + 1024);
+    w.start("samlp:Response")
+        .attr("Destination", p.destination)
+        .attr("ID", &response_id)
+        .attr_opt("InResponseTo", p.in_response_to)
+        .attr("IssueInstant", &issue_instant)
+        .attr("Version", "2.0");
+    w.text_element("saml:Issuer", &[], p.issuer);
+    let signature_at = w.len();
+    w.start("samlp:Status");
+    w.start("samlp:StatusCode")
+        .attr("Value", STATUS_SUCCESS)
+        .end();
+    w.end();
+    w.fragment(&assertion);
+    w.end();
+    let mut response = w.finish()?;
+    if p.sign_response {
+        response = sign_enveloped(key, &response, &response_id, signature_at)?;
+    }
+    let mut xml = String::with_capacity(response.len() + 40);
+    xml.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    xml.push_str(&response);
+    Ok(BuiltResponse {
+        xml,
+        response_id,
+        assertion_id,
+    })
+}
+
+/// Builds an unsigned `samlp:LogoutResponse` (its signature goes on the Redirect-binding query, see
+/// `redirect::encode_redirect_query`). `status_code` is a top-level status URI such as
+/// [`STATUS_SUCCESS`]. Returns the XML (no declaration, as it gets deflated) and its ID.
+pub fn build_logout_response(
+    issuer: &str,
+    destination: &str,
+    in_response_to: &str,
+    status_code: &str,
+    now: i64,
+) -> Result<(String, String), ResponseError> {
+    if !is_ncname(in_response_to) {
+        return Err(ResponseError::BadId("InResponseTo"));
+    }
+    let id = new_id()?;
+    let mut w = XmlWriter::with_capacity(1024);
+    w.start("samlp:LogoutResponse")
+        .attr("Destination", destination)
+        .attr("ID", &id)
+        .attr("InResponseTo", in_response_to)
+        .attr("IssueInstant", &format_instant(now)?)
+        .attr("Version", "2.0");
+    w.text_element("saml:Issuer", &[], issuer);
+    w.start("samlp:Status");
+    w.start("samlp:StatusCode").attr("Value", status_code).end();
+    w.end();
+    w.end();
+    Ok((w.finish()?, id))
+}
+
+/// The Huawei attributes whose values Huawei constrains (huawei-partner-sso.md §2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HuaweiAttribute {
+    /// `name`: `^([a-zA-Z_\- ][0-9a-zA-Z_\- ]*)+$`.
+    Name,
+    /// `mobile`: `countrycode-number`, e.g. `0086-139xxxxxxxx`, digits, 1–32 characters.
+    Mobile,
+    /// `xUserId`: the partner's customer id (`xaccount_id`), 1–128 characters.
+    XUserId,
+}
+
+impl HuaweiAttribute {
+    pub fn label(self) -> &'static str {
+        match self {
+            HuaweiAttribute::Name => "name",
+            HuaweiAttribute::Mobile => "mobile",
+            HuaweiAttribute::XUserId => "xUserId",
+        }
+    }
+}
+
+/// Checks a value against Huawei's rule for that attribute; the error names attribute and rule.
+pub fn check_huawei_attribute(kind: HuaweiAttribute, value: &str) -> Result<(), ResponseError> {
+    let fail = |rule| {
+        Err(ResponseError::AttributeRule {
+            attribute: kind.label(),
+            rule,
+        })
+    };
+    match kind {
+        HuaweiAttribute::Name => {
+            // The regex is equivalent to: non-empty, first char a letter, `_`, `-` or space, the rest
+            // additionally digits.
+            let mut chars = value.chars();
+            let first_ok = matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || matches!(c, '_' | '-' | ' '));
+            if !first_ok {
+                return fail(
+                    "must start with a letter, '_', '-' or space (pattern ^([a-zA-Z_\\- ][0-9a-zA-Z_\\- ]*)+$)",
+                );
+            }
+            if !chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | ' ')) {
+                return fail(
+                    "may contain only letters, digits, '_', '-' and space (pattern ^([a-zA-Z_\\- ][0-9a-zA-Z_\\- ]*)+$)",
+                );
+            }
+            Ok(())
+        }
+        HuaweiAttribute::Mobile => {
+            if value.is_empty() || value.len() > 32 {
+                return fail("must be 1-32 characters");
+            }
+            match value.split_once('-') {
+                Some((cc, number))
+                    if !cc.is_empty()
+                        && !number.is_empty()
+                        && cc.bytes().all(|b| b.is_ascii_digit())
+                        && number.bytes().all(|b| b.is_ascii_digit()) =>
+                {
+                    Ok(())
+                }
+                _ => fail("must be countrycode-number in digits, e.g. 0086-13900000000"),
+            }
+        }
+        HuaweiAttribute::XUserId => {
+            if value.is_empty() {
+                return fail("must not be empty");
+            }
+            if value.chars().count() > 128 {
+                return fail("must be at most 128 characters");
+            }
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::saml::dsig::SignatureAlgorithm;
+    use crate::saml::dsig::test_keys::rsa;
+
+    fn key() -> SigningKey {
+        let (k, c) = rsa();
+        SigningKey::new(k, c.to_der().unwrap(), SignatureAlgorithm::RsaSha256).unwrap()
+    }
+
+    fn params<'a>(attrs: &'a [(String, Vec<String>)]) -> ResponseParams<'a> {
+        ResponseParams {
+            issuer: "https://idp.example/",
+            destination: "https://auth.huaweicloud.com/authui/saml/SAMLAssertionConsumer",
+            in_response_to: Some("_req1"),
+            audience: "https://auth.huaweicloud.com/",
+            recipient: "https://auth.huaweicloud.com/authui/saml/SAMLAssertionConsumer",
+            subject_name_id: "_nid",
+            name_id_format: NAMEID_TRANSIENT,
+            sp_name_qualifier: Some("https://auth.huaweicloud.com/"),
+            session_index: "_s1",
+            authn_instant: 1_700_000_000,
+            now: 1_700_000_010,
+            not_before_skew_secs: 120,
+            lifetime_secs: 300,
+            attributes: attrs,
+            authn_context_class_ref: AC_PASSWORD_PROTECTED_TRANSPORT,
+            sign_response: false,
+        }
+    }
+
+    #[test]
+    fn ids_and_instants() {
+        let a = new_id().unwrap();
+        assert_eq!(a.len(), 33);
+        assert!(a.starts_with('_') && is_ncname(&a));
+        assert_ne!(a, new_id().unwrap());
+        assert_eq!(format_instant(0).unwrap(), "1970-01-01T00:00:00Z");
+        assert_eq!(
+            format_instant(1_700_000_010).unwrap(),
+            "2023-11-14T22:13:30Z"
+        );
+    }
+
+    #[test]
+    fn response_shape() {
+        let attrs = vec![("xUserId".to_owned(), vec!["u<1>&\"".to_owned()])];
+        let k = key();
+        let r = build_response(&k, &params(&attrs)).unwrap();
+        let x = &r.xml;
+        assert!(x.starts_with(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<samlp:Response xmlns:samlp="
+        ));
+        assert!(x.contains(&format!("ID=\"{}\" InResponseTo=\"_req1\"", r.response_id)));
+        assert!(x.contains(&format!(
+            "<saml:Assertion xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"{}\"",
+            r.assertion_id
+        )));
+        assert!(x.contains("</saml:Issuer><ds:Signature"));
+        assert_eq!(x.matches("<ds:Signature ").count(), 1);
+        assert!(
+            x.contains("NotBefore=\"2023-11-14T22:11:30Z\" NotOnOrAfter=\"2023-11-14T22:18:30Z\"")
+        );
+        assert!(x.contains("<saml:AttributeValue>u&lt;1&gt;&amp;\"</saml:AttributeValue>"));
+        assert!(x.contains(&format!("URI=\"#{}\"", r.assertion_id)));
+        let both = build_response(
+            &k,
+            &ResponseParams {
+                sign_response: true,
+                ..params(&attrs)
+            },
+        )
+        .unwrap();
+        assert_eq!(both.xml.matches("<ds:Signature ").count(), 2);
+        // The Response signature sits right after the Response's Issuer, before Status.
+        assert!(both.xml.contains("</ds:Signature><samlp:Status>"));
+    }
+
+    #[test]
+    fn refuses_unsafe_in_response_to() {
+        let k = key();
+        let p = ResponseParams {
+            in_response_to: Some("a\"><x"),
+            ..params(&[])
+        };
+        assert!(matches!(
+            build_response(&k, &p),
+            Err(ResponseError::BadId(_))
+        ));
+        assert!(build_logout_response("i", "d", "a<b", STATUS_SUCCESS, 0).is_err());
+    }
+
+    #[test]
+    fn logout_response_shape() {
+        let (xml, id) = build_logout_response(
+            "https://idp/",
+            "https://sp/slo",
+            "_r",
+            STATUS_SUCCESS,
+            1_700_000_000,
+        )
+        .unwrap();
+        assert!(xml.starts_with("<samlp:LogoutResponse xmlns:samlp="));
+        assert!(xml.contains(&format!("ID=\"{id}\" InResponseTo=\"_r\"")));
+        assert!(xml.contains("<samlp:StatusCode Value=\"urn:oasis:names:tc:SAML:2.0:status:Success\"></samlp:StatusCode>"));
+    }
+
+    #[test]
+    fn huawei_rules() {
+        use HuaweiAttribute::*;
+        for ok in ["abc", "_a-b c9", " x", "-", "Zed_01"] {
+            check_huawei_attribute(Name, ok).unwrap();
+        }
+        for bad in ["", "1abc", "a.b", "张三", "a\u{0}"] {
+            assert!(check_huawei_attribute(Name, bad).is_err(), "{bad}");
+        }
+        for ok in ["0086-13900000000", "1-2"] {
+            check_huawei_attribute(Mobile, ok).unwrap();
+        }
+        for bad in [
+            "",
+            "13900000000",
+            "0086-",
+            "-139",
+            "0086-139-1",
+            "+86-139",
+            "0086-1390000000000000000000000000",
+        ] {
+            assert!(check_huawei_attribute(Mobile, bad).is_err(), "{bad}");
+        }
+        check_huawei_attribute(XUserId, "u-1").unwrap();
+        check_huawei_attribute(XUserId, &"中".repeat(128)).unwrap();
+        assert!(check_huawei_attribute(XUserId, "").is_err());
+        let e = check_huawei_attribute(XUserId, &"x".repeat(129)).unwrap_err();
+        assert!(e.to_string().contains("xUserId") && e.to_string().contains("128"));
+    }
+}

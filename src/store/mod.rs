@@ -1,0 +1,226 @@
+//! Persistence: one [`Store`] trait with an embedded SQLite implementation and a PostgreSQL one.
+//!
+//! The trait uses boxed futures so that `Arc<dyn Store>` works (the web layer holds one). All times
+//! are unix seconds (`i64`). Both back ends run the same portable SQL (see [`sql`]); each file only
+//! knows how to connect. Migrations (`migrations/sqlite`, `migrations/postgres`, kept equivalent)
+//! run every time a store is opened; already applied ones are skipped.
+
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+#[macro_use]
+mod sql;
+pub mod postgres;
+pub mod sqlite;
+
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
+
+/// The future every [`Store`] method returns.
+pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
+
+/// Errors from the persistence layer. Messages say which operation failed and why.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("invalid store URL `{url}`: {reason}")]
+    InvalidUrl { url: String, reason: String },
+    #[error("cannot create the store directory {path}: {source}")]
+    CreateDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot open the store {url}: {source}")]
+    Open {
+        url: String,
+        #[source]
+        source: sqlx::Error,
+    },
+    #[error("store migration failed for {url}: {source}")]
+    Migrate {
+        url: String,
+        #[source]
+        source: sqlx::migrate::MigrateError,
+    },
+    #[error("store operation `{op}` failed: {source}")]
+    Query {
+        op: &'static str,
+        #[source]
+        source: sqlx::Error,
+    },
+}
+
+/// Maps a sqlx error of operation `op`.
+pub(crate) fn query_err(op: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
+    move |source| StoreError::Query { op, source }
+}
+
+/// An imported SP metadata document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct SpRecord {
+    pub entity_id: String,
+    /// The file path or URL it came from.
+    pub source: String,
+    /// The document as received.
+    pub metadata_xml: String,
+    /// serde JSON of the parsed metadata (opaque to the store).
+    pub parsed_json: String,
+    pub imported_at: i64,
+    pub updated_at: i64,
+}
+
+/// Huawei's xUserId ↔ domainId binding (from the bind notification).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct Binding {
+    pub x_user_id: String,
+    pub domain_id: String,
+    pub domain_name: String,
+    pub user_name: Option<String>,
+    pub user_id: Option<String>,
+    pub created_at: i64,
+}
+
+/// Result of [`Store::put_binding`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BindOutcome {
+    /// A new binding was stored.
+    Created,
+    /// The xUserId was already bound to the same domainId; nothing changed.
+    AlreadySame,
+    /// The xUserId is bound to another domainId; the existing binding was kept.
+    Conflict { existing_domain_id: String },
+}
+
+/// A gateway (browser) session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct Session {
+    pub id: String,
+    pub user_id: String,
+    pub attributes_json: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+/// An audit event to append; the store assigns the id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewAuditEvent {
+    pub at: i64,
+    pub kind: String,
+    pub actor: String,
+    pub subject: String,
+    pub detail_json: String,
+    pub correlation_id: String,
+}
+
+/// A stored audit event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct AuditEvent {
+    pub id: i64,
+    pub at: i64,
+    pub kind: String,
+    pub actor: String,
+    pub subject: String,
+    pub detail_json: String,
+    pub correlation_id: String,
+}
+
+/// The persistence interface of the gateway. Dyn-compatible: hold it as `Arc<dyn Store>`.
+pub trait Store: Send + Sync {
+    /// `"sqlite"` or `"postgres"`.
+    fn backend(&self) -> &'static str;
+
+    // --- SP metadata ---
+    /// Insert or replace an SP (keyed by entity_id; `imported_at` of an existing row is kept).
+    fn upsert_sp<'a>(&'a self, sp: &'a SpRecord) -> StoreFuture<'a, ()>;
+    fn get_sp<'a>(&'a self, entity_id: &'a str) -> StoreFuture<'a, Option<SpRecord>>;
+    /// All SPs, ordered by entity_id.
+    fn list_sps(&self) -> StoreFuture<'_, Vec<SpRecord>>;
+    /// `true` when a row was deleted.
+    fn delete_sp<'a>(&'a self, entity_id: &'a str) -> StoreFuture<'a, bool>;
+
+    // --- Bindings ---
+    /// Store a binding unless the xUserId is already bound; never overwrites (atomic).
+    fn put_binding<'a>(&'a self, binding: &'a Binding) -> StoreFuture<'a, BindOutcome>;
+    fn get_binding<'a>(&'a self, x_user_id: &'a str) -> StoreFuture<'a, Option<Binding>>;
+    /// Newest first.
+    fn list_bindings(&self, limit: i64, offset: i64) -> StoreFuture<'_, Vec<Binding>>;
+    fn remove_binding<'a>(&'a self, x_user_id: &'a str) -> StoreFuture<'a, bool>;
+
+    // --- Sessions ---
+    /// Insert or replace a session (keyed by id).
+    fn put_session<'a>(&'a self, session: &'a Session) -> StoreFuture<'a, ()>;
+    /// `None` when missing or expired.
+    fn get_session<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<Session>>;
+    fn delete_session<'a>(&'a self, id: &'a str) -> StoreFuture<'a, bool>;
+    fn delete_sessions_for_user<'a>(&'a self, user_id: &'a str) -> StoreFuture<'a, u64>;
+    /// Deletes expired sessions and one-time IDs (`expires_at <= now`); returns the number removed.
+    fn purge_expired(&self, now: i64) -> StoreFuture<'_, u64>;
+
+    // --- One-time IDs (replay cache) ---
+    /// `true` on the first use of (`kind`, `id`); `false` while an earlier use has not expired.
+    /// Atomic across concurrent callers and processes sharing one database.
+    fn use_once<'a>(&'a self, kind: &'a str, id: &'a str, expires_at: i64)
+    -> StoreFuture<'a, bool>;
+
+    // --- Audit ---
+    /// Returns the id assigned to the event.
+    fn append_audit<'a>(&'a self, event: &'a NewAuditEvent) -> StoreFuture<'a, i64>;
+    /// Newest first, optionally only events of one kind.
+    fn list_audit<'a>(
+        &'a self,
+        limit: i64,
+        offset: i64,
+        kind: Option<&'a str>,
+    ) -> StoreFuture<'a, Vec<AuditEvent>>;
+
+    /// A cheap round trip to the database.
+    fn health(&self) -> StoreFuture<'_, ()>;
+}
+
+/// Open the store named by `url` and run its migrations.
+///
+/// - `sqlite://PATH` — `PATH` relative to `base_dir` (or absolute, `sqlite:///abs/file.db`); the
+///   parent directory and the file are created when missing. `sqlite::memory:` for a throw-away
+///   store.
+/// - `postgres://…` / `postgresql://…` — any libpq-style URL sqlx accepts.
+pub async fn open(url: &str, base_dir: &Path) -> Result<Arc<dyn Store>, StoreError> {
+    let trimmed = url.trim();
+    if trimmed.starts_with("sqlite:") {
+        Ok(Arc::new(SqliteStore::open(trimmed, base_dir).await?))
+    } else if trimmed.starts_with("postgres://") || trimmed.starts_with("postgresql://") {
+        Ok(Arc::new(PgStore::open(trimmed).await?))
+    } else {
+        Err(StoreError::InvalidUrl {
+            url: redact_url(trimmed),
+            reason: "must start with sqlite:// or postgres://".into(),
+        })
+    }
+}
+
+/// The URL with any password replaced by `***`, for messages and logs.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Current unix time in seconds.
+pub(crate) fn now_unix() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// Negative limits/offsets make no sense; treat them as 0 (and a zero limit as "no rows").
+pub(crate) fn clamp(n: i64) -> i64 {
+    n.max(0)
+}

@@ -1,0 +1,355 @@
+//! The SQL shared by both back ends.
+//!
+//! The statements are plain portable SQL (`$n` placeholders work in SQLite as well,
+//! `INSERT … ON CONFLICT` and `RETURNING` exist in both), so the one [`Store`](super::Store)
+//! implementation is written once here as a macro and instantiated for each pool type. A macro
+//! rather than a generic impl keeps the concrete sqlx types (and their `Send` futures) simple.
+
+/// Implements [`Store`](crate::store::Store) for a struct with a `pool: sqlx::Pool<DB>` field.
+macro_rules! impl_sql_store {
+    ($ty:ty, $backend:literal) => {
+        impl $crate::store::Store for $ty {
+            fn backend(&self) -> &'static str {
+                $backend
+            }
+
+            fn upsert_sp<'a>(
+                &'a self,
+                sp: &'a $crate::store::SpRecord,
+            ) -> $crate::store::StoreFuture<'a, ()> {
+                Box::pin(async move {
+                    sqlx::query(
+                        "INSERT INTO sps (entity_id, source, metadata_xml, parsed_json, imported_at, updated_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6) \
+                         ON CONFLICT (entity_id) DO UPDATE SET source = excluded.source, \
+                         metadata_xml = excluded.metadata_xml, parsed_json = excluded.parsed_json, \
+                         updated_at = excluded.updated_at",
+                    )
+                    .bind(sp.entity_id.as_str())
+                    .bind(sp.source.as_str())
+                    .bind(sp.metadata_xml.as_str())
+                    .bind(sp.parsed_json.as_str())
+                    .bind(sp.imported_at)
+                    .bind(sp.updated_at)
+                    .execute(&self.pool)
+                    .await
+                    .map_err($crate::store::query_err("upsert_sp"))?;
+                    Ok(())
+                })
+            }
+
+            fn get_sp<'a>(
+                &'a self,
+                entity_id: &'a str,
+            ) -> $crate::store::StoreFuture<'a, Option<$crate::store::SpRecord>> {
+                Box::pin(async move {
+                    sqlx::query_as::<_, $crate::store::SpRecord>(
+                        "SELECT entity_id, source, metadata_xml, parsed_json, imported_at, updated_at \
+                         FROM sps WHERE entity_id = $1",
+                    )
+                    .bind(entity_id)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err($crate::store::query_err("get_sp"))
+                })
+            }
+
+            fn list_sps(&self) -> $crate::store::StoreFuture<'_, Vec<$crate::store::SpRecord>> {
+                Box::pin(async move {
+                    sqlx::query_as::<_, $crate::store::SpRecord>(
+                        "SELECT entity_id, source, metadata_xml, parsed_json, imported_at, updated_at \
+                         FROM sps ORDER BY entity_id",
+                    )
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err($crate::store::query_err("list_sps"))
+                })
+            }
+
+            fn delete_sp<'a>(&'a self, entity_id: &'a str) -> $crate::store::StoreFuture<'a, bool> {
+                Box::pin(async move {
+                    let r = sqlx::query("DELETE FROM sps WHERE entity_id = $1")
+                        .bind(entity_id)
+                        .execute(&self.pool)
+                        .await
+                        .map_err($crate::store::query_err("delete_sp"))?;
+                    Ok(r.rows_affected() > 0)
+                })
+            }
+
+            fn put_binding<'a>(
+                &'a self,
+                b: &'a $crate::store::Binding,
+            ) -> $crate::store::StoreFuture<'a, $crate::store::BindOutcome> {
+                Box::pin(async move {
+                    // INSERT … DO NOTHING is atomic: of racing writers exactly one inserts, the
+                    // others see the winner's row below. The loop covers a row removed between
+                    // the two statements.
+                    for _ in 0..3 {
+                        let r = sqlx::query(
+                            "INSERT INTO bindings (x_user_id, domain_id, domain_name, user_name, user_id, created_at) \
+                             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (x_user_id) DO NOTHING",
+                        )
+                        .bind(b.x_user_id.as_str())
+                        .bind(b.domain_id.as_str())
+                        .bind(b.domain_name.as_str())
+                        .bind(b.user_name.as_deref())
+                        .bind(b.user_id.as_deref())
+                        .bind(b.created_at)
+                        .execute(&self.pool)
+                        .await
+                        .map_err($crate::store::query_err("put_binding"))?;
+                        if r.rows_affected() > 0 {
+                            return Ok($crate::store::BindOutcome::Created);
+                        }
+                        let existing: Option<(String,)> =
+                            sqlx::query_as("SELECT domain_id FROM bindings WHERE x_user_id = $1")
+                                .bind(b.x_user_id.as_str())
+                                .fetch_optional(&self.pool)
+                                .await
+                                .map_err($crate::store::query_err("put_binding"))?;
+                        match existing {
+                            Some((d,)) if d == b.domain_id => {
+                                return Ok($crate::store::BindOutcome::AlreadySame);
+                            }
+                            Some((d,)) => {
+                                return Ok($crate::store::BindOutcome::Conflict {
+                                    existing_domain_id: d,
+                                });
+                            }
+                            None => continue,
+                        }
+                    }
+                    Err($crate::store::StoreError::Query {
+                        op: "put_binding",
+                        source: sqlx::Error::Protocol(
+                            "binding kept changing under concurrent writers".into(),
+                        ),
+                    })
+                })
+            }
+
+            fn get_binding<'a>(
+                &'a self,
+                x_user_id: &'a str,
+            ) -> $crate::store::StoreFuture<'a, Option<$crate::store::Binding>> {
+                Box::pin(async move {
+                    sqlx::query_as::<_, $crate::store::Binding>(
+                        "SELECT x_user_id, domain_id, domain_name, user_name, user_id, created_at \
+                         FROM bindings WHERE x_user_id = $1",
+                    )
+                    .bind(x_user_id)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err($crate::store::query_err("get_binding"))
+                })
+            }
+
+            fn list_bindings(
+                &self,
+                limit: i64,
+                offset: i64,
+            ) -> $crate::store::StoreFuture<'_, Vec<$crate::store::Binding>> {
+                Box::pin(async move {
+                    sqlx::query_as::<_, $crate::store::Binding>(
+                        "SELECT x_user_id, domain_id, domain_name, user_name, user_id, created_at \
+                         FROM bindings ORDER BY created_at DESC, x_user_id LIMIT $1 OFFSET $2",
+                    )
+                    .bind($crate::store::clamp(limit))
+                    .bind($crate::store::clamp(offset))
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err($crate::store::query_err("list_bindings"))
+                })
+            }
+
+            fn remove_binding<'a>(
+                &'a self,
+                x_user_id: &'a str,
+            ) -> $crate::store::StoreFuture<'a, bool> {
+                Box::pin(async move {
+                    let r = sqlx::query("DELETE FROM bindings WHERE x_user_id = $1")
+                        .bind(x_user_id)
+                        .execute(&self.pool)
+                        .await
+                        .map_err($crate::store::query_err("remove_binding"))?;
+                    Ok(r.rows_affected() > 0)
+                })
+            }
+
+            fn put_session<'a>(
+                &'a self,
+                s: &'a $crate::store::Session,
+            ) -> $crate::store::StoreFuture<'a, ()> {
+                Box::pin(async move {
+                    sqlx::query(
+                        "INSERT INTO sessions (id, user_id, attributes_json, created_at, expires_at) \
+                         VALUES ($1, $2, $3, $4, $5) \
+                         ON CONFLICT (id) DO UPDATE SET user_id = excluded.user_id, \
+                         attributes_json = excluded.attributes_json, created_at = excluded.created_at, \
+                         expires_at = excluded.expires_at",
+                    )
+                    .bind(s.id.as_str())
+                    .bind(s.user_id.as_str())
+                    .bind(s.attributes_json.as_str())
+                    .bind(s.created_at)
+                    .bind(s.expires_at)
+                    .execute(&self.pool)
+                    .await
+                    .map_err($crate::store::query_err("put_session"))?;
+                    Ok(())
+                })
+            }
+
+            fn get_session<'a>(
+                &'a self,
+                id: &'a str,
+            ) -> $crate::store::StoreFuture<'a, Option<$crate::store::Session>> {
+                Box::pin(async move {
+                    sqlx::query_as::<_, $crate::store::Session>(
+                        "SELECT id, user_id, attributes_json, created_at, expires_at \
+                         FROM sessions WHERE id = $1 AND expires_at > $2",
+                    )
+                    .bind(id)
+                    .bind($crate::store::now_unix())
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err($crate::store::query_err("get_session"))
+                })
+            }
+
+            fn delete_session<'a>(&'a self, id: &'a str) -> $crate::store::StoreFuture<'a, bool> {
+                Box::pin(async move {
+                    let r = sqlx::query("DELETE FROM sessions WHERE id = $1")
+                        .bind(id)
+                        .execute(&self.pool)
+                        .await
+                        .map_err($crate::store::query_err("delete_session"))?;
+                    Ok(r.rows_affected() > 0)
+                })
+            }
+
+            fn delete_sessions_for_user<'a>(
+                &'a self,
+                user_id: &'a str,
+            ) -> $crate::store::StoreFuture<'a, u64> {
+                Box::pin(async move {
+                    let r = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                        .bind(user_id)
+                        .execute(&self.pool)
+                        .await
+                        .map_err($crate::store::query_err("delete_sessions_for_user"))?;
+                    Ok(r.rows_affected())
+                })
+            }
+
+            fn purge_expired(&self, now: i64) -> $crate::store::StoreFuture<'_, u64> {
+                Box::pin(async move {
+                    let s = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+                        .bind(now)
+                        .execute(&self.pool)
+                        .await
+                        .map_err($crate::store::query_err("purge_expired (sessions)"))?;
+                    let o = sqlx::query("DELETE FROM one_time_ids WHERE expires_at <= $1")
+                        .bind(now)
+                        .execute(&self.pool)
+                        .await
+                        .map_err($crate::store::query_err("purge_expired (one-time ids)"))?;
+                    Ok(s.rows_affected() + o.rows_affected())
+                })
+            }
+
+            fn use_once<'a>(
+                &'a self,
+                kind: &'a str,
+                id: &'a str,
+                expires_at: i64,
+            ) -> $crate::store::StoreFuture<'a, bool> {
+                Box::pin(async move {
+                    // One statement, so it is atomic in both databases: a new row is inserted, an
+                    // expired row is taken over, a live row is left alone (0 rows affected).
+                    let r = sqlx::query(
+                        "INSERT INTO one_time_ids (kind, id, expires_at) VALUES ($1, $2, $3) \
+                         ON CONFLICT (kind, id) DO UPDATE SET expires_at = excluded.expires_at \
+                         WHERE one_time_ids.expires_at <= $4",
+                    )
+                    .bind(kind)
+                    .bind(id)
+                    .bind(expires_at)
+                    .bind($crate::store::now_unix())
+                    .execute(&self.pool)
+                    .await
+                    .map_err($crate::store::query_err("use_once"))?;
+                    Ok(r.rows_affected() > 0)
+                })
+            }
+
+            fn append_audit<'a>(
+                &'a self,
+                e: &'a $crate::store::NewAuditEvent,
+            ) -> $crate::store::StoreFuture<'a, i64> {
+                Box::pin(async move {
+                    sqlx::query_scalar::<_, i64>(
+                        "INSERT INTO audit_events (at, kind, actor, subject, detail_json, correlation_id) \
+                         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                    )
+                    .bind(e.at)
+                    .bind(e.kind.as_str())
+                    .bind(e.actor.as_str())
+                    .bind(e.subject.as_str())
+                    .bind(e.detail_json.as_str())
+                    .bind(e.correlation_id.as_str())
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err($crate::store::query_err("append_audit"))
+                })
+            }
+
+            fn list_audit<'a>(
+                &'a self,
+                limit: i64,
+                offset: i64,
+                kind: Option<&'a str>,
+            ) -> $crate::store::StoreFuture<'a, Vec<$crate::store::AuditEvent>> {
+                Box::pin(async move {
+                    let limit = $crate::store::clamp(limit);
+                    let offset = $crate::store::clamp(offset);
+                    let rows = match kind {
+                        Some(kind) => {
+                            sqlx::query_as::<_, $crate::store::AuditEvent>(
+                                "SELECT id, at, kind, actor, subject, detail_json, correlation_id \
+                                 FROM audit_events WHERE kind = $1 ORDER BY id DESC LIMIT $2 OFFSET $3",
+                            )
+                            .bind(kind)
+                            .bind(limit)
+                            .bind(offset)
+                            .fetch_all(&self.pool)
+                            .await
+                        }
+                        None => {
+                            sqlx::query_as::<_, $crate::store::AuditEvent>(
+                                "SELECT id, at, kind, actor, subject, detail_json, correlation_id \
+                                 FROM audit_events ORDER BY id DESC LIMIT $1 OFFSET $2",
+                            )
+                            .bind(limit)
+                            .bind(offset)
+                            .fetch_all(&self.pool)
+                            .await
+                        }
+                    };
+                    rows.map_err($crate::store::query_err("list_audit"))
+                })
+            }
+
+            fn health(&self) -> $crate::store::StoreFuture<'_, ()> {
+                Box::pin(async move {
+                    sqlx::query("SELECT 1")
+                        .execute(&self.pool)
+                        .await
+                        .map_err($crate::store::query_err("health"))?;
+                    Ok(())
+                })
+            }
+        }
+    };
+}

@@ -1,0 +1,608 @@
+//! One suite, run against both store implementations.
+//!
+//! SQLite: a fresh file in a temporary directory per test. PostgreSQL: `postgres://postgres@127.0.0.1:5432/test`
+//! (or `$SAMLGATE_TEST_PG`), each test in its own fresh schema (dropped afterwards), so tests run in
+//! parallel and repeatedly. An unreachable PostgreSQL fails the PG tests unless `SAMLGATE_SKIP_PG=1`.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use samlgate::store::{
+    self, BindOutcome, Binding, NewAuditEvent, Session, SpRecord, Store, StoreError,
+};
+
+const DEFAULT_PG: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// A store under test plus what is needed to reopen it and clean up.
+struct Ctx {
+    store: Arc<dyn Store>,
+    url: String,
+    base: PathBuf,
+    _tmp: Option<tempfile::TempDir>,
+    pg_schema: Option<PgSchema>,
+}
+
+impl Ctx {
+    async fn reopen(&self) -> Arc<dyn Store> {
+        store::open(&self.url, &self.base).await.unwrap()
+    }
+}
+
+async fn sqlite_ctx() -> Ctx {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = tmp.path().to_path_buf();
+    // Relative path with a missing parent directory: open creates both.
+    let url = "sqlite://data/samlgate.db".to_string();
+    let store = store::open(&url, &base).await.unwrap();
+    assert_eq!(store.backend(), "sqlite");
+    assert!(base.join("data/samlgate.db").is_file());
+    Ctx {
+        store,
+        url,
+        base,
+        _tmp: Some(tmp),
+        pg_schema: None,
+    }
+}
+
+/// A schema that is dropped when the guard goes away (also when the test panics).
+struct PgSchema {
+    admin_url: String,
+    name: String,
+}
+
+impl Drop for PgSchema {
+    fn drop(&mut self) {
+        let url = self.admin_url.clone();
+        let sql = format!("DROP SCHEMA IF EXISTS {} CASCADE", self.name);
+        // Own thread + runtime: Drop may run inside (or outside) a tokio runtime.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                use sqlx::Connection;
+                if let Ok(mut c) = sqlx::PgConnection::connect(&url).await {
+                    let _ = sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut c).await;
+                    let _ = c.close().await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+async fn pg_ctx() -> Option<Ctx> {
+    if std::env::var("SAMLGATE_SKIP_PG").is_ok_and(|v| v == "1") {
+        eprintln!("SAMLGATE_SKIP_PG=1: PostgreSQL test skipped");
+        return None;
+    }
+    let admin_url = std::env::var("SAMLGATE_TEST_PG").unwrap_or_else(|_| DEFAULT_PG.to_string());
+    let name = format!("t_{}", uuid::Uuid::new_v4().simple());
+    {
+        use sqlx::Connection;
+        let mut c = sqlx::PgConnection::connect(&admin_url).await.unwrap_or_else(|e| {
+            panic!(
+                "PostgreSQL at {admin_url} is unreachable ({e}); start it, point SAMLGATE_TEST_PG \
+                 at one, or set SAMLGATE_SKIP_PG=1 to skip the PostgreSQL tests"
+            )
+        });
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {name}")))
+            .execute(&mut c)
+            .await
+            .unwrap();
+        c.close().await.unwrap();
+    }
+    let guard = PgSchema {
+        admin_url: admin_url.clone(),
+        name: name.clone(),
+    };
+    let sep = if admin_url.contains('?') { '&' } else { '?' };
+    let url = format!("{admin_url}{sep}options[search_path]={name}");
+    let store = store::open(&url, std::path::Path::new(".")).await.unwrap();
+    assert_eq!(store.backend(), "postgres");
+    Some(Ctx {
+        store,
+        url,
+        base: PathBuf::from("."),
+        _tmp: None,
+        pg_schema: Some(guard),
+    })
+}
+
+macro_rules! suite {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    let ctx = super::sqlite_ctx().await;
+                    super::$name(&ctx).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    let Some(ctx) = super::pg_ctx().await else { return };
+                    assert!(ctx.pg_schema.is_some());
+                    super::$name(&ctx).await;
+                }
+            )*
+        }
+    };
+}
+
+suite!(
+    sps_crud,
+    bindings_created_same_conflict,
+    bindings_concurrent_first_writer_wins,
+    bindings_list_and_remove,
+    sessions_crud_and_expiry,
+    use_once_first_use_and_expiry,
+    use_once_concurrent,
+    purge_expired_removes_only_expired,
+    audit_append_and_list,
+    health_ok,
+    reopen_keeps_data,
+);
+
+fn sp(entity_id: &str, t: i64) -> SpRecord {
+    SpRecord {
+        entity_id: entity_id.into(),
+        source: "metadata/huawei-sp-metadata.xml".into(),
+        metadata_xml:
+            "<?xml version=\"1.0\"?>\n<md:EntityDescriptor entityID=\"x\">ü</md:EntityDescriptor>"
+                .into(),
+        parsed_json: r#"{"entity_id":"x"}"#.into(),
+        imported_at: t,
+        updated_at: t,
+    }
+}
+
+fn binding(x: &str, domain: &str) -> Binding {
+    Binding {
+        x_user_id: x.into(),
+        domain_id: domain.into(),
+        domain_name: format!("name-of-{domain}"),
+        user_name: Some("alice".into()),
+        user_id: None,
+        created_at: now(),
+    }
+}
+
+async fn sps_crud(ctx: &Ctx) {
+    let s = &ctx.store;
+    assert!(s.list_sps().await.unwrap().is_empty());
+    assert_eq!(
+        s.get_sp("https://auth.huaweicloud.com/").await.unwrap(),
+        None
+    );
+
+    let a = sp("https://auth.huaweicloud.com/", 100);
+    s.upsert_sp(&a).await.unwrap();
+    assert_eq!(s.get_sp(&a.entity_id).await.unwrap(), Some(a.clone()));
+
+    // Update keeps imported_at, replaces the rest.
+    let mut a2 = sp(&a.entity_id, 200);
+    a2.source = "https://example.test/sp.xml".into();
+    a2.metadata_xml = "<new/>".into();
+    s.upsert_sp(&a2).await.unwrap();
+    let got = s.get_sp(&a.entity_id).await.unwrap().unwrap();
+    assert_eq!(got.imported_at, 100);
+    assert_eq!(got.updated_at, 200);
+    assert_eq!(got.source, a2.source);
+    assert_eq!(got.metadata_xml, "<new/>");
+
+    s.upsert_sp(&sp("https://a.example/", 1)).await.unwrap();
+    let list = s.list_sps().await.unwrap();
+    let ids: Vec<_> = list.iter().map(|r| r.entity_id.as_str()).collect();
+    assert_eq!(ids, ["https://a.example/", "https://auth.huaweicloud.com/"]);
+
+    assert!(s.delete_sp("https://a.example/").await.unwrap());
+    assert!(!s.delete_sp("https://a.example/").await.unwrap());
+    assert_eq!(s.list_sps().await.unwrap().len(), 1);
+}
+
+async fn bindings_created_same_conflict(ctx: &Ctx) {
+    let s = &ctx.store;
+    let b = binding("xu-1", "dom-A");
+    assert_eq!(s.put_binding(&b).await.unwrap(), BindOutcome::Created);
+    assert_eq!(s.get_binding("xu-1").await.unwrap(), Some(b.clone()));
+
+    // Idempotent: same domain again.
+    let mut again = binding("xu-1", "dom-A");
+    again.domain_name = "renamed".into();
+    assert_eq!(
+        s.put_binding(&again).await.unwrap(),
+        BindOutcome::AlreadySame
+    );
+
+    // Another domain: refused, existing binding kept.
+    let other = binding("xu-1", "dom-B");
+    assert_eq!(
+        s.put_binding(&other).await.unwrap(),
+        BindOutcome::Conflict {
+            existing_domain_id: "dom-A".into()
+        }
+    );
+    assert_eq!(s.get_binding("xu-1").await.unwrap(), Some(b));
+    assert_eq!(s.get_binding("nobody").await.unwrap(), None);
+}
+
+async fn bindings_concurrent_first_writer_wins(ctx: &Ctx) {
+    let mut tasks = Vec::new();
+    for i in 0..20 {
+        let s = ctx.store.clone();
+        tasks.push(tokio::spawn(async move {
+            s.put_binding(&binding("xu-race", &format!("dom-{}", i % 4)))
+                .await
+                .unwrap()
+        }));
+    }
+    let mut outcomes = Vec::new();
+    for t in tasks {
+        outcomes.push(t.await.unwrap());
+    }
+    let created = outcomes
+        .iter()
+        .filter(|o| **o == BindOutcome::Created)
+        .count();
+    assert_eq!(created, 1, "{outcomes:?}");
+    let winner = ctx.store.get_binding("xu-race").await.unwrap().unwrap();
+    for o in &outcomes {
+        if let BindOutcome::Conflict { existing_domain_id } = o {
+            assert_eq!(existing_domain_id, &winner.domain_id);
+        }
+    }
+}
+
+async fn bindings_list_and_remove(ctx: &Ctx) {
+    let s = &ctx.store;
+    for i in 0..5 {
+        let mut b = binding(&format!("xu-{i}"), "dom");
+        b.created_at = 1000 + i;
+        b.user_name = None;
+        b.user_id = Some(format!("uid-{i}"));
+        s.put_binding(&b).await.unwrap();
+    }
+    let all = s.list_bindings(100, 0).await.unwrap();
+    assert_eq!(all.len(), 5);
+    // Newest first.
+    assert_eq!(all[0].x_user_id, "xu-4");
+    assert_eq!(all[0].user_name, None);
+    assert_eq!(all[0].user_id.as_deref(), Some("uid-4"));
+    let page = s.list_bindings(2, 2).await.unwrap();
+    let ids: Vec<_> = page.iter().map(|b| b.x_user_id.as_str()).collect();
+    assert_eq!(ids, ["xu-2", "xu-1"]);
+    assert!(s.list_bindings(0, 0).await.unwrap().is_empty());
+    assert!(s.list_bindings(-5, -5).await.unwrap().is_empty());
+
+    assert!(s.remove_binding("xu-2").await.unwrap());
+    assert!(!s.remove_binding("xu-2").await.unwrap());
+    assert_eq!(s.get_binding("xu-2").await.unwrap(), None);
+    assert_eq!(s.list_bindings(100, 0).await.unwrap().len(), 4);
+    // After removal the xUserId may be bound again, to any domain.
+    assert_eq!(
+        s.put_binding(&binding("xu-2", "dom-new")).await.unwrap(),
+        BindOutcome::Created
+    );
+}
+
+async fn sessions_crud_and_expiry(ctx: &Ctx) {
+    let s = &ctx.store;
+    let t = now();
+    let live = Session {
+        id: "sess-1".into(),
+        user_id: "user-1".into(),
+        attributes_json: r#"{"name":"Alice"}"#.into(),
+        created_at: t,
+        expires_at: t + 3600,
+    };
+    s.put_session(&live).await.unwrap();
+    assert_eq!(s.get_session("sess-1").await.unwrap(), Some(live.clone()));
+
+    // Replace (e.g. extend).
+    let mut longer = live.clone();
+    longer.expires_at = t + 7200;
+    s.put_session(&longer).await.unwrap();
+    assert_eq!(s.get_session("sess-1").await.unwrap(), Some(longer));
+
+    let expired = Session {
+        id: "sess-old".into(),
+        expires_at: t - 1,
+        ..live.clone()
+    };
+    s.put_session(&expired).await.unwrap();
+    assert_eq!(s.get_session("sess-old").await.unwrap(), None);
+
+    s.put_session(&Session {
+        id: "sess-2".into(),
+        ..live.clone()
+    })
+    .await
+    .unwrap();
+    s.put_session(&Session {
+        id: "sess-other".into(),
+        user_id: "user-2".into(),
+        ..live.clone()
+    })
+    .await
+    .unwrap();
+
+    assert!(s.delete_session("sess-2").await.unwrap());
+    assert!(!s.delete_session("sess-2").await.unwrap());
+    // sess-1 and (expired) sess-old belong to user-1.
+    assert_eq!(s.delete_sessions_for_user("user-1").await.unwrap(), 2);
+    assert_eq!(s.delete_sessions_for_user("user-1").await.unwrap(), 0);
+    assert!(s.get_session("sess-other").await.unwrap().is_some());
+    assert_eq!(s.get_session("missing").await.unwrap(), None);
+}
+
+async fn use_once_first_use_and_expiry(ctx: &Ctx) {
+    let s = &ctx.store;
+    let t = now();
+    assert!(s.use_once("authn", "_id1", t + 300).await.unwrap());
+    assert!(!s.use_once("authn", "_id1", t + 300).await.unwrap());
+    // Kinds are separate namespaces.
+    assert!(s.use_once("jti", "_id1", t + 300).await.unwrap());
+    assert!(!s.use_once("jti", "_id1", t + 300).await.unwrap());
+
+    // An expired entry no longer blocks, and is replaced by the new use.
+    assert!(s.use_once("authn", "_old", t - 10).await.unwrap());
+    assert!(s.use_once("authn", "_old", t + 300).await.unwrap());
+    assert!(!s.use_once("authn", "_old", t + 300).await.unwrap());
+}
+
+async fn use_once_concurrent(ctx: &Ctx) {
+    let exp = now() + 300;
+    let barrier = Arc::new(tokio::sync::Barrier::new(20));
+    let mut tasks = Vec::new();
+    for _ in 0..20 {
+        let s = ctx.store.clone();
+        let b = barrier.clone();
+        tasks.push(tokio::spawn(async move {
+            b.wait().await;
+            s.use_once("assertion", "_race", exp).await.unwrap()
+        }));
+    }
+    let mut firsts = 0;
+    for t in tasks {
+        if t.await.unwrap() {
+            firsts += 1;
+        }
+    }
+    assert_eq!(firsts, 1);
+
+    // Also across two independently opened stores on the same database (two processes).
+    let other = ctx.reopen().await;
+    let (a, b) = tokio::join!(
+        ctx.store.use_once("assertion", "_two", exp),
+        other.use_once("assertion", "_two", exp)
+    );
+    assert!(a.unwrap() ^ b.unwrap());
+}
+
+async fn purge_expired_removes_only_expired(ctx: &Ctx) {
+    let s = &ctx.store;
+    let t = now();
+    let mk = |id: &str, exp: i64| Session {
+        id: id.into(),
+        user_id: "u".into(),
+        attributes_json: "{}".into(),
+        created_at: t - 100,
+        expires_at: exp,
+    };
+    s.put_session(&mk("gone-1", t - 5)).await.unwrap();
+    s.put_session(&mk("gone-2", t)).await.unwrap();
+    s.put_session(&mk("stays", t + 100)).await.unwrap();
+    assert!(s.use_once("authn", "gone", t - 5).await.unwrap());
+    assert!(s.use_once("authn", "stays", t + 100).await.unwrap());
+
+    assert_eq!(s.purge_expired(t).await.unwrap(), 3);
+    assert_eq!(s.purge_expired(t).await.unwrap(), 0);
+    assert!(s.get_session("stays").await.unwrap().is_some());
+    assert!(!s.use_once("authn", "stays", t + 100).await.unwrap());
+    assert!(s.use_once("authn", "gone", t + 100).await.unwrap());
+}
+
+async fn audit_append_and_list(ctx: &Ctx) {
+    let s = &ctx.store;
+    assert!(s.list_audit(10, 0, None).await.unwrap().is_empty());
+    let mut ids = Vec::new();
+    for (i, kind) in ["sp.import", "bind", "sp.import", "login"]
+        .iter()
+        .enumerate()
+    {
+        let id = s
+            .append_audit(&NewAuditEvent {
+                at: 1000 + i as i64,
+                kind: kind.to_string(),
+                actor: "admin".into(),
+                subject: format!("subject-{i}"),
+                detail_json: format!(r#"{{"i":{i}}}"#),
+                correlation_id: format!("corr-{i}"),
+            })
+            .await
+            .unwrap();
+        ids.push(id);
+    }
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
+
+    let all = s.list_audit(10, 0, None).await.unwrap();
+    assert_eq!(all.len(), 4);
+    assert_eq!(all[0].id, ids[3]);
+    assert_eq!(all[0].kind, "login");
+    assert_eq!(all[0].at, 1003);
+    assert_eq!(all[0].subject, "subject-3");
+    assert_eq!(all[0].detail_json, r#"{"i":3}"#);
+    assert_eq!(all[0].correlation_id, "corr-3");
+    assert_eq!(all[3].id, ids[0]);
+
+    let imports = s.list_audit(10, 0, Some("sp.import")).await.unwrap();
+    let got: Vec<_> = imports.iter().map(|e| e.id).collect();
+    assert_eq!(got, [ids[2], ids[0]]);
+    let page = s.list_audit(2, 1, None).await.unwrap();
+    let got: Vec<_> = page.iter().map(|e| e.id).collect();
+    assert_eq!(got, [ids[2], ids[1]]);
+    assert!(
+        s.list_audit(10, 0, Some("nothing"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+async fn health_ok(ctx: &Ctx) {
+    ctx.store.health().await.unwrap();
+}
+
+async fn reopen_keeps_data(ctx: &Ctx) {
+    let t = now();
+    ctx.store
+        .upsert_sp(&sp("https://keep.example/", t))
+        .await
+        .unwrap();
+    ctx.store
+        .put_binding(&binding("xu-keep", "dom-keep"))
+        .await
+        .unwrap();
+    assert!(ctx.store.use_once("jti", "keep", t + 300).await.unwrap());
+    let audit_id = ctx
+        .store
+        .append_audit(&NewAuditEvent {
+            at: t,
+            kind: "k".into(),
+            actor: "a".into(),
+            subject: "s".into(),
+            detail_json: "{}".into(),
+            correlation_id: String::new(),
+        })
+        .await
+        .unwrap();
+
+    // Reopen twice: migrations are idempotent, data is still there.
+    for _ in 0..2 {
+        let s = ctx.reopen().await;
+        assert!(s.get_sp("https://keep.example/").await.unwrap().is_some());
+        assert_eq!(
+            s.get_binding("xu-keep").await.unwrap().unwrap().domain_id,
+            "dom-keep"
+        );
+        assert!(!s.use_once("jti", "keep", t + 300).await.unwrap());
+        let audit = s.list_audit(1, 0, None).await.unwrap();
+        assert_eq!(audit[0].id, audit_id);
+        s.health().await.unwrap();
+    }
+}
+
+// ---------------------------------------------------------------- open() errors
+
+#[tokio::test]
+async fn open_rejects_unknown_scheme() {
+    let e = store::open("mysql://localhost/db", std::path::Path::new("."))
+        .await
+        .err()
+        .unwrap();
+    assert!(matches!(e, StoreError::InvalidUrl { .. }), "{e}");
+    assert!(e.to_string().contains("mysql://"), "{e}");
+}
+
+#[tokio::test]
+async fn open_rejects_sqlite_query_params_and_empty_path() {
+    let base = tempfile::tempdir().unwrap();
+    for url in ["sqlite://x.db?mode=ro", "sqlite://"] {
+        let e = store::open(url, base.path()).await.err().unwrap();
+        assert!(matches!(e, StoreError::InvalidUrl { .. }), "{url}: {e}");
+    }
+}
+
+#[tokio::test]
+async fn open_sqlite_absolute_path_and_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let abs = dir.path().join("sub/abs.db");
+    let url = format!("sqlite://{}", abs.display());
+    let s = store::open(&url, std::path::Path::new("/nonexistent-base"))
+        .await
+        .unwrap();
+    s.health().await.unwrap();
+    assert!(abs.is_file());
+
+    let mem = store::open("sqlite::memory:", dir.path()).await.unwrap();
+    assert!(mem.use_once("k", "1", now() + 10).await.unwrap());
+    assert!(!mem.use_once("k", "1", now() + 10).await.unwrap());
+}
+
+#[tokio::test]
+async fn open_sqlite_unwritable_dir_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("plainfile");
+    std::fs::write(&file, "x").unwrap();
+    // Parent "directory" is a file: cannot be created.
+    let e = store::open("sqlite://plainfile/db.sqlite", dir.path())
+        .await
+        .err()
+        .unwrap();
+    assert!(matches!(e, StoreError::CreateDir { .. }), "{e}");
+    assert!(e.to_string().contains("plainfile"), "{e}");
+}
+
+#[tokio::test]
+async fn open_postgres_unreachable_is_an_error_with_redacted_password() {
+    let e = store::open(
+        "postgres://user:hunter2@127.0.0.1:1/db?connect_timeout=2",
+        std::path::Path::new("."),
+    )
+    .await
+    .err()
+    .unwrap();
+    let msg = e.to_string();
+    assert!(matches!(e, StoreError::Open { .. }), "{msg}");
+    assert!(!msg.contains("hunter2"), "{msg}");
+}
+
+#[test]
+fn store_is_dyn_compatible() {
+    fn takes(_: Option<Arc<dyn Store>>) {}
+    takes(None);
+}
+
+#[tokio::test]
+async fn sqlite_pragmas() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store::SqliteStore::open("sqlite://p.db", dir.path())
+        .await
+        .unwrap();
+    let pool = s.pool();
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert_eq!(mode.to_lowercase(), "wal");
+    let sync: i64 = sqlx::query_scalar("PRAGMA synchronous")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert_eq!(sync, 2, "synchronous=FULL");
+    let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert_eq!(fk, 1);
+    let busy: i64 = sqlx::query_scalar("PRAGMA busy_timeout")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert!(busy >= 1000, "{busy}");
+    assert_eq!(s.path(), Some(dir.path().join("p.db").as_path()));
+    s.close().await;
+}
