@@ -1,0 +1,150 @@
+//! Shared helpers for integration tests: run the `samlgate` binary, start a gateway on a free port.
+#![allow(dead_code)]
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_samlgate")
+}
+
+/// Runs `samlgate --config DIR/samlgate.toml ARGS…` and returns its output.
+pub fn run(dir: &Path, args: &[&str]) -> Output {
+    run_env(dir, args, &[])
+}
+
+pub fn run_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(bin());
+    cmd.arg("--config").arg(dir.join("samlgate.toml")).args(args).current_dir(dir);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.env_remove("SAMLGATE_CONFIG");
+    cmd.output().expect("run samlgate")
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A gateway process; killed when dropped.
+pub struct Gateway {
+    pub child: Child,
+    pub port: u16,
+    pub dir: PathBuf,
+    pub base: String,
+    pub log: PathBuf,
+}
+
+impl Gateway {
+    /// `init --base-url http://127.0.0.1:PORT` (unless already initialised) then `serve`.
+    pub fn start(dir: &Path, env: &[(&str, &str)]) -> Gateway {
+        let port = free_port();
+        Self::start_on(dir, port, env)
+    }
+
+    pub fn start_on(dir: &Path, port: u16, env: &[(&str, &str)]) -> Gateway {
+        let base = format!("http://127.0.0.1:{port}");
+        if !dir.join("samlgate.toml").exists() {
+            let o = run_env(dir, &["init", "--base-url", &base, "--x-account-type", "acme_IDP"], env);
+            assert!(o.status.success(), "init failed: {}", stderr(&o));
+        }
+        let log = dir.join(format!("gateway-{port}.log"));
+        let logf = std::fs::File::create(&log).unwrap();
+        let mut cmd = Command::new(bin());
+        cmd.arg("--config")
+            .arg(dir.join("samlgate.toml"))
+            .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+            .current_dir(dir)
+            .env("SAMLGATE_SERVER_BASE_URL", &base)
+            .env_remove("SAMLGATE_CONFIG")
+            .stdout(Stdio::null())
+            .stderr(logf);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let child = cmd.spawn().expect("spawn samlgate serve");
+        let mut g = Gateway { child, port, dir: dir.to_path_buf(), base, log };
+        g.wait_ready();
+        g
+    }
+
+    fn wait_ready(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let client = client();
+        loop {
+            if let Ok(r) = client.get(format!("{}/healthz", self.base)).send() {
+                if r.status().is_success() {
+                    return;
+                }
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("gateway exited with {status}: {}", self.log_text());
+            }
+            assert!(Instant::now() < deadline, "gateway did not become ready: {}", self.log_text());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// SIGTERM and wait: a graceful stop.
+    pub fn stop(mut self) -> std::process::ExitStatus {
+        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Ok(Some(s)) = self.child.try_wait() {
+                return s;
+            }
+            assert!(Instant::now() < deadline, "gateway did not stop on SIGTERM");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Gateway {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A blocking HTTP client that does not follow redirects and keeps cookies.
+pub fn client() -> reqwest::blocking::Client {
+    reqwest::blocking::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap()
+}
+
+/// Path of the interop venv's python (set up by scripts/setup-interop), if present.
+pub fn venv_python() -> PathBuf {
+    let venv = std::env::var("SAMLGATE_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv"));
+    let py = venv.join("bin/python");
+    assert!(py.exists(), "interop venv missing at {}: run scripts/setup-interop (scripts/test does)", py.display());
+    py
+}
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
