@@ -41,9 +41,7 @@ fn stand_in_cert() -> Result<Vec<u8>, openssl::error::ErrorStack> {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let out = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| "metadata/huawei-sp-metadata.xml".to_owned());
+    let out = std::env::args().nth(1).unwrap_or_else(|| "metadata/huawei-sp-metadata.xml".to_owned());
     let xml = sp_metadata_xml(&SpMetadataParams {
         entity_id: format!("{BASE}/"),
         acs_post_url: format!("{BASE}/authui/saml/SAMLAssertionConsumer"),

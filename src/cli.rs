@@ -254,7 +254,9 @@ pub fn run(cli: Cli) -> CliResult<()> {
             match output.as_deref() {
                 Some("-") => print!("{xml}"),
                 other => {
-                    let path = other.map(PathBuf::from).unwrap_or_else(|| settings.resolve(&settings.config.idp.metadata_file));
+                    let path = other
+                        .map(PathBuf::from)
+                        .unwrap_or_else(|| settings.resolve(&settings.config.idp.metadata_file));
                     write_file(&path, xml.as_bytes())?;
                     println!("wrote {} ({} bytes)", path.display(), xml.len());
                 }
@@ -439,10 +441,12 @@ fn run_keys(settings: &Settings, command: KeysCommand) -> CliResult<()> {
     let paths = key_paths(settings);
     match command {
         KeysCommand::Generate { algorithm, cn, days, ca, ca_passphrase_env, force } => {
-            let algorithm: KeyAlgorithm = algorithm.parse().map_err(|e| CliError::usage(format!("--algorithm: {e}")))?;
+            let algorithm: KeyAlgorithm =
+                algorithm.parse().map_err(|e| CliError::usage(format!("--algorithm: {e}")))?;
             let ca_passphrase = match ca_passphrase_env {
                 Some(var) => Some(
-                    std::env::var(&var).map_err(|_| CliError::usage(format!("--ca-passphrase-env: {var} is not set")))?,
+                    std::env::var(&var)
+                        .map_err(|_| CliError::usage(format!("--ca-passphrase-env: {var} is not set")))?,
                 ),
                 None => None,
             };
@@ -464,7 +468,8 @@ fn run_keys(settings: &Settings, command: KeysCommand) -> CliResult<()> {
         KeysCommand::Import { cert, key, chain, pkcs12_password_env } => {
             let pw = match pkcs12_password_env {
                 Some(var) => Some(
-                    std::env::var(&var).map_err(|_| CliError::usage(format!("--pkcs12-password-env: {var} is not set")))?,
+                    std::env::var(&var)
+                        .map_err(|_| CliError::usage(format!("--pkcs12-password-env: {var} is not set")))?,
                 ),
                 None => None,
             };
@@ -485,7 +490,10 @@ fn refresh_metadata(settings: &Settings) -> CliResult<()> {
     let xml = crate::web::idp_metadata(settings, &keys)?;
     let path = settings.resolve(&settings.config.idp.metadata_file);
     write_file(&path, xml.as_bytes())?;
-    println!("IdP metadata written to {} — upload it in Partner Center (Access Configuration → Modify)", path.display());
+    println!(
+        "IdP metadata written to {} — upload it in Partner Center (Access Configuration → Modify)",
+        path.display()
+    );
     Ok(())
 }
 

@@ -71,7 +71,7 @@ impl fmt::Display for Site {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     pub server: ServerConfig,
@@ -272,20 +272,6 @@ impl Default for HandoffConfig {
 impl Default for StoreConfig {
     fn default() -> Self {
         StoreConfig { url: "sqlite://data/samlgate.db".into() }
-    }
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            server: ServerConfig::default(),
-            idp: IdpConfig::default(),
-            huawei: HuaweiConfig::default(),
-            handoff: HandoffConfig::default(),
-            store: StoreConfig::default(),
-            return_urls: ReturnUrls::default(),
-            admin: AdminConfig::default(),
-        }
     }
 }
 
@@ -497,7 +483,8 @@ pub fn random_secret() -> String {
 
 /// Loads the file at `path`, applies environment overrides from `env`, and validates.
 pub fn load_from(path: &Path, env: &[(String, String)]) -> Result<Settings, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+    let text =
+        std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
     parse_with_env(&text, path, env)
 }
 
@@ -537,7 +524,11 @@ fn key_paths() -> Vec<(Vec<String>, toml::Value)> {
     full.huawei.auth_base_url = Some(String::new());
     full.huawei.bp_id = Some(String::new());
     full.handoff.partner_login_url = Some(String::new());
-    full.return_urls = ReturnUrls { after_logout: Some(String::new()), order_paid: Some(String::new()), recharge: Some(String::new()) };
+    full.return_urls = ReturnUrls {
+        after_logout: Some(String::new()),
+        order_paid: Some(String::new()),
+        recharge: Some(String::new()),
+    };
     let v = toml::Value::try_from(&full).unwrap_or(toml::Value::Table(Default::default()));
     let mut out = Vec::new();
     fn walk(prefix: &mut Vec<String>, v: &toml::Value, out: &mut Vec<(Vec<String>, toml::Value)>) {

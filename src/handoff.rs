@@ -111,8 +111,8 @@ pub fn verify(secret: &str, token: &str, now: i64, max_age_secs: u64, skew_secs:
         return Err(TokenError::Malformed("expected three dot-separated parts"));
     };
     let header_bytes = URL_SAFE_NO_PAD.decode(h).map_err(|_| TokenError::Malformed("header is not base64url"))?;
-    let header: Header =
-        serde_json::from_slice(&header_bytes).map_err(|_| TokenError::Malformed("header is not a JSON object with alg"))?;
+    let header: Header = serde_json::from_slice(&header_bytes)
+        .map_err(|_| TokenError::Malformed("header is not a JSON object with alg"))?;
     if header.alg != "HS256" {
         return Err(TokenError::Algorithm(header.alg.chars().take(32).collect()));
     }
@@ -124,7 +124,7 @@ pub fn verify(secret: &str, token: &str, now: i64, max_age_secs: u64, skew_secs:
     let body = URL_SAFE_NO_PAD.decode(b).map_err(|_| TokenError::Malformed("claims are not base64url"))?;
     let claims: Claims =
         serde_json::from_slice(&body).map_err(|_| TokenError::Malformed("claims need sub, iat, exp and jti"))?;
-    if claims.exp <= now - skew_secs.max(0).min(5) {
+    if claims.exp <= now - skew_secs.clamp(0, 5) {
         return Err(TokenError::Expired);
     }
     if claims.iat > now + skew_secs {
@@ -173,7 +173,10 @@ mod tests {
         // alg: none with an empty signature
         let none_header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none"}"#);
         let body = t.split('.').nth(1).unwrap();
-        assert!(matches!(verify(SECRET, &format!("{none_header}.{body}."), now, 120, 30), Err(TokenError::Algorithm(_))));
+        assert!(matches!(
+            verify(SECRET, &format!("{none_header}.{body}."), now, 120, 30),
+            Err(TokenError::Algorithm(_))
+        ));
         assert!(matches!(verify(SECRET, "a.b", now, 120, 30), Err(TokenError::Malformed(_))));
         assert!(matches!(verify(SECRET, "", now, 120, 30), Err(TokenError::Missing)));
         // flipped claim byte

@@ -145,8 +145,16 @@ pub fn auth_base(site: Site, override_url: Option<&str>) -> String {
 /// Percent-encoding of a URI component (the set `encodeURIComponent` leaves alone is kept).
 pub fn encode_component(s: &str) -> String {
     use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-    const COMPONENT: &AsciiSet =
-        &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'!').remove(b'~').remove(b'*').remove(b'\'').remove(b'(').remove(b')');
+    const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'!')
+        .remove(b'~')
+        .remove(b'*')
+        .remove(b'\'')
+        .remove(b'(')
+        .remove(b')');
     utf8_percent_encode(s, COMPONENT).to_string()
 }
 
@@ -190,7 +198,15 @@ mod tests {
         ] {
             assert!(resolve_service(Site::Cn, Some(bad), None, &[]).is_err(), "{bad}");
         }
-        assert!(resolve_service(Site::Cn, Some("https://console.partner.example/x"), None, &["console.partner.example".into()]).is_ok());
+        assert!(
+            resolve_service(
+                Site::Cn,
+                Some("https://console.partner.example/x"),
+                None,
+                &["console.partner.example".into()]
+            )
+            .is_ok()
+        );
     }
 
     #[test]

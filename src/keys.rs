@@ -23,9 +23,7 @@ use openssl::pkcs12::Pkcs12;
 use openssl::pkey::{Id, PKey, PKeyRef, Private};
 use openssl::rsa::Rsa;
 use openssl::symm::Cipher;
-use openssl::x509::extension::{
-    AuthorityKeyIdentifier, BasicConstraints, KeyUsage, SubjectKeyIdentifier,
-};
+use openssl::x509::extension::{AuthorityKeyIdentifier, BasicConstraints, KeyUsage, SubjectKeyIdentifier};
 use openssl::x509::{X509, X509Builder, X509NameBuilder, X509NameRef, X509Ref};
 
 /// Errors from key generation, loading and import. Every message names the file and the problem.
@@ -40,24 +38,16 @@ pub enum KeyError {
     #[error("{path} already exists (use overwrite / --force to replace it)")]
     Exists { path: PathBuf },
     #[error("{path}: not a readable PEM {what}: {reason}")]
-    BadPem {
-        path: PathBuf,
-        what: &'static str,
-        reason: String,
-    },
+    BadPem { path: PathBuf, what: &'static str, reason: String },
     #[error("{path}: cannot read PKCS#12 file (wrong password or damaged file): {reason}")]
     Pkcs12 { path: PathBuf, reason: String },
-    #[error(
-        "{path}: no private key found (give the key file, or a PKCS#12 file that contains the key)"
-    )]
+    #[error("{path}: no private key found (give the key file, or a PKCS#12 file that contains the key)")]
     MissingKey { path: PathBuf },
     #[error("private key {key} does not match the certificate {cert} (public keys differ)")]
     KeyMismatch { key: PathBuf, cert: PathBuf },
     #[error("{path}: RSA key of {bits} bits is too weak (at least 2048 bits required)")]
     WeakKey { path: PathBuf, bits: u32 },
-    #[error(
-        "{path}: unsupported key type {kind} (RSA >= 2048 bits or ECDSA P-256/P-384/P-521 required)"
-    )]
+    #[error("{path}: unsupported key type {kind} (RSA >= 2048 bits or ECDSA P-256/P-384/P-521 required)")]
     UnsupportedKey { path: PathBuf, kind: String },
     #[error(
         "{path}: certificate is signed with {algorithm}, which is not accepted (SHA-1/MD5 are broken; use SHA-256 or better)"
@@ -67,9 +57,7 @@ pub enum KeyError {
     Expired { path: PathBuf, not_after: String },
     #[error("{path}: certificate is not valid before {not_before}")]
     NotYetValid { path: PathBuf, not_before: String },
-    #[error(
-        "{path}: private key file is readable by group or others (mode {mode:o}); run `chmod 600 {path}`"
-    )]
+    #[error("{path}: private key file is readable by group or others (mode {mode:o}); run `chmod 600 {path}`")]
     InsecureMode { path: PathBuf, mode: u32 },
     #[error("unknown key algorithm {0:?} (expected rsa2048, rsa3072, rsa4096 or ecdsa-p256)")]
     UnknownAlgorithm(String),
@@ -88,10 +76,7 @@ fn ossl(context: &'static str) -> impl FnOnce(ErrorStack) -> KeyError {
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> KeyError + '_ {
-    move |source| KeyError::Io {
-        path: path.to_path_buf(),
-        source,
-    }
+    move |source| KeyError::Io { path: path.to_path_buf(), source }
 }
 
 /// Key algorithm for generated keys.
@@ -121,8 +106,7 @@ impl KeyAlgorithm {
                 PKey::from_rsa(rsa).map_err(ossl("wrapping an RSA key"))
             }
             None => {
-                let group = EcGroup::from_curve_name(Nid::X9_62_PRIME256V1)
-                    .map_err(ossl("loading curve P-256"))?;
+                let group = EcGroup::from_curve_name(Nid::X9_62_PRIME256V1).map_err(ossl("loading curve P-256"))?;
                 let ec = EcKey::generate(&group).map_err(ossl("generating an EC key"))?;
                 PKey::from_ec_key(ec).map_err(ossl("wrapping an EC key"))
             }
@@ -229,65 +213,40 @@ impl fmt::Display for GeneratedInfo {
 /// Generate an IdP key and certificate (and optionally a CA) and write them to `paths`.
 ///
 /// Refuses to replace existing files unless `overwrite` is set.
-pub fn generate(
-    paths: &KeyPaths,
-    opts: &GenerateOptions,
-    overwrite: bool,
-) -> Result<GeneratedInfo, KeyError> {
+pub fn generate(paths: &KeyPaths, opts: &GenerateOptions, overwrite: bool) -> Result<GeneratedInfo, KeyError> {
     if opts.subject_cn.trim().is_empty() {
-        return Err(KeyError::InvalidOption(
-            "subject CN must not be empty".into(),
-        ));
+        return Err(KeyError::InvalidOption("subject CN must not be empty".into()));
     }
     if opts.days == 0 {
-        return Err(KeyError::InvalidOption(
-            "validity days must be at least 1".into(),
-        ));
+        return Err(KeyError::InvalidOption("validity days must be at least 1".into()));
     }
     let mut targets = vec![&paths.key, &paths.cert];
     if opts.ca.is_some() {
         targets.extend([&paths.ca_key, &paths.ca_cert, &paths.chain]);
     }
     if !overwrite && let Some(existing) = targets.iter().find(|p| p.exists()) {
-        return Err(KeyError::Exists {
-            path: existing.to_path_buf(),
-        });
+        return Err(KeyError::Exists { path: existing.to_path_buf() });
     }
 
     let key = opts.algorithm.generate_key()?;
     let mut files = Vec::new();
     let (cert, ca_info) = match &opts.ca {
         None => {
-            let cert = build_cert(
-                &opts.subject_cn,
-                &key,
-                None,
-                opts.days,
-                CertKind::SelfSignedLeaf,
-            )?;
+            let cert = build_cert(&opts.subject_cn, &key, None, opts.days, CertKind::SelfSignedLeaf)?;
             (cert, None)
         }
         Some(ca) => {
             if ca.ca_subject_cn.trim().is_empty() {
-                return Err(KeyError::InvalidOption(
-                    "CA subject CN must not be empty".into(),
-                ));
+                return Err(KeyError::InvalidOption("CA subject CN must not be empty".into()));
             }
             // The CA key is RSA of the same size (like `openssl genrsa -aes256`), or P-256 for ECDSA.
             let ca_key = opts.algorithm.generate_key()?;
             let ca_cert = build_cert(&ca.ca_subject_cn, &ca_key, None, opts.days, CertKind::Ca)?;
-            let cert = build_cert(
-                &opts.subject_cn,
-                &key,
-                Some((&ca_cert, &ca_key)),
-                opts.days,
-                CertKind::CaSignedLeaf,
-            )?;
+            let cert =
+                build_cert(&opts.subject_cn, &key, Some((&ca_cert, &ca_key)), opts.days, CertKind::CaSignedLeaf)?;
             write_private_key(&paths.ca_key, &ca_key, ca.ca_passphrase.as_deref())?;
             files.push(paths.ca_key.clone());
-            let ca_pem = ca_cert
-                .to_pem()
-                .map_err(ossl("encoding the CA certificate"))?;
+            let ca_pem = ca_cert.to_pem().map_err(ossl("encoding the CA certificate"))?;
             write_public_file(&paths.ca_cert, &ca_pem)?;
             files.push(paths.ca_cert.clone());
             write_public_file(&paths.chain, &ca_pem)?;
@@ -300,11 +259,7 @@ pub fn generate(
     let pem = cert.to_pem().map_err(ossl("encoding the certificate"))?;
     write_public_file(&paths.cert, &pem)?;
     files.push(paths.cert.clone());
-    Ok(GeneratedInfo {
-        cert: cert_info(&cert),
-        ca: ca_info,
-        files,
-    })
+    Ok(GeneratedInfo { cert: cert_info(&cert), ca: ca_info, files })
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -323,79 +278,55 @@ fn build_cert(
 ) -> Result<X509, KeyError> {
     let e = ossl("building a certificate");
     let mut name = X509NameBuilder::new().map_err(ossl("building a name"))?;
-    name.append_entry_by_nid(Nid::COMMONNAME, cn)
-        .map_err(|source| KeyError::Openssl {
-            context: "setting the subject CN (too long or invalid characters?)",
-            source,
-        })?;
+    name.append_entry_by_nid(Nid::COMMONNAME, cn).map_err(|source| KeyError::Openssl {
+        context: "setting the subject CN (too long or invalid characters?)",
+        source,
+    })?;
     let name = name.build();
 
     let mut b = X509Builder::new().map_err(ossl("building a certificate"))?;
     b.set_version(2).map_err(ossl("setting the version"))?;
     // Random positive 128-bit serial (17 DER content bytes with the sign byte; RFC 5280 allows 20).
     let mut serial = BigNum::new().map_err(ossl("making a serial"))?;
-    serial
-        .rand(128, MsbOption::ONE, false)
-        .map_err(ossl("making a random serial"))?;
-    let serial = serial
-        .to_asn1_integer()
-        .map_err(ossl("encoding the serial"))?;
-    b.set_serial_number(&serial)
-        .map_err(ossl("setting the serial"))?;
-    b.set_subject_name(&name)
-        .map_err(ossl("setting the subject"))?;
+    serial.rand(128, MsbOption::ONE, false).map_err(ossl("making a random serial"))?;
+    let serial = serial.to_asn1_integer().map_err(ossl("encoding the serial"))?;
+    b.set_serial_number(&serial).map_err(ossl("setting the serial"))?;
+    b.set_subject_name(&name).map_err(ossl("setting the subject"))?;
     let issuer_name: &X509NameRef = match issuer {
         Some((ca_cert, _)) => ca_cert.subject_name(),
         None => &name,
     };
-    b.set_issuer_name(issuer_name)
-        .map_err(ossl("setting the issuer"))?;
+    b.set_issuer_name(issuer_name).map_err(ossl("setting the issuer"))?;
     let not_before = Asn1Time::days_from_now(0).map_err(ossl("setting notBefore"))?;
     let not_after = Asn1Time::days_from_now(days).map_err(ossl("setting notAfter"))?;
-    b.set_not_before(&not_before)
-        .map_err(ossl("setting notBefore"))?;
-    b.set_not_after(&not_after)
-        .map_err(ossl("setting notAfter"))?;
+    b.set_not_before(&not_before).map_err(ossl("setting notBefore"))?;
+    b.set_not_after(&not_after).map_err(ossl("setting notAfter"))?;
     b.set_pubkey(key).map_err(ossl("setting the public key"))?;
 
     let ext = match kind {
         CertKind::Ca => (
             BasicConstraints::new().critical().ca().build(),
-            KeyUsage::new()
-                .critical()
-                .key_cert_sign()
-                .crl_sign()
-                .build(),
+            KeyUsage::new().critical().key_cert_sign().crl_sign().build(),
         ),
-        CertKind::SelfSignedLeaf => (
-            BasicConstraints::new().build(),
-            KeyUsage::new()
-                .critical()
-                .digital_signature()
-                .key_encipherment()
-                .build(),
-        ),
-        CertKind::CaSignedLeaf => (
-            BasicConstraints::new().build(),
-            KeyUsage::new().critical().digital_signature().build(),
-        ),
+        CertKind::SelfSignedLeaf => {
+            (BasicConstraints::new().build(), KeyUsage::new().critical().digital_signature().key_encipherment().build())
+        }
+        CertKind::CaSignedLeaf => {
+            (BasicConstraints::new().build(), KeyUsage::new().critical().digital_signature().build())
+        }
     };
-    b.append_extension(ext.0.map_err(ossl("building basicConstraints"))?)
-        .map_err(ossl("adding basicConstraints"))?;
-    b.append_extension(ext.1.map_err(ossl("building keyUsage"))?)
-        .map_err(ossl("adding keyUsage"))?;
+    b.append_extension(ext.0.map_err(ossl("building basicConstraints"))?).map_err(ossl("adding basicConstraints"))?;
+    b.append_extension(ext.1.map_err(ossl("building keyUsage"))?).map_err(ossl("adding keyUsage"))?;
     let ski = SubjectKeyIdentifier::new()
         .build(&b.x509v3_context(issuer.map(|(c, _)| c.as_ref()), None))
         .map_err(ossl("building subjectKeyIdentifier"))?;
-    b.append_extension(ski)
-        .map_err(ossl("adding subjectKeyIdentifier"))?;
+    b.append_extension(ski).map_err(ossl("adding subjectKeyIdentifier"))?;
     if let Some((ca_cert, _)) = issuer {
         let aki = AuthorityKeyIdentifier::new()
             .keyid(false)
             .build(&b.x509v3_context(Some(ca_cert), None))
             .map_err(ossl("building authorityKeyIdentifier"))?;
-        b.append_extension(aki)
-            .map_err(ossl("adding authorityKeyIdentifier"))?;
+        b.append_extension(aki).map_err(ossl("adding authorityKeyIdentifier"))?;
     }
     let signer: &PKeyRef<Private> = match issuer {
         Some((_, ca_key)) => ca_key,
@@ -411,20 +342,12 @@ fn private_key_pem(key: &PKeyRef<Private>, passphrase: Option<&str>) -> Result<V
         Some(p) if !p.is_empty() => key
             .private_key_to_pem_pkcs8_passphrase(Cipher::aes_256_cbc(), p.as_bytes())
             .map_err(ossl("encrypting the private key")),
-        Some(_) => Err(KeyError::InvalidOption(
-            "key passphrase must not be empty".into(),
-        )),
-        None => key
-            .private_key_to_pem_pkcs8()
-            .map_err(ossl("encoding the private key")),
+        Some(_) => Err(KeyError::InvalidOption("key passphrase must not be empty".into())),
+        None => key.private_key_to_pem_pkcs8().map_err(ossl("encoding the private key")),
     }
 }
 
-fn write_private_key(
-    path: &Path,
-    key: &PKeyRef<Private>,
-    passphrase: Option<&str>,
-) -> Result<(), KeyError> {
+fn write_private_key(path: &Path, key: &PKeyRef<Private>, passphrase: Option<&str>) -> Result<(), KeyError> {
     let pem = private_key_pem(key, passphrase)?;
     write_atomic(path, &pem, 0o600)
 }
@@ -440,10 +363,7 @@ fn write_atomic(path: &Path, data: &[u8], mode: u32) -> Result<(), KeyError> {
         _ => PathBuf::from("."),
     };
     fs::create_dir_all(&dir).map_err(io_err(&dir))?;
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "key".into());
+    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "key".into());
     let mut rnd = [0u8; 8];
     openssl::rand::rand_bytes(&mut rnd).map_err(ossl("making a temporary file name"))?;
     let tmp = dir.join(format!(".{file_name}.{}.tmp", hex::encode(rnd)));
@@ -465,10 +385,7 @@ fn write_atomic(path: &Path, data: &[u8], mode: u32) -> Result<(), KeyError> {
     })();
     if let Err(source) = result {
         let _ = fs::remove_file(&tmp);
-        return Err(KeyError::Io {
-            path: path.to_path_buf(),
-            source,
-        });
+        return Err(KeyError::Io { path: path.to_path_buf(), source });
     }
     Ok(())
 }
@@ -481,10 +398,7 @@ pub fn check_private_key_file_mode(path: &Path) -> Result<(), KeyError> {
         let meta = fs::metadata(path).map_err(io_err(path))?;
         let mode = meta.permissions().mode() & 0o777;
         if mode & 0o077 != 0 {
-            return Err(KeyError::InsecureMode {
-                path: path.to_path_buf(),
-                mode,
-            });
+            return Err(KeyError::InsecureMode { path: path.to_path_buf(), mode });
         }
     }
     #[cfg(not(unix))]
@@ -522,12 +436,7 @@ impl IdpKeys {
         let leaf = certs.remove(0);
         ensure_key_matches(&leaf, &pkey, key, cert)?;
         let cert_der = leaf.to_der().map_err(ossl("encoding the certificate"))?;
-        Ok(IdpKeys {
-            pkey,
-            cert: leaf,
-            cert_der,
-            chain: certs,
-        })
+        Ok(IdpKeys { pkey, cert: leaf, cert_der, chain: certs })
     }
 
     /// Like [`IdpKeys::load`] on `paths.key` / `paths.cert`, and also reads `paths.chain` when it
@@ -560,16 +469,8 @@ fn read_private_key(path: &Path, passphrase: Option<&str>) -> Result<PKey<Privat
     parse_private_key(path, &data, passphrase)
 }
 
-fn parse_private_key(
-    path: &Path,
-    data: &[u8],
-    passphrase: Option<&str>,
-) -> Result<PKey<Private>, KeyError> {
-    let bad = |reason: String| KeyError::BadPem {
-        path: path.to_path_buf(),
-        what: "private key",
-        reason,
-    };
+fn parse_private_key(path: &Path, data: &[u8], passphrase: Option<&str>) -> Result<PKey<Private>, KeyError> {
+    let bad = |reason: String| KeyError::BadPem { path: path.to_path_buf(), what: "private key", reason };
     if !contains(data, b"PRIVATE KEY-----") {
         // DER PKCS#8 as a fallback (unencrypted only).
         return PKey::private_key_from_der(data)
@@ -596,11 +497,7 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
 /// All certificates in a PEM (or single DER) file; at least one.
 fn read_certs(path: &Path) -> Result<Vec<X509>, KeyError> {
     let data = read_file(path)?;
-    let bad = |reason: String| KeyError::BadPem {
-        path: path.to_path_buf(),
-        what: "certificate",
-        reason,
-    };
+    let bad = |reason: String| KeyError::BadPem { path: path.to_path_buf(), what: "certificate", reason };
     if contains(&data, b"-----BEGIN CERTIFICATE-----") {
         let certs = X509::stack_from_pem(&data).map_err(|e| bad(e.to_string()))?;
         if certs.is_empty() {
@@ -608,9 +505,7 @@ fn read_certs(path: &Path) -> Result<Vec<X509>, KeyError> {
         }
         Ok(certs)
     } else {
-        X509::from_der(&data)
-            .map(|c| vec![c])
-            .map_err(|_| bad("no \"-----BEGIN CERTIFICATE-----\" block found".into()))
+        X509::from_der(&data).map(|c| vec![c]).map_err(|_| bad("no \"-----BEGIN CERTIFICATE-----\" block found".into()))
     }
 }
 
@@ -620,17 +515,11 @@ fn ensure_key_matches(
     key_path: &Path,
     cert_path: &Path,
 ) -> Result<(), KeyError> {
-    let matches = cert
-        .public_key()
-        .map(|pubkey| pubkey.public_eq(key))
-        .unwrap_or(false);
+    let matches = cert.public_key().map(|pubkey| pubkey.public_eq(key)).unwrap_or(false);
     if matches {
         Ok(())
     } else {
-        Err(KeyError::KeyMismatch {
-            key: key_path.to_path_buf(),
-            cert: cert_path.to_path_buf(),
-        })
+        Err(KeyError::KeyMismatch { key: key_path.to_path_buf(), cert: cert_path.to_path_buf() })
     }
 }
 
@@ -639,18 +528,12 @@ fn check_key_strength(path: &Path, key: &PKeyRef<Private>) -> Result<(), KeyErro
         Id::RSA => {
             let bits = key.bits();
             if bits < 2048 {
-                return Err(KeyError::WeakKey {
-                    path: path.to_path_buf(),
-                    bits,
-                });
+                return Err(KeyError::WeakKey { path: path.to_path_buf(), bits });
             }
             Ok(())
         }
         Id::EC if key.bits() >= 256 => Ok(()),
-        _ => Err(KeyError::UnsupportedKey {
-            path: path.to_path_buf(),
-            kind: describe_key(key),
-        }),
+        _ => Err(KeyError::UnsupportedKey { path: path.to_path_buf(), kind: describe_key(key) }),
     }
 }
 
@@ -668,35 +551,20 @@ fn check_cert_acceptable(path: &Path, cert: &X509Ref) -> Result<(), KeyError> {
         ]
         .contains(&nid);
     if weak {
-        return Err(KeyError::WeakSignature {
-            path: path.to_path_buf(),
-            algorithm: nid_name(nid),
-        });
+        return Err(KeyError::WeakSignature { path: path.to_path_buf(), algorithm: nid_name(nid) });
     }
     let now = Asn1Time::days_from_now(0).map_err(ossl("reading the clock"))?;
     if cert.not_after() < now {
-        return Err(KeyError::Expired {
-            path: path.to_path_buf(),
-            not_after: asn1_rfc3339(cert.not_after()),
-        });
+        return Err(KeyError::Expired { path: path.to_path_buf(), not_after: asn1_rfc3339(cert.not_after()) });
     }
     if cert.not_before() > now {
-        return Err(KeyError::NotYetValid {
-            path: path.to_path_buf(),
-            not_before: asn1_rfc3339(cert.not_before()),
-        });
+        return Err(KeyError::NotYetValid { path: path.to_path_buf(), not_before: asn1_rfc3339(cert.not_before()) });
     }
     Ok(())
 }
 
 fn is_pkcs12_path(path: &Path) -> bool {
-    matches!(
-        path.extension()
-            .and_then(|e| e.to_str())
-            .map(|e| e.to_ascii_lowercase())
-            .as_deref(),
-        Some("p12" | "pfx")
-    )
+    matches!(path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).as_deref(), Some("p12" | "pfx"))
 }
 
 /// Loads OpenSSL's legacy provider (keeping the default one) for old PKCS#12 ciphers. Returns
@@ -705,9 +573,7 @@ fn load_legacy_provider() -> bool {
     use openssl::provider::Provider;
     use std::sync::OnceLock;
     static LEGACY: OnceLock<Option<Provider>> = OnceLock::new();
-    LEGACY
-        .get_or_init(|| Provider::try_load(None, "legacy", true).ok())
-        .is_some()
+    LEGACY.get_or_init(|| Provider::try_load(None, "legacy", true).ok()).is_some()
 }
 
 /// Import an existing certificate and key (e.g. from a commercial CA) into `paths`.
@@ -730,37 +596,25 @@ pub fn import(
 ) -> Result<CertInfo, KeyError> {
     let (key, key_path, cert, mut chain) = if is_pkcs12_path(cert_file) {
         let der = read_file(cert_file)?;
-        let p12_err = |reason: String| KeyError::Pkcs12 {
-            path: cert_file.to_path_buf(),
-            reason,
-        };
+        let p12_err = |reason: String| KeyError::Pkcs12 { path: cert_file.to_path_buf(), reason };
         let p12 = Pkcs12::from_der(&der).map_err(|e| p12_err(e.to_string()))?;
         let password = pkcs12_password.unwrap_or("");
         let parsed = match p12.parse2(password) {
             Ok(parsed) => parsed,
             // Files exported with older tools (Windows, many CAs: RC2-40 / 3DES) need OpenSSL 3's
             // legacy provider; load it on demand and try once more.
-            Err(first) if load_legacy_provider() => p12.parse2(password).map_err(|e| {
-                p12_err(format!(
-                    "{e} (first attempt, without the legacy provider: {first})"
-                ))
-            })?,
+            Err(first) if load_legacy_provider() => p12
+                .parse2(password)
+                .map_err(|e| p12_err(format!("{e} (first attempt, without the legacy provider: {first})")))?,
             Err(e) => return Err(p12_err(e.to_string())),
         };
-        let cert = parsed
-            .cert
-            .ok_or_else(|| p12_err("no certificate inside".into()))?;
-        let chain: Vec<X509> = parsed
-            .ca
-            .map(|s| s.into_iter().collect())
-            .unwrap_or_default();
+        let cert = parsed.cert.ok_or_else(|| p12_err("no certificate inside".into()))?;
+        let chain: Vec<X509> = parsed.ca.map(|s| s.into_iter().collect()).unwrap_or_default();
         let (key, key_path) = match (key_file, parsed.pkey) {
             (Some(kf), _) => (read_private_key(kf, pkcs12_password)?, kf.to_path_buf()),
             (None, Some(k)) => (k, cert_file.to_path_buf()),
             (None, None) => {
-                return Err(KeyError::MissingKey {
-                    path: cert_file.to_path_buf(),
-                });
+                return Err(KeyError::MissingKey { path: cert_file.to_path_buf() });
             }
         };
         (key, key_path, cert, chain)
@@ -770,9 +624,7 @@ pub fn import(
         let key_path = key_file.unwrap_or(cert_file);
         let data = read_file(key_path)?;
         if key_file.is_none() && !contains(&data, b"PRIVATE KEY-----") {
-            return Err(KeyError::MissingKey {
-                path: cert_file.to_path_buf(),
-            });
+            return Err(KeyError::MissingKey { path: cert_file.to_path_buf() });
         }
         let key = parse_private_key(key_path, &data, pkcs12_password)?;
         (key, key_path.to_path_buf(), cert, certs)
@@ -827,19 +679,13 @@ pub fn cert_info(cert: &X509) -> CertInfo {
         .to_bn()
         .and_then(|bn| bn.to_hex_str().map(|s| s.to_string()))
         .unwrap_or_else(|_| "?".into());
-    let sha256_fingerprint = cert
-        .digest(MessageDigest::sha256())
-        .map(|d| colon_hex(&d))
-        .unwrap_or_else(|_| "?".into());
+    let sha256_fingerprint = cert.digest(MessageDigest::sha256()).map(|d| colon_hex(&d)).unwrap_or_else(|_| "?".into());
     let days_left = Asn1Time::days_from_now(0)
         .ok()
         .and_then(|now| now.diff(cert.not_after()).ok())
         .map(|d| d.days as i64)
         .unwrap_or(0);
-    let key_description = cert
-        .public_key()
-        .map(|k| describe_key(&k))
-        .unwrap_or_else(|_| "?".into());
+    let key_description = cert.public_key().map(|k| describe_key(&k)).unwrap_or_else(|_| "?".into());
     CertInfo {
         subject: name_to_string(cert.subject_name()),
         issuer: name_to_string(cert.issuer_name()),
@@ -873,11 +719,7 @@ impl fmt::Display for CertInfo {
 }
 
 fn colon_hex(bytes: &[u8]) -> String {
-    bytes
-        .iter()
-        .map(|b| format!("{b:02X}"))
-        .collect::<Vec<_>>()
-        .join(":")
+    bytes.iter().map(|b| format!("{b:02X}")).collect::<Vec<_>>().join(":")
 }
 
 fn nid_name(nid: Nid) -> String {
@@ -931,10 +773,7 @@ fn asn1_unix(t: &Asn1TimeRef) -> Option<i64> {
 fn asn1_rfc3339(t: &Asn1TimeRef) -> String {
     asn1_unix(t)
         .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok())
-        .and_then(|dt| {
-            dt.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
+        .and_then(|dt| dt.format(&time::format_description::well_known::Rfc3339).ok())
         .unwrap_or_else(|| t.to_string())
 }
 
@@ -944,18 +783,10 @@ mod tests {
 
     #[test]
     fn algorithm_round_trip() {
-        for a in [
-            KeyAlgorithm::Rsa2048,
-            KeyAlgorithm::Rsa3072,
-            KeyAlgorithm::Rsa4096,
-            KeyAlgorithm::EcdsaP256,
-        ] {
+        for a in [KeyAlgorithm::Rsa2048, KeyAlgorithm::Rsa3072, KeyAlgorithm::Rsa4096, KeyAlgorithm::EcdsaP256] {
             assert_eq!(a.to_string().parse::<KeyAlgorithm>().unwrap(), a);
         }
-        assert!(matches!(
-            "dsa".parse::<KeyAlgorithm>(),
-            Err(KeyError::UnknownAlgorithm(_))
-        ));
+        assert!(matches!("dsa".parse::<KeyAlgorithm>(), Err(KeyError::UnknownAlgorithm(_))));
     }
 
     #[test]

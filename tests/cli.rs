@@ -7,11 +7,8 @@ use std::process::Command;
 use common::*;
 
 fn cert_b64_from_pem(path: &std::path::Path) -> String {
-    let out = Command::new("openssl")
-        .args(["x509", "-outform", "DER", "-in"])
-        .arg(path)
-        .output()
-        .expect("openssl x509");
+    let out =
+        Command::new("openssl").args(["x509", "-outform", "DER", "-in"]).arg(path).output().expect("openssl x509");
     assert!(out.status.success());
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.encode(out.stdout)
@@ -116,7 +113,10 @@ fn init_warns_about_values_huawei_will_refuse() {
     assert!(out.contains("x_account_type is still the placeholder"), "{out}");
 
     let tmp = tempfile::tempdir().unwrap();
-    let o = run(tmp.path(), &["init", "--base-url", "https://sso.partner.example", "--x-account-type", "acme_IDP", "--site", "intl"]);
+    let o = run(
+        tmp.path(),
+        &["init", "--base-url", "https://sso.partner.example", "--x-account-type", "acme_IDP", "--site", "intl"],
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     let out = stdout(&o);
     assert!(!out.contains("warning"), "{out}");
@@ -224,21 +224,27 @@ fn keys_import_refuses_weak_or_mismatched_material() {
         let s = Command::new("sh").arg("-c").arg(script).current_dir(&w).output().unwrap();
         assert!(s.status.success(), "{script}: {}", String::from_utf8_lossy(&s.stderr));
     };
-    sh("openssl req -x509 -newkey rsa:1024 -nodes -keyout small.key -out small.crt -days 30 -subj /CN=small -sha256 2>/dev/null");
+    sh(
+        "openssl req -x509 -newkey rsa:1024 -nodes -keyout small.key -out small.crt -days 30 -subj /CN=small -sha256 2>/dev/null",
+    );
     sh("openssl req -x509 -newkey rsa:2048 -nodes -keyout a.key -out a.crt -days 30 -subj /CN=a -sha256 2>/dev/null");
     sh("openssl req -x509 -newkey rsa:2048 -nodes -keyout b.key -out b.crt -days 30 -subj /CN=b -sha256 2>/dev/null");
     sh("openssl req -x509 -newkey rsa:2048 -nodes -keyout s1.key -out s1.crt -days 30 -subj /CN=s1 -sha1 2>/dev/null");
 
-    for (cert, key, expect) in [
-        ("small.crt", "small.key", "2048"),
-        ("a.crt", "b.key", "match"),
-        ("s1.crt", "s1.key", "SHA-1"),
-    ] {
-        let o = run(tmp.path(), &["keys", "import", "--cert", w.join(cert).to_str().unwrap(), "--key", w.join(key).to_str().unwrap()]);
+    for (cert, key, expect) in
+        [("small.crt", "small.key", "2048"), ("a.crt", "b.key", "match"), ("s1.crt", "s1.key", "SHA-1")]
+    {
+        let o = run(
+            tmp.path(),
+            &["keys", "import", "--cert", w.join(cert).to_str().unwrap(), "--key", w.join(key).to_str().unwrap()],
+        );
         assert_eq!(o.status.code(), Some(1), "{cert}: {}", stdout(&o));
         assert!(stderr(&o).contains(expect), "{cert}: {}", stderr(&o));
     }
-    let o = run(tmp.path(), &["keys", "import", "--cert", w.join("a.crt").to_str().unwrap(), "--key", w.join("a.key").to_str().unwrap()]);
+    let o = run(
+        tmp.path(),
+        &["keys", "import", "--cert", w.join("a.crt").to_str().unwrap(), "--key", w.join("a.key").to_str().unwrap()],
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     let md = std::fs::read_to_string(tmp.path().join("metadata/idp-metadata.xml")).unwrap();
     assert!(md.contains(&cert_b64_from_pem(&w.join("a.crt"))));

@@ -26,12 +26,8 @@ use samlgate::saml::redirect::{
     MessageParam, decode_redirect_message, encode_redirect_query, parse_redirect_query, url_encode,
     verify_redirect_signature,
 };
-use samlgate::saml::request::{
-    RequestError, check_authn_request, parse_authn_request, parse_logout_request,
-};
-use samlgate::saml::response::{
-    AC_PASSWORD_PROTECTED_TRANSPORT, NAMEID_TRANSIENT, ResponseParams, build_response,
-};
+use samlgate::saml::request::{RequestError, check_authn_request, parse_authn_request, parse_logout_request};
+use samlgate::saml::response::{AC_PASSWORD_PROTECTED_TRANSPORT, NAMEID_TRANSIENT, ResponseParams, build_response};
 use samlgate::saml::xml::{Element, ReadLimits, ns, parse};
 
 const XMLSEC1: &str = "/usr/bin/xmlsec1";
@@ -49,15 +45,12 @@ fn self_signed(key: &PKey<Private>, cn: &str) -> X509 {
     b.set_version(2).unwrap();
     let mut serial = BigNum::new().unwrap();
     serial.rand(64, MsbOption::MAYBE_ZERO, false).unwrap();
-    b.set_serial_number(&serial.to_asn1_integer().unwrap())
-        .unwrap();
+    b.set_serial_number(&serial.to_asn1_integer().unwrap()).unwrap();
     b.set_subject_name(&name).unwrap();
     b.set_issuer_name(&name).unwrap();
     b.set_pubkey(key).unwrap();
-    b.set_not_before(&Asn1Time::days_from_now(0).unwrap())
-        .unwrap();
-    b.set_not_after(&Asn1Time::days_from_now(30).unwrap())
-        .unwrap();
+    b.set_not_before(&Asn1Time::days_from_now(0).unwrap()).unwrap();
+    b.set_not_after(&Asn1Time::days_from_now(30).unwrap()).unwrap();
     b.sign(key, MessageDigest::sha256()).unwrap();
     b.build()
 }
@@ -82,12 +75,7 @@ fn idp(dir: &Path, name: &str, ec: bool) -> Idp {
     let cert_pem = dir.join(format!("{name}.crt"));
     std::fs::write(&key_pem, key.private_key_to_pem_pkcs8().unwrap()).unwrap();
     std::fs::write(&cert_pem, cert.to_pem().unwrap()).unwrap();
-    Idp {
-        key,
-        cert,
-        key_pem,
-        cert_pem,
-    }
+    Idp { key, cert, key_pem, cert_pem }
 }
 
 fn signing_key(idp: &Idp, alg: SignatureAlgorithm) -> SigningKey {
@@ -116,42 +104,21 @@ fn xmlsec_verify(dir: &Path, xml: &str, cert_pem: &Path, target: Target) -> (boo
     let file = dir.join(format!("msg-{}.xml", std::process::id()));
     std::fs::write(&file, xml).unwrap();
     let mut cmd = Command::new(XMLSEC1);
-    cmd.args([
-        "--verify",
-        "--enabled-key-data",
-        "key-name",
-        "--pubkey-cert-pem",
-    ])
-    .arg(cert_pem)
-    .args([
-        "--id-attr:ID",
-        "urn:oasis:names:tc:SAML:2.0:assertion:Assertion",
-    ])
-    .args([
-        "--id-attr:ID",
-        "urn:oasis:names:tc:SAML:2.0:protocol:Response",
-    ]);
+    cmd.args(["--verify", "--enabled-key-data", "key-name", "--pubkey-cert-pem"])
+        .arg(cert_pem)
+        .args(["--id-attr:ID", "urn:oasis:names:tc:SAML:2.0:assertion:Assertion"])
+        .args(["--id-attr:ID", "urn:oasis:names:tc:SAML:2.0:protocol:Response"]);
     if let Target::Assertion = target {
-        cmd.args([
-            "--node-xpath",
-            "//*[local-name()='Assertion']/*[local-name()='Signature']",
-        ]);
+        cmd.args(["--node-xpath", "//*[local-name()='Assertion']/*[local-name()='Signature']"]);
     }
     let out = cmd.arg(&file).output().expect("run xmlsec1");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     (out.status.success() && text.contains("OK"), text)
 }
 
 fn assert_verifies(dir: &Path, xml: &str, cert_pem: &Path, target: Target) {
     let (ok, text) = xmlsec_verify(dir, xml, cert_pem, target);
-    assert!(
-        ok,
-        "xmlsec1 refused a signature it should accept:\n{text}\n--- document ---\n{xml}"
-    );
+    assert!(ok, "xmlsec1 refused a signature it should accept:\n{text}\n--- document ---\n{xml}");
 }
 
 fn assert_refused(dir: &Path, xml: &str, cert_pem: &Path, target: Target) {
@@ -169,19 +136,12 @@ fn huawei_attributes(values: &[&str]) -> Vec<(String, Vec<String>)> {
         ("mobile".to_owned(), vec!["0086-13900000000".to_owned()]),
     ];
     if !values.is_empty() {
-        attrs.push((
-            "email".to_owned(),
-            values.iter().map(|s| (*s).to_owned()).collect(),
-        ));
+        attrs.push(("email".to_owned(), values.iter().map(|s| (*s).to_owned()).collect()));
     }
     attrs
 }
 
-fn params<'a>(
-    attrs: &'a [(String, Vec<String>)],
-    sign_response: bool,
-    now: i64,
-) -> ResponseParams<'a> {
+fn params<'a>(attrs: &'a [(String, Vec<String>)], sign_response: bool, now: i64) -> ResponseParams<'a> {
     ResponseParams {
         issuer: "https://idp.partner.example/saml",
         destination: HW_ACS,
@@ -203,10 +163,7 @@ fn params<'a>(
 }
 
 fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
 }
 
 /// The Assertion element's bytes cut out of the document: our signed Assertion is self-contained, so
@@ -235,20 +192,13 @@ fn xmlsec1_verifies_assertion_signatures_for_every_algorithm() {
         assert_eq!(built.xml.matches("<ds:Signature ").count(), 1);
         assert_verifies(dir.path(), &built.xml, &who.cert_pem, Target::First);
         assert_verifies(dir.path(), &built.xml, &who.cert_pem, Target::Assertion);
-        assert_verifies(
-            dir.path(),
-            assertion_alone(&built.xml),
-            &who.cert_pem,
-            Target::First,
-        );
+        assert_verifies(dir.path(), assertion_alone(&built.xml), &who.cert_pem, Target::First);
         // Negative controls: a foreign certificate, and one changed byte inside the signed content.
         assert_refused(dir.path(), &built.xml, &other.cert_pem, Target::First);
         let tampered = built.xml.replacen("partner-user-42", "partner-user-43", 1);
         assert_ne!(tampered, built.xml);
         assert_refused(dir.path(), &tampered, &who.cert_pem, Target::First);
-        let tampered = built
-            .xml
-            .replacen(HW_SP, "https://auth.huaweicloud.con/", 2);
+        let tampered = built.xml.replacen(HW_SP, "https://auth.huaweicloud.con/", 2);
         assert_refused(dir.path(), &tampered, &who.cert_pem, Target::Assertion);
     }
 }
@@ -264,18 +214,10 @@ fn xmlsec1_verifies_response_and_assertion_signatures_when_both_are_signed() {
     assert_eq!(built.xml.matches("<ds:Signature ").count(), 2);
     // The first Signature in document order is the Response's.
     let first_ref = built.xml.find("<ds:Reference URI=\"#").unwrap();
-    assert!(
-        built.xml[first_ref..]
-            .starts_with(&format!("<ds:Reference URI=\"#{}\"", built.response_id))
-    );
+    assert!(built.xml[first_ref..].starts_with(&format!("<ds:Reference URI=\"#{}\"", built.response_id)));
     assert_verifies(dir.path(), &built.xml, &rsa.cert_pem, Target::First);
     assert_verifies(dir.path(), &built.xml, &rsa.cert_pem, Target::Assertion);
-    assert_verifies(
-        dir.path(),
-        assertion_alone(&built.xml),
-        &rsa.cert_pem,
-        Target::First,
-    );
+    assert_verifies(dir.path(), assertion_alone(&built.xml), &rsa.cert_pem, Target::First);
     assert_refused(dir.path(), &built.xml, &other.cert_pem, Target::First);
     assert_refused(dir.path(), &built.xml, &other.cert_pem, Target::Assertion);
 
@@ -291,37 +233,17 @@ fn xmlsec1_verifies_response_and_assertion_signatures_when_both_are_signed() {
     // sign_response off gives exactly one signature, the Assertion's.
     let single = build_response(&key, &params(&attrs, false, now())).unwrap();
     assert_eq!(single.xml.matches("<ds:Signature ").count(), 1);
-    assert!(
-        single
-            .xml
-            .contains(&format!("<ds:Reference URI=\"#{}\"", single.assertion_id))
-    );
-    assert!(
-        !single
-            .xml
-            .contains(&format!("<ds:Reference URI=\"#{}\"", single.response_id))
-    );
+    assert!(single.xml.contains(&format!("<ds:Reference URI=\"#{}\"", single.assertion_id)));
+    assert!(!single.xml.contains(&format!("<ds:Reference URI=\"#{}\"", single.response_id)));
 }
 
 fn collect_attributes(root: &Element) -> Vec<(String, Vec<String>)> {
-    let assertion = root
-        .only_child(ns::SAML, "Assertion")
-        .unwrap()
-        .expect("Assertion");
-    let stmt = assertion
-        .only_child(ns::SAML, "AttributeStatement")
-        .unwrap()
-        .expect("AttributeStatement");
+    let assertion = root.only_child(ns::SAML, "Assertion").unwrap().expect("Assertion");
+    let stmt = assertion.only_child(ns::SAML, "AttributeStatement").unwrap().expect("AttributeStatement");
     stmt.children_named(ns::SAML, "Attribute")
         .map(|a| {
-            assert_eq!(
-                a.attr("NameFormat"),
-                Some("urn:oasis:names:tc:SAML:2.0:attrname-format:uri")
-            );
-            let values = a
-                .children_named(ns::SAML, "AttributeValue")
-                .map(|v| v.text())
-                .collect();
+            assert_eq!(a.attr("NameFormat"), Some("urn:oasis:names:tc:SAML:2.0:attrname-format:uri"));
+            let values = a.children_named(ns::SAML, "AttributeValue").map(|v| v.text()).collect();
             (a.attr("Name").unwrap().to_owned(), values)
         })
         .collect()
@@ -342,17 +264,13 @@ fn hostile_attribute_values_are_escaped_verified_and_read_back_unchanged() {
         "</saml:Attribute></saml:AttributeStatement><saml:AttributeStatement><saml:Attribute Name=\"xUserId\">",
     ];
     let mut attrs = huawei_attributes(&hostile);
-    attrs.push((
-        "urn:oid:0.9.2342.19200300.100.1.3 \"<&>\"".to_owned(),
-        vec!["x".to_owned()],
-    ));
+    attrs.push(("urn:oid:0.9.2342.19200300.100.1.3 \"<&>\"".to_owned(), vec!["x".to_owned()]));
     for sign_response in [false, true] {
         let key = signing_key(&rsa, SignatureAlgorithm::RsaSha256);
         let built = build_response(&key, &params(&attrs, sign_response, now())).unwrap();
         assert_verifies(dir.path(), &built.xml, &rsa.cert_pem, Target::First);
         assert_verifies(dir.path(), &built.xml, &rsa.cert_pem, Target::Assertion);
-        let doc = parse(built.xml.as_bytes(), &ReadLimits::default())
-            .expect("our reader parses our output");
+        let doc = parse(built.xml.as_bytes(), &ReadLimits::default()).expect("our reader parses our output");
         assert!(doc.root.is(ns::SAMLP, "Response"));
         let read = collect_attributes(&doc.root);
         assert_eq!(read.len(), attrs.len(), "attribute count");
@@ -403,11 +321,7 @@ fn openssl_cli_sign(dir: &Path, key_pem: &Path, digest: &str, octets: &str) -> S
         .arg(&input)
         .output()
         .expect("run openssl");
-    assert!(
-        out.status.success(),
-        "openssl dgst failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "openssl dgst failed: {}", String::from_utf8_lossy(&out.stderr));
     B64.encode(out.stdout)
 }
 
@@ -434,42 +348,20 @@ fn redirect_query_signed_by_openssl_cli_verifies_and_decodes() {
     let other = idp(dir.path(), "other", false);
     let q = sp_signed_query(dir.path(), &sp, RSA_SHA256_URI, "sha256", RELAY);
     let parsed = parse_redirect_query(&q).unwrap();
-    parsed
-        .verify(std::slice::from_ref(&sp.cert), false)
-        .unwrap();
-    assert_eq!(
-        parsed.decode_message(64 * 1024).unwrap(),
-        AUTHN_REQUEST.as_bytes()
-    );
+    parsed.verify(std::slice::from_ref(&sp.cert), false).unwrap();
+    assert_eq!(parsed.decode_message(64 * 1024).unwrap(), AUTHN_REQUEST.as_bytes());
     assert_eq!(parsed.relay_state().unwrap().as_deref(), Some(RELAY));
     // Negative control: another SP's certificate.
-    assert!(matches!(
-        parsed.verify(std::slice::from_ref(&other.cert), false),
-        Err(DsigError::BadSignature)
-    ));
+    assert!(matches!(parsed.verify(std::slice::from_ref(&other.cert), false), Err(DsigError::BadSignature)));
     // Any of several metadata certificates may match (key rollover).
-    parsed
-        .verify(&[other.cert.clone(), sp.cert.clone()], false)
-        .unwrap();
+    parsed.verify(&[other.cert.clone(), sp.cert.clone()], false).unwrap();
     // Unknown parameters before, between and after the SAML ones are not signed and are ignored.
     let with_extra = format!("x=1&{}&y=2", q.replacen("&SigAlg=", "&z=3&SigAlg=", 1));
-    parse_redirect_query(&with_extra)
-        .unwrap()
-        .verify(std::slice::from_ref(&sp.cert), false)
-        .unwrap();
+    parse_redirect_query(&with_extra).unwrap().verify(std::slice::from_ref(&sp.cert), false).unwrap();
 
     // RSA-SHA512 by the CLI as well.
-    let q512 = sp_signed_query(
-        dir.path(),
-        &sp,
-        "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512",
-        "sha512",
-        RELAY,
-    );
-    parse_redirect_query(&q512)
-        .unwrap()
-        .verify(std::slice::from_ref(&sp.cert), false)
-        .unwrap();
+    let q512 = sp_signed_query(dir.path(), &sp, "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512", "sha512", RELAY);
+    parse_redirect_query(&q512).unwrap().verify(std::slice::from_ref(&sp.cert), false).unwrap();
 }
 
 #[test]
@@ -487,78 +379,39 @@ fn redirect_query_refusals() {
             other => panic!("duplicate {name}: {other:?}"),
         }
     }
-    assert!(matches!(
-        parse_redirect_query(&format!("{q}&SAMLResponse=x")),
-        Err(DsigError::ConflictingMessages)
-    ));
+    assert!(matches!(parse_redirect_query(&format!("{q}&SAMLResponse=x")), Err(DsigError::ConflictingMessages)));
 
     // Percent-encoding case changed after signing: the signed octets are the raw bytes.
     assert!(q.contains("%2F"));
     let recased = q.replacen("%2F", "%2f", 1);
     let p = parse_redirect_query(&recased).unwrap();
-    assert_eq!(
-        p.relay_state().unwrap().as_deref(),
-        Some(RELAY),
-        "same decoded value"
-    );
-    assert!(matches!(
-        p.verify(&certs, false),
-        Err(DsigError::BadSignature)
-    ));
+    assert_eq!(p.relay_state().unwrap().as_deref(), Some(RELAY), "same decoded value");
+    assert!(matches!(p.verify(&certs, false), Err(DsigError::BadSignature)));
 
     // RelayState changed.
     let changed = q.replacen("cn-north-4", "cn-north-1", 1);
-    assert!(matches!(
-        parse_redirect_query(&changed)
-            .unwrap()
-            .verify(&certs, false),
-        Err(DsigError::BadSignature)
-    ));
+    assert!(matches!(parse_redirect_query(&changed).unwrap().verify(&certs, false), Err(DsigError::BadSignature)));
     // RelayState dropped.
     let start = q.find("&RelayState=").unwrap();
     let end = q.find("&SigAlg=").unwrap();
     let dropped = format!("{}{}", &q[..start], &q[end..]);
-    assert!(matches!(
-        parse_redirect_query(&dropped)
-            .unwrap()
-            .verify(&certs, false),
-        Err(DsigError::BadSignature)
-    ));
+    assert!(matches!(parse_redirect_query(&dropped).unwrap().verify(&certs, false), Err(DsigError::BadSignature)));
 
     // SigAlg that does not fit the key: an RSA certificate and an ECDSA SigAlg (signed as such).
-    let ecdsa = sp_signed_query(
-        dir.path(),
-        &sp,
-        "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256",
-        "sha256",
-        RELAY,
-    );
+    let ecdsa =
+        sp_signed_query(dir.path(), &sp, "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256", "sha256", RELAY);
     assert!(matches!(
         parse_redirect_query(&ecdsa).unwrap().verify(&certs, false),
         Err(DsigError::AlgorithmKeyMismatch { .. })
     ));
     // SigAlg swapped after signing (rsa-sha512 label on an rsa-sha256 signature).
     let swapped = q.replacen("rsa-sha256", "rsa-sha512", 1);
-    assert!(matches!(
-        parse_redirect_query(&swapped)
-            .unwrap()
-            .verify(&certs, false),
-        Err(DsigError::BadSignature)
-    ));
+    assert!(matches!(parse_redirect_query(&swapped).unwrap().verify(&certs, false), Err(DsigError::BadSignature)));
 
     // rsa-sha1: refused by default even though the signature is valid; accepted only with the flag.
-    let sha1 = sp_signed_query(
-        dir.path(),
-        &sp,
-        "http://www.w3.org/2000/09/xmldsig#rsa-sha1",
-        "sha1",
-        RELAY,
-    );
+    let sha1 = sp_signed_query(dir.path(), &sp, "http://www.w3.org/2000/09/xmldsig#rsa-sha1", "sha1", RELAY);
     let p = parse_redirect_query(&sha1).unwrap();
-    assert!(matches!(
-        p.verify(&certs, false),
-        Err(DsigError::WeakAlgorithm(_))
-    ));
+    assert!(matches!(p.verify(&certs, false), Err(DsigError::WeakAlgorithm(_))));
     p.verify(&certs, true).unwrap();
 
     // HMAC (the certificate as an HMAC secret), DSA, none, unknown: always refused.
@@ -578,12 +431,7 @@ fn redirect_query_refusals() {
 
     // Unsigned, and half-signed.
     let unsigned = &q[..q.find("&SigAlg=").unwrap()];
-    assert!(matches!(
-        parse_redirect_query(unsigned)
-            .unwrap()
-            .verify(&certs, false),
-        Err(DsigError::MissingSignature)
-    ));
+    assert!(matches!(parse_redirect_query(unsigned).unwrap().verify(&certs, false), Err(DsigError::MissingSignature)));
     let no_alg = format!("{unsigned}&Signature=AAAA");
     assert!(matches!(
         parse_redirect_query(&no_alg).unwrap().verify(&certs, false),
@@ -595,26 +443,13 @@ fn redirect_query_refusals() {
         Err(DsigError::MissingParameter("Signature"))
     ));
     // No certificate in the SP metadata: refuse, never skip.
-    assert!(matches!(
-        parse_redirect_query(&q).unwrap().verify(&[], false),
-        Err(DsigError::NoCertificate)
-    ));
+    assert!(matches!(parse_redirect_query(&q).unwrap().verify(&[], false), Err(DsigError::NoCertificate)));
     // Bad base64 in the signature.
     let bad_sig = format!("{no_sig}&Signature=%21%21%21");
-    assert!(matches!(
-        parse_redirect_query(&bad_sig)
-            .unwrap()
-            .verify(&certs, false),
-        Err(DsigError::BadBase64(_))
-    ));
+    assert!(matches!(parse_redirect_query(&bad_sig).unwrap().verify(&certs, false), Err(DsigError::BadBase64(_))));
     // Bad percent-encoding.
     let bad_pct = q.replacen("SigAlg=", "SigAlg=%G1", 1);
-    assert!(matches!(
-        parse_redirect_query(&bad_pct)
-            .unwrap()
-            .verify(&certs, false),
-        Err(DsigError::BadEncoding(_))
-    ));
+    assert!(matches!(parse_redirect_query(&bad_pct).unwrap().verify(&certs, false), Err(DsigError::BadEncoding(_))));
 }
 
 #[test]
@@ -622,16 +457,9 @@ fn our_encoder_round_trips_and_matches_openssl_cli() {
     let dir = tempfile::tempdir().unwrap();
     let idp_rsa = idp(dir.path(), "idp", false);
     let key = signing_key(&idp_rsa, SignatureAlgorithm::RsaSha256);
-    let q = encode_redirect_query(
-        MessageParam::SamlResponse,
-        AUTHN_REQUEST,
-        Some(RELAY),
-        Some(&key),
-    )
-    .unwrap();
+    let q = encode_redirect_query(MessageParam::SamlResponse, AUTHN_REQUEST, Some(RELAY), Some(&key)).unwrap();
     let p = parse_redirect_query(&q).unwrap();
-    p.verify(std::slice::from_ref(&idp_rsa.cert), false)
-        .unwrap();
+    p.verify(std::slice::from_ref(&idp_rsa.cert), false).unwrap();
     // RSA PKCS#1 v1.5 is deterministic: the openssl CLI produces the same signature over the same octets.
     let octets = p.signed_octets().unwrap();
     let cli = openssl_cli_sign(dir.path(), &idp_rsa.key_pem, "sha256", &octets);
@@ -641,15 +469,11 @@ fn our_encoder_round_trips_and_matches_openssl_cli() {
     // ECDSA: verify with the openssl CLI (DER signature).
     let ec = idp(dir.path(), "idp-ec", true);
     let key = signing_key(&ec, SignatureAlgorithm::EcdsaSha256);
-    let q =
-        encode_redirect_query(MessageParam::SamlRequest, AUTHN_REQUEST, None, Some(&key)).unwrap();
+    let q = encode_redirect_query(MessageParam::SamlRequest, AUTHN_REQUEST, None, Some(&key)).unwrap();
     let p = parse_redirect_query(&q).unwrap();
     p.verify(std::slice::from_ref(&ec.cert), false).unwrap();
-    let sig = B64
-        .decode(
-            samlgate::saml::redirect::form_decode(p.signature_raw.unwrap(), "Signature").unwrap(),
-        )
-        .unwrap();
+    let sig =
+        B64.decode(samlgate::saml::redirect::form_decode(p.signature_raw.unwrap(), "Signature").unwrap()).unwrap();
     std::fs::write(dir.path().join("sig.der"), sig).unwrap();
     std::fs::write(dir.path().join("octets2.txt"), p.signed_octets().unwrap()).unwrap();
     let pubkey = dir.path().join("ec.pub");
@@ -662,11 +486,7 @@ fn our_encoder_round_trips_and_matches_openssl_cli() {
         .arg(dir.path().join("octets2.txt"))
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
 }
 
 #[test]
@@ -685,29 +505,17 @@ fn deflate_bomb_stops_at_the_cap_quickly() {
     let t = Instant::now();
     let r = decode_redirect_message(&bomb, 128 * 1024);
     let took = t.elapsed();
-    assert!(
-        matches!(r, Err(DsigError::InflateTooLarge(131072))),
-        "{r:?}"
-    );
+    assert!(matches!(r, Err(DsigError::InflateTooLarge(131072))), "{r:?}");
     assert!(took.as_millis() < 1000, "took {took:?}");
     // Through the query path as well.
     let q = format!("SAMLRequest={}", url_encode(&bomb));
-    assert!(matches!(
-        parse_redirect_query(&q).unwrap().decode_message(128 * 1024),
-        Err(DsigError::InflateTooLarge(_))
-    ));
+    assert!(matches!(parse_redirect_query(&q).unwrap().decode_message(128 * 1024), Err(DsigError::InflateTooLarge(_))));
 }
 
 #[test]
 fn bad_base64_and_bad_deflate_are_refused() {
     for bad in ["not base64!", "QUJD\r\nREVG", "QUJDRA", "QUJDRA==="] {
-        assert!(
-            matches!(
-                decode_redirect_message(bad, 1024),
-                Err(DsigError::BadBase64(_))
-            ),
-            "{bad}"
-        );
+        assert!(matches!(decode_redirect_message(bad, 1024), Err(DsigError::BadBase64(_))), "{bad}");
     }
     // Valid base64, but zlib-wrapped (not raw deflate) or plain text.
     let zlib = {
@@ -756,8 +564,7 @@ fn huawei_sp() -> SpMetadata {
             },
             Endpoint {
                 binding: "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST".to_owned(),
-                location: "https://auth.huaweicloud.com/authui/saml/SAMLAssertionConsumer2"
-                    .to_owned(),
+                location: "https://auth.huaweicloud.com/authui/saml/SAMLAssertionConsumer2".to_owned(),
                 response_location: None,
                 index: Some(2),
                 is_default: false,
@@ -792,9 +599,7 @@ fn huawei_authn_request_flow_signed_by_openssl_cli() {
     let sp = idp(dir.path(), "huawei-sp", false);
     let q = sp_signed_query(dir.path(), &sp, RSA_SHA256_URI, "sha256", RELAY);
     let parsed = parse_redirect_query(&q).unwrap();
-    parsed
-        .verify(std::slice::from_ref(&sp.cert), false)
-        .unwrap();
+    parsed.verify(std::slice::from_ref(&sp.cert), false).unwrap();
     let xml = parsed.decode_message(64 * 1024).unwrap();
     let req = parse_authn_request(&xml).unwrap();
     assert_eq!(req.id, "_a1b2c3d4e5f60718293a4b5c6d7e8f90");
@@ -804,10 +609,7 @@ fn huawei_authn_request_flow_signed_by_openssl_cli() {
     assert_eq!(req.issuer, HW_SP);
     assert_eq!(req.acs_url.as_deref(), Some(HW_ACS));
     assert_eq!(req.acs_index, None);
-    assert_eq!(
-        req.protocol_binding.as_deref(),
-        Some("urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST")
-    );
+    assert_eq!(req.protocol_binding.as_deref(), Some("urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"));
     assert!(!req.force_authn && !req.is_passive);
     assert_eq!(req.name_id_policy_format.as_deref(), Some(NAMEID_TRANSIENT));
     assert_eq!(req.name_id_policy_sp_name_qualifier.as_deref(), Some(HW_SP));
@@ -827,42 +629,21 @@ fn every_authn_request_check_has_a_refusal() {
     let issuer = "<saml2:Issuer xmlns:saml2=\"urn:oasis:names:tc:SAML:2.0:assertion\">https://auth.huaweicloud.com/</saml2:Issuer>";
 
     // Reader-level refusals.
-    expect_reason(
-        &format!("<!DOCTYPE x [<!ENTITY e \"y\">]>{ok}"),
-        "malformed_xml",
-    );
+    expect_reason(&format!("<!DOCTYPE x [<!ENTITY e \"y\">]>{ok}"), "malformed_xml");
     expect_reason(&ok[..ok.len() - 5], "malformed_xml");
-    expect_reason(
-        &ok.replace("saml2p:AuthnRequest", "saml2p:LogoutRequest"),
-        "wrong_message",
-    );
+    expect_reason(&ok.replace("saml2p:AuthnRequest", "saml2p:LogoutRequest"), "wrong_message");
     expect_reason(&ok.replace("Version=\"2.0\"", "Version=\"1.1\""), "version");
 
     // ID: not an NCName, quote / angle bracket / ampersand in it, too long, missing.
-    for bad in [
-        "ID=\"a&quot;b\"",
-        "ID=\"a&lt;b\"",
-        "ID=\"x&amp;y\"",
-        "ID=\"1abc\"",
-        "ID=\"\"",
-        "ID=\"_a b\"",
-    ] {
+    for bad in ["ID=\"a&quot;b\"", "ID=\"a&lt;b\"", "ID=\"x&amp;y\"", "ID=\"1abc\"", "ID=\"\"", "ID=\"_a b\""] {
         expect_reason(&ok.replace(id_attr, bad), "bad_id");
     }
-    expect_reason(
-        &ok.replace(id_attr, &format!("ID=\"_{}\"", "a".repeat(256))),
-        "bad_id",
-    );
+    expect_reason(&ok.replace(id_attr, &format!("ID=\"_{}\"", "a".repeat(256))), "bad_id");
     check(&ok.replace(id_attr, &format!("ID=\"_{}\"", "a".repeat(255)))).unwrap();
     expect_reason(&ok.replace(id_attr, "Foo=\"_x\""), "bad_id");
 
     // IssueInstant: not UTC, not a dateTime, missing.
-    for bad in [
-        "2018-11-26T09:11:58.446",
-        "2018-11-26T09:11:58+08:00",
-        "yesterday",
-        "2018-11-26T25:11:58Z",
-    ] {
+    for bad in ["2018-11-26T09:11:58.446", "2018-11-26T09:11:58+08:00", "yesterday", "2018-11-26T25:11:58Z"] {
         expect_reason(&ok.replace("2018-11-26T09:11:58.446Z", bad), "bad_instant");
     }
     check(&ok.replace("2018-11-26T09:11:58.446Z", "2018-11-26T09:11:58Z")).unwrap();
@@ -878,38 +659,23 @@ fn every_authn_request_check_has_a_refusal() {
         "unknown_issuer",
     );
     expect_reason(
-        &ok.replace(
-            "https://auth.huaweicloud.com/</saml2:Issuer>",
-            "https://auth.huaweicloud.com</saml2:Issuer>",
-        ),
+        &ok.replace("https://auth.huaweicloud.com/</saml2:Issuer>", "https://auth.huaweicloud.com</saml2:Issuer>"),
         "unknown_issuer",
     );
     expect_reason(
-        &ok.replace(
-            "https://auth.huaweicloud.com/</saml2:Issuer>",
-            " https://auth.huaweicloud.com/</saml2:Issuer>",
-        ),
+        &ok.replace("https://auth.huaweicloud.com/</saml2:Issuer>", " https://auth.huaweicloud.com/</saml2:Issuer>"),
         "unknown_issuer",
     );
 
     // An embedded XML signature is not accepted on the Redirect path.
     expect_reason(
-        &ok.replace(
-            issuer,
-            &format!("{issuer}<ds:Signature xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"/>"),
-        ),
+        &ok.replace(issuer, &format!("{issuer}<ds:Signature xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"/>")),
         "embedded_signature",
     );
 
     // Destination: missing, another IdP, a prefix of ours.
-    expect_reason(
-        &ok.replace(&format!("Destination=\"{OUR_SSO}\" "), ""),
-        "destination",
-    );
-    expect_reason(
-        &ok.replace(OUR_SSO, "https://evil.example/saml/login"),
-        "destination",
-    );
+    expect_reason(&ok.replace(&format!("Destination=\"{OUR_SSO}\" "), ""), "destination");
+    expect_reason(&ok.replace(OUR_SSO, "https://evil.example/saml/login"), "destination");
     expect_reason(&ok.replace(OUR_SSO, &format!("{OUR_SSO}/")), "destination");
 
     // ACS URL: not in metadata, almost in metadata, in metadata but with another binding.
@@ -924,53 +690,31 @@ fn every_authn_request_check_has_a_refusal() {
         expect_reason(&ok.replace(HW_ACS, bad), "acs_mismatch");
     }
     // The second registered POST ACS is fine.
-    let second = check(&ok.replace(
-        HW_ACS,
-        "https://auth.huaweicloud.com/authui/saml/SAMLAssertionConsumer2",
-    ))
-    .unwrap();
+    let second = check(&ok.replace(HW_ACS, "https://auth.huaweicloud.com/authui/saml/SAMLAssertionConsumer2")).unwrap();
     assert_eq!(second.index, Some(2));
 
     // ACS index: resolves, unknown index, index of a non-POST endpoint, index together with URL.
-    let by_index = |i: &str| {
-        ok.replace(
-            &acs_attr,
-            &format!("AssertionConsumerServiceIndex=\"{i}\" "),
-        )
-        .replace(binding_attr, "")
-    };
+    let by_index =
+        |i: &str| ok.replace(&acs_attr, &format!("AssertionConsumerServiceIndex=\"{i}\" ")).replace(binding_attr, "");
     assert_eq!(check(&by_index("2")).unwrap().index, Some(2));
     expect_reason(&by_index("7"), "acs_index");
     expect_reason(&by_index("0"), "acs_index");
     expect_reason(&by_index("-1"), "malformed_request");
-    expect_reason(
-        &ok.replace(
-            &acs_attr,
-            &format!("{acs_attr}AssertionConsumerServiceIndex=\"1\" "),
-        ),
-        "acs_conflict",
-    );
+    expect_reason(&ok.replace(&acs_attr, &format!("{acs_attr}AssertionConsumerServiceIndex=\"1\" ")), "acs_conflict");
     // Neither: the default POST ACS.
     let neither = ok.replace(&acs_attr, "").replace(binding_attr, "");
     assert_eq!(check(&neither).unwrap().location, HW_ACS);
     // No POST ACS in metadata at all.
     let mut redirect_only = huawei_sp();
-    redirect_only
-        .acs
-        .retain(|e| !e.binding.ends_with("HTTP-POST"));
+    redirect_only.acs.retain(|e| !e.binding.ends_with("HTTP-POST"));
     let req = parse_authn_request(neither.as_bytes()).unwrap();
     assert_eq!(
-        check_authn_request(&req, &redirect_only, OUR_SSO, SAMPLE_NOW, 180, 300)
-            .unwrap_err()
-            .reason(),
+        check_authn_request(&req, &redirect_only, OUR_SSO, SAMPLE_NOW, 180, 300).unwrap_err().reason(),
         "no_acs"
     );
 
     // ProtocolBinding other than HTTP-POST.
-    expect_reason(
-        &ok.replace("bindings:HTTP-POST", "bindings:HTTP-Artifact"),
-        "binding",
-    );
+    expect_reason(&ok.replace("bindings:HTTP-POST", "bindings:HTTP-Artifact"), "binding");
 
     // Freshness: too old, too far in the future; the edges are accepted.
     let req = parse_authn_request(ok.as_bytes()).unwrap();
@@ -988,36 +732,18 @@ fn every_authn_request_check_has_a_refusal() {
     ] {
         expect_reason(&ok.replace(NAMEID_TRANSIENT, bad), "nameid_format");
     }
-    check(&ok.replace(
-        NAMEID_TRANSIENT,
-        "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified",
-    ))
-    .unwrap();
+    check(&ok.replace(NAMEID_TRANSIENT, "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified")).unwrap();
     let no_policy_start = ok.find("<saml2p:NameIDPolicy").unwrap();
     let no_policy_end = ok.find("</saml2p:AuthnRequest>").unwrap();
     let no_policy = format!("{}{}", &ok[..no_policy_start], &ok[no_policy_end..]);
-    assert_eq!(
-        parse_authn_request(no_policy.as_bytes())
-            .unwrap()
-            .allow_create,
-        None
-    );
+    assert_eq!(parse_authn_request(no_policy.as_bytes()).unwrap().allow_create, None);
     check(&no_policy).unwrap();
     expect_reason(
-        &ok.replace(
-            "SPNameQualifier=\"https://auth.huaweicloud.com/\"",
-            "SPNameQualifier=\"https://other/\"",
-        ),
+        &ok.replace("SPNameQualifier=\"https://auth.huaweicloud.com/\"", "SPNameQualifier=\"https://other/\""),
         "nameid_qualifier",
     );
-    expect_reason(
-        &ok.replace("ForceAuthn=\"false\"", "ForceAuthn=\"yes\""),
-        "malformed_request",
-    );
-    expect_reason(
-        &ok.replace("AllowCreate=\"true\"", "AllowCreate=\"True\""),
-        "malformed_request",
-    );
+    expect_reason(&ok.replace("ForceAuthn=\"false\"", "ForceAuthn=\"yes\""), "malformed_request");
+    expect_reason(&ok.replace("AllowCreate=\"true\"", "AllowCreate=\"True\""), "malformed_request");
 }
 
 #[test]
@@ -1034,24 +760,14 @@ fn logout_request_reads_the_full_name_id() {
     assert_eq!(r.name_id, "admin@x");
     assert_eq!(r.session_indexes, vec!["_s1".to_owned()]);
     assert_eq!(r.not_on_or_after.unwrap().text, "2026-01-01T00:05:00Z");
-    assert_eq!(
-        r.destination.as_deref(),
-        Some("https://idp.partner.example/saml/logout")
-    );
+    assert_eq!(r.destination.as_deref(), Some("https://idp.partner.example/saml/logout"));
     let no_name_id = x
         .replace("admin<!---->@x", "")
         .replace("<saml:NameID", "<saml:BaseID")
         .replace("</saml:NameID>", "</saml:BaseID>");
+    assert_eq!(parse_logout_request(no_name_id.as_bytes()).unwrap_err().reason(), "malformed_request");
     assert_eq!(
-        parse_logout_request(no_name_id.as_bytes())
-            .unwrap_err()
-            .reason(),
-        "malformed_request"
-    );
-    assert_eq!(
-        parse_logout_request(x.replace("ID=\"_l1\"", "ID=\"a&quot;\"").as_bytes())
-            .unwrap_err()
-            .reason(),
+        parse_logout_request(x.replace("ID=\"_l1\"", "ID=\"a&quot;\"").as_bytes()).unwrap_err().reason(),
         "bad_id"
     );
 }

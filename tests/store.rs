@@ -7,17 +7,12 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use samlgate::store::{
-    self, BindOutcome, Binding, NewAuditEvent, Session, SpRecord, Store, StoreError,
-};
+use samlgate::store::{self, BindOutcome, Binding, NewAuditEvent, Session, SpRecord, Store, StoreError};
 
 const DEFAULT_PG: &str = "postgres://postgres@127.0.0.1:5432/test";
 
 fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
 }
 
 /// A store under test plus what is needed to reopen it and clean up.
@@ -43,13 +38,7 @@ async fn sqlite_ctx() -> Ctx {
     let store = store::open(&url, &base).await.unwrap();
     assert_eq!(store.backend(), "sqlite");
     assert!(base.join("data/samlgate.db").is_file());
-    Ctx {
-        store,
-        url,
-        base,
-        _tmp: Some(tmp),
-        pg_schema: None,
-    }
+    Ctx { store, url, base, _tmp: Some(tmp), pg_schema: None }
 }
 
 /// A schema that is dropped when the guard goes away (also when the test panics).
@@ -64,10 +53,7 @@ impl Drop for PgSchema {
         let sql = format!("DROP SCHEMA IF EXISTS {} CASCADE", self.name);
         // Own thread + runtime: Drop may run inside (or outside) a tokio runtime.
         let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
             rt.block_on(async move {
                 use sqlx::Connection;
                 if let Ok(mut c) = sqlx::PgConnection::connect(&url).await {
@@ -95,27 +81,15 @@ async fn pg_ctx() -> Option<Ctx> {
                  at one, or set SAMLGATE_SKIP_PG=1 to skip the PostgreSQL tests"
             )
         });
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {name}")))
-            .execute(&mut c)
-            .await
-            .unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {name}"))).execute(&mut c).await.unwrap();
         c.close().await.unwrap();
     }
-    let guard = PgSchema {
-        admin_url: admin_url.clone(),
-        name: name.clone(),
-    };
+    let guard = PgSchema { admin_url: admin_url.clone(), name: name.clone() };
     let sep = if admin_url.contains('?') { '&' } else { '?' };
     let url = format!("{admin_url}{sep}options[search_path]={name}");
     let store = store::open(&url, std::path::Path::new(".")).await.unwrap();
     assert_eq!(store.backend(), "postgres");
-    Some(Ctx {
-        store,
-        url,
-        base: PathBuf::from("."),
-        _tmp: None,
-        pg_schema: Some(guard),
-    })
+    Some(Ctx { store, url, base: PathBuf::from("."), _tmp: None, pg_schema: Some(guard) })
 }
 
 macro_rules! suite {
@@ -160,9 +134,7 @@ fn sp(entity_id: &str, t: i64) -> SpRecord {
     SpRecord {
         entity_id: entity_id.into(),
         source: "metadata/huawei-sp-metadata.xml".into(),
-        metadata_xml:
-            "<?xml version=\"1.0\"?>\n<md:EntityDescriptor entityID=\"x\">ü</md:EntityDescriptor>"
-                .into(),
+        metadata_xml: "<?xml version=\"1.0\"?>\n<md:EntityDescriptor entityID=\"x\">ü</md:EntityDescriptor>".into(),
         parsed_json: r#"{"entity_id":"x"}"#.into(),
         imported_at: t,
         updated_at: t,
@@ -183,10 +155,7 @@ fn binding(x: &str, domain: &str) -> Binding {
 async fn sps_crud(ctx: &Ctx) {
     let s = &ctx.store;
     assert!(s.list_sps().await.unwrap().is_empty());
-    assert_eq!(
-        s.get_sp("https://auth.huaweicloud.com/").await.unwrap(),
-        None
-    );
+    assert_eq!(s.get_sp("https://auth.huaweicloud.com/").await.unwrap(), None);
 
     let a = sp("https://auth.huaweicloud.com/", 100);
     s.upsert_sp(&a).await.unwrap();
@@ -222,19 +191,11 @@ async fn bindings_created_same_conflict(ctx: &Ctx) {
     // Idempotent: same domain again.
     let mut again = binding("xu-1", "dom-A");
     again.domain_name = "renamed".into();
-    assert_eq!(
-        s.put_binding(&again).await.unwrap(),
-        BindOutcome::AlreadySame
-    );
+    assert_eq!(s.put_binding(&again).await.unwrap(), BindOutcome::AlreadySame);
 
     // Another domain: refused, existing binding kept.
     let other = binding("xu-1", "dom-B");
-    assert_eq!(
-        s.put_binding(&other).await.unwrap(),
-        BindOutcome::Conflict {
-            existing_domain_id: "dom-A".into()
-        }
-    );
+    assert_eq!(s.put_binding(&other).await.unwrap(), BindOutcome::Conflict { existing_domain_id: "dom-A".into() });
     assert_eq!(s.get_binding("xu-1").await.unwrap(), Some(b));
     assert_eq!(s.get_binding("nobody").await.unwrap(), None);
 }
@@ -244,19 +205,14 @@ async fn bindings_concurrent_first_writer_wins(ctx: &Ctx) {
     for i in 0..20 {
         let s = ctx.store.clone();
         tasks.push(tokio::spawn(async move {
-            s.put_binding(&binding("xu-race", &format!("dom-{}", i % 4)))
-                .await
-                .unwrap()
+            s.put_binding(&binding("xu-race", &format!("dom-{}", i % 4))).await.unwrap()
         }));
     }
     let mut outcomes = Vec::new();
     for t in tasks {
         outcomes.push(t.await.unwrap());
     }
-    let created = outcomes
-        .iter()
-        .filter(|o| **o == BindOutcome::Created)
-        .count();
+    let created = outcomes.iter().filter(|o| **o == BindOutcome::Created).count();
     assert_eq!(created, 1, "{outcomes:?}");
     let winner = ctx.store.get_binding("xu-race").await.unwrap().unwrap();
     for o in &outcomes {
@@ -292,10 +248,7 @@ async fn bindings_list_and_remove(ctx: &Ctx) {
     assert_eq!(s.get_binding("xu-2").await.unwrap(), None);
     assert_eq!(s.list_bindings(100, 0).await.unwrap().len(), 4);
     // After removal the xUserId may be bound again, to any domain.
-    assert_eq!(
-        s.put_binding(&binding("xu-2", "dom-new")).await.unwrap(),
-        BindOutcome::Created
-    );
+    assert_eq!(s.put_binding(&binding("xu-2", "dom-new")).await.unwrap(), BindOutcome::Created);
 }
 
 async fn sessions_crud_and_expiry(ctx: &Ctx) {
@@ -317,27 +270,12 @@ async fn sessions_crud_and_expiry(ctx: &Ctx) {
     s.put_session(&longer).await.unwrap();
     assert_eq!(s.get_session("sess-1").await.unwrap(), Some(longer));
 
-    let expired = Session {
-        id: "sess-old".into(),
-        expires_at: t - 1,
-        ..live.clone()
-    };
+    let expired = Session { id: "sess-old".into(), expires_at: t - 1, ..live.clone() };
     s.put_session(&expired).await.unwrap();
     assert_eq!(s.get_session("sess-old").await.unwrap(), None);
 
-    s.put_session(&Session {
-        id: "sess-2".into(),
-        ..live.clone()
-    })
-    .await
-    .unwrap();
-    s.put_session(&Session {
-        id: "sess-other".into(),
-        user_id: "user-2".into(),
-        ..live.clone()
-    })
-    .await
-    .unwrap();
+    s.put_session(&Session { id: "sess-2".into(), ..live.clone() }).await.unwrap();
+    s.put_session(&Session { id: "sess-other".into(), user_id: "user-2".into(), ..live.clone() }).await.unwrap();
 
     assert!(s.delete_session("sess-2").await.unwrap());
     assert!(!s.delete_session("sess-2").await.unwrap());
@@ -385,10 +323,7 @@ async fn use_once_concurrent(ctx: &Ctx) {
 
     // Also across two independently opened stores on the same database (two processes).
     let other = ctx.reopen().await;
-    let (a, b) = tokio::join!(
-        ctx.store.use_once("assertion", "_two", exp),
-        other.use_once("assertion", "_two", exp)
-    );
+    let (a, b) = tokio::join!(ctx.store.use_once("assertion", "_two", exp), other.use_once("assertion", "_two", exp));
     assert!(a.unwrap() ^ b.unwrap());
 }
 
@@ -419,10 +354,7 @@ async fn audit_append_and_list(ctx: &Ctx) {
     let s = &ctx.store;
     assert!(s.list_audit(10, 0, None).await.unwrap().is_empty());
     let mut ids = Vec::new();
-    for (i, kind) in ["sp.import", "bind", "sp.import", "login"]
-        .iter()
-        .enumerate()
-    {
+    for (i, kind) in ["sp.import", "bind", "sp.import", "login"].iter().enumerate() {
         let id = s
             .append_audit(&NewAuditEvent {
                 at: 1000 + i as i64,
@@ -454,12 +386,7 @@ async fn audit_append_and_list(ctx: &Ctx) {
     let page = s.list_audit(2, 1, None).await.unwrap();
     let got: Vec<_> = page.iter().map(|e| e.id).collect();
     assert_eq!(got, [ids[2], ids[1]]);
-    assert!(
-        s.list_audit(10, 0, Some("nothing"))
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(s.list_audit(10, 0, Some("nothing")).await.unwrap().is_empty());
 }
 
 async fn health_ok(ctx: &Ctx) {
@@ -468,14 +395,8 @@ async fn health_ok(ctx: &Ctx) {
 
 async fn reopen_keeps_data(ctx: &Ctx) {
     let t = now();
-    ctx.store
-        .upsert_sp(&sp("https://keep.example/", t))
-        .await
-        .unwrap();
-    ctx.store
-        .put_binding(&binding("xu-keep", "dom-keep"))
-        .await
-        .unwrap();
+    ctx.store.upsert_sp(&sp("https://keep.example/", t)).await.unwrap();
+    ctx.store.put_binding(&binding("xu-keep", "dom-keep")).await.unwrap();
     assert!(ctx.store.use_once("jti", "keep", t + 300).await.unwrap());
     let audit_id = ctx
         .store
@@ -494,10 +415,7 @@ async fn reopen_keeps_data(ctx: &Ctx) {
     for _ in 0..2 {
         let s = ctx.reopen().await;
         assert!(s.get_sp("https://keep.example/").await.unwrap().is_some());
-        assert_eq!(
-            s.get_binding("xu-keep").await.unwrap().unwrap().domain_id,
-            "dom-keep"
-        );
+        assert_eq!(s.get_binding("xu-keep").await.unwrap().unwrap().domain_id, "dom-keep");
         assert!(!s.use_once("jti", "keep", t + 300).await.unwrap());
         let audit = s.list_audit(1, 0, None).await.unwrap();
         assert_eq!(audit[0].id, audit_id);
@@ -509,10 +427,7 @@ async fn reopen_keeps_data(ctx: &Ctx) {
 
 #[tokio::test]
 async fn open_rejects_unknown_scheme() {
-    let e = store::open("mysql://localhost/db", std::path::Path::new("."))
-        .await
-        .err()
-        .unwrap();
+    let e = store::open("mysql://localhost/db", std::path::Path::new(".")).await.err().unwrap();
     assert!(matches!(e, StoreError::InvalidUrl { .. }), "{e}");
     assert!(e.to_string().contains("mysql://"), "{e}");
 }
@@ -531,9 +446,7 @@ async fn open_sqlite_absolute_path_and_memory() {
     let dir = tempfile::tempdir().unwrap();
     let abs = dir.path().join("sub/abs.db");
     let url = format!("sqlite://{}", abs.display());
-    let s = store::open(&url, std::path::Path::new("/nonexistent-base"))
-        .await
-        .unwrap();
+    let s = store::open(&url, std::path::Path::new("/nonexistent-base")).await.unwrap();
     s.health().await.unwrap();
     assert!(abs.is_file());
 
@@ -548,23 +461,17 @@ async fn open_sqlite_unwritable_dir_is_an_error() {
     let file = dir.path().join("plainfile");
     std::fs::write(&file, "x").unwrap();
     // Parent "directory" is a file: cannot be created.
-    let e = store::open("sqlite://plainfile/db.sqlite", dir.path())
-        .await
-        .err()
-        .unwrap();
+    let e = store::open("sqlite://plainfile/db.sqlite", dir.path()).await.err().unwrap();
     assert!(matches!(e, StoreError::CreateDir { .. }), "{e}");
     assert!(e.to_string().contains("plainfile"), "{e}");
 }
 
 #[tokio::test]
 async fn open_postgres_unreachable_is_an_error_with_redacted_password() {
-    let e = store::open(
-        "postgres://user:hunter2@127.0.0.1:1/db?connect_timeout=2",
-        std::path::Path::new("."),
-    )
-    .await
-    .err()
-    .unwrap();
+    let e = store::open("postgres://user:hunter2@127.0.0.1:1/db?connect_timeout=2", std::path::Path::new("."))
+        .await
+        .err()
+        .unwrap();
     let msg = e.to_string();
     assert!(matches!(e, StoreError::Open { .. }), "{msg}");
     assert!(!msg.contains("hunter2"), "{msg}");
@@ -579,29 +486,15 @@ fn store_is_dyn_compatible() {
 #[tokio::test]
 async fn sqlite_pragmas() {
     let dir = tempfile::tempdir().unwrap();
-    let s = store::SqliteStore::open("sqlite://p.db", dir.path())
-        .await
-        .unwrap();
+    let s = store::SqliteStore::open("sqlite://p.db", dir.path()).await.unwrap();
     let pool = s.pool();
-    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
-        .fetch_one(pool)
-        .await
-        .unwrap();
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(pool).await.unwrap();
     assert_eq!(mode.to_lowercase(), "wal");
-    let sync: i64 = sqlx::query_scalar("PRAGMA synchronous")
-        .fetch_one(pool)
-        .await
-        .unwrap();
+    let sync: i64 = sqlx::query_scalar("PRAGMA synchronous").fetch_one(pool).await.unwrap();
     assert_eq!(sync, 2, "synchronous=FULL");
-    let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
-        .fetch_one(pool)
-        .await
-        .unwrap();
+    let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys").fetch_one(pool).await.unwrap();
     assert_eq!(fk, 1);
-    let busy: i64 = sqlx::query_scalar("PRAGMA busy_timeout")
-        .fetch_one(pool)
-        .await
-        .unwrap();
+    let busy: i64 = sqlx::query_scalar("PRAGMA busy_timeout").fetch_one(pool).await.unwrap();
     assert!(busy >= 1000, "{busy}");
     assert_eq!(s.path(), Some(dir.path().join("p.db").as_path()));
     s.close().await;

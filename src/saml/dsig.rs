@@ -44,13 +44,9 @@ pub const ECDSA_SHA384: &str = "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha
 /// error pages and refusal counters.
 #[derive(Debug, thiserror::Error)]
 pub enum DsigError {
-    #[error(
-        "signature algorithm `{0}` is not supported (allowed: rsa-sha256/384/512, ecdsa-sha256/384)"
-    )]
+    #[error("signature algorithm `{0}` is not supported (allowed: rsa-sha256/384/512, ecdsa-sha256/384)")]
     UnsupportedAlgorithm(String),
-    #[error(
-        "signature algorithm `{0}` uses SHA-1, which is refused (enable allow_sha1 for this SP to accept it)"
-    )]
+    #[error("signature algorithm `{0}` uses SHA-1, which is refused (enable allow_sha1 for this SP to accept it)")]
     WeakAlgorithm(String),
     #[error("signature algorithm `{alg}` does not fit the key type ({key})")]
     AlgorithmKeyMismatch { alg: String, key: String },
@@ -141,9 +137,7 @@ impl SignatureAlgorithm {
 
     fn digest(self) -> MessageDigest {
         match self {
-            SignatureAlgorithm::RsaSha256 | SignatureAlgorithm::EcdsaSha256 => {
-                MessageDigest::sha256()
-            }
+            SignatureAlgorithm::RsaSha256 | SignatureAlgorithm::EcdsaSha256 => MessageDigest::sha256(),
             SignatureAlgorithm::RsaSha512 => MessageDigest::sha512(),
         }
     }
@@ -230,13 +224,8 @@ impl fmt::Debug for SigningKey {
 impl SigningKey {
     /// Checks that the algorithm fits the key, that the certificate carries this key's public half,
     /// and that RSA keys have at least 2048 bits.
-    pub fn new(
-        key: PKey<Private>,
-        cert_der: Vec<u8>,
-        algorithm: SignatureAlgorithm,
-    ) -> Result<Self, DsigError> {
-        let kind =
-            KeyKind::of(&key).ok_or_else(|| DsigError::UnsupportedKey(describe_key(&key)))?;
+    pub fn new(key: PKey<Private>, cert_der: Vec<u8>, algorithm: SignatureAlgorithm) -> Result<Self, DsigError> {
+        let kind = KeyKind::of(&key).ok_or_else(|| DsigError::UnsupportedKey(describe_key(&key)))?;
         if kind != algorithm.key_kind() {
             return Err(DsigError::AlgorithmKeyMismatch {
                 alg: algorithm.uri().to_owned(),
@@ -248,9 +237,7 @@ impl SigningKey {
             KeyKind::Rsa => {
                 let bits = key.bits();
                 if bits < 2048 {
-                    return Err(DsigError::UnsupportedKey(format!(
-                        "RSA key of {bits} bits (at least 2048 required)"
-                    )));
+                    return Err(DsigError::UnsupportedKey(format!("RSA key of {bits} bits (at least 2048 required)")));
                 }
             }
             KeyKind::Ec => {
@@ -263,13 +250,7 @@ impl SigningKey {
             return Err(DsigError::KeyCertMismatch);
         }
         let cert_b64 = B64.encode(&cert_der);
-        Ok(SigningKey {
-            key,
-            algorithm,
-            cert_der,
-            cert_b64,
-            ec_component_len,
-        })
+        Ok(SigningKey { key, algorithm, cert_der, cert_b64, ec_component_len })
     }
 
     pub fn algorithm(&self) -> SignatureAlgorithm {
@@ -305,8 +286,7 @@ impl SigningKey {
 
 fn ecdsa_der_to_concat(der: &[u8], component_len: usize) -> Result<Vec<u8>, DsigError> {
     let sig = EcdsaSig::from_der(der)?;
-    let pad = i32::try_from(component_len)
-        .map_err(|_| DsigError::UnsupportedKey("EC group too large".into()))?;
+    let pad = i32::try_from(component_len).map_err(|_| DsigError::UnsupportedKey("EC group too large".into()))?;
     let mut out = sig.r().to_vec_padded(pad)?;
     out.extend_from_slice(&sig.s().to_vec_padded(pad)?);
     Ok(out)
@@ -318,9 +298,7 @@ pub(crate) fn ecdsa_concat_to_der(raw: &[u8]) -> Option<Vec<u8>> {
         return None;
     }
     let (r, s) = raw.split_at(raw.len() / 2);
-    let sig =
-        EcdsaSig::from_private_components(BigNum::from_slice(r).ok()?, BigNum::from_slice(s).ok()?)
-            .ok()?;
+    let sig = EcdsaSig::from_private_components(BigNum::from_slice(r).ok()?, BigNum::from_slice(s).ok()?).ok()?;
     sig.to_der().ok()
 }
 
@@ -357,35 +335,20 @@ pub(crate) fn verify_with_key<T: HasPublic>(
 
 /// Certificate helper: DER → X509.
 pub fn certs_from_der(ders: &[Vec<u8>]) -> Result<Vec<X509>, DsigError> {
-    ders.iter()
-        .map(|d| X509::from_der(d).map_err(DsigError::from))
-        .collect()
+    ders.iter().map(|d| X509::from_der(d).map_err(DsigError::from)).collect()
 }
 
 /// Writes `ds:SignedInfo` for one Reference to `#reference_id`.
-fn write_signed_info(
-    w: &mut XmlWriter,
-    alg: SignatureAlgorithm,
-    reference_uri: &str,
-    digest_b64: &str,
-) {
+fn write_signed_info(w: &mut XmlWriter, alg: SignatureAlgorithm, reference_uri: &str, digest_b64: &str) {
     w.start("ds:SignedInfo");
-    w.start("ds:CanonicalizationMethod")
-        .attr("Algorithm", EXC_C14N)
-        .end();
-    w.start("ds:SignatureMethod")
-        .attr("Algorithm", alg.uri())
-        .end();
+    w.start("ds:CanonicalizationMethod").attr("Algorithm", EXC_C14N).end();
+    w.start("ds:SignatureMethod").attr("Algorithm", alg.uri()).end();
     w.start("ds:Reference").attr("URI", reference_uri);
     w.start("ds:Transforms");
-    w.start("ds:Transform")
-        .attr("Algorithm", ENVELOPED_SIGNATURE)
-        .end();
+    w.start("ds:Transform").attr("Algorithm", ENVELOPED_SIGNATURE).end();
     w.start("ds:Transform").attr("Algorithm", EXC_C14N).end();
     w.end(); // Transforms
-    w.start("ds:DigestMethod")
-        .attr("Algorithm", DIGEST_SHA256)
-        .end();
+    w.start("ds:DigestMethod").attr("Algorithm", DIGEST_SHA256).end();
     w.text_element("ds:DigestValue", &[], digest_b64);
     w.end(); // Reference
     w.end(); // SignedInfo
@@ -394,9 +357,7 @@ fn write_signed_info(
 /// Finds the end of the root start tag and checks it carries `ID="reference_id"`.
 fn check_root_id(element: &str, reference_id: &str) -> Result<usize, DsigError> {
     if !element.starts_with('<') {
-        return Err(DsigError::BadElement(
-            "the element must start with its start tag",
-        ));
+        return Err(DsigError::BadElement("the element must start with its start tag"));
     }
     // The writer escapes `>` only in text, never in attribute values, so find the first `>` that is
     // not inside a quoted attribute value.
@@ -417,9 +378,7 @@ fn check_root_id(element: &str, reference_id: &str) -> Result<usize, DsigError> 
     let start_tag = &element[..end];
     let needle = format!(" ID=\"{reference_id}\"");
     if !start_tag.contains(&needle) {
-        return Err(DsigError::BadElement(
-            "the root start tag does not carry ID=reference_id",
-        ));
+        return Err(DsigError::BadElement("the root start tag does not carry ID=reference_id"));
     }
     Ok(end + 1)
 }
@@ -441,19 +400,12 @@ pub fn sign_enveloped(
         return Err(DsigError::BadElement("the reference ID is not an NCName"));
     }
     let start_tag_end = check_root_id(element, reference_id)?;
-    let last_end_tag = element
-        .rfind("</")
-        .ok_or(DsigError::BadElement("no end tag"))?;
-    if insert_at < start_tag_end || insert_at > last_end_tag || !element.is_char_boundary(insert_at)
-    {
-        return Err(DsigError::BadElement(
-            "the insertion offset is outside the element content",
-        ));
+    let last_end_tag = element.rfind("</").ok_or(DsigError::BadElement("no end tag"))?;
+    if insert_at < start_tag_end || insert_at > last_end_tag || !element.is_char_boundary(insert_at) {
+        return Err(DsigError::BadElement("the insertion offset is outside the element content"));
     }
     if element.as_bytes()[insert_at] != b'<' || element.as_bytes()[insert_at - 1] != b'>' {
-        return Err(DsigError::BadElement(
-            "the insertion offset is not between two tags",
-        ));
+        return Err(DsigError::BadElement("the insertion offset is not between two tags"));
     }
 
     let digest_b64 = B64.encode(openssl::sha::sha256(element.as_bytes()));
@@ -503,15 +455,12 @@ pub(crate) mod test_keys {
         b.set_version(2).unwrap();
         let mut serial = BigNum::new().unwrap();
         serial.rand(64, MsbOption::MAYBE_ZERO, false).unwrap();
-        b.set_serial_number(&serial.to_asn1_integer().unwrap())
-            .unwrap();
+        b.set_serial_number(&serial.to_asn1_integer().unwrap()).unwrap();
         b.set_subject_name(&name).unwrap();
         b.set_issuer_name(&name).unwrap();
         b.set_pubkey(key).unwrap();
-        b.set_not_before(&Asn1Time::days_from_now(0).unwrap())
-            .unwrap();
-        b.set_not_after(&Asn1Time::days_from_now(365).unwrap())
-            .unwrap();
+        b.set_not_before(&Asn1Time::days_from_now(0).unwrap()).unwrap();
+        b.set_not_after(&Asn1Time::days_from_now(365).unwrap()).unwrap();
         b.sign(key, MessageDigest::sha256()).unwrap();
         b.build()
     }
@@ -537,9 +486,7 @@ mod tests {
 
     fn assertion(id: &str) -> (String, usize) {
         let mut w = XmlWriter::new();
-        w.start("saml:Assertion")
-            .attr("ID", id)
-            .attr("Version", "2.0");
+        w.start("saml:Assertion").attr("ID", id).attr("Version", "2.0");
         w.text_element("saml:Issuer", &[], "https://idp.example");
         let at = w.len();
         w.text_element("saml:Audience", &[], "a > b & c");
@@ -551,69 +498,34 @@ mod tests {
     fn key_and_algorithm_must_fit() {
         let (rsa, rsa_cert) = rsa();
         let (ec, ec_cert) = p256();
-        assert!(
-            SigningKey::new(
-                rsa.clone(),
-                rsa_cert.to_der().unwrap(),
-                SignatureAlgorithm::RsaSha256
-            )
-            .is_ok()
-        );
+        assert!(SigningKey::new(rsa.clone(), rsa_cert.to_der().unwrap(), SignatureAlgorithm::RsaSha256).is_ok());
         assert!(matches!(
-            SigningKey::new(
-                rsa.clone(),
-                rsa_cert.to_der().unwrap(),
-                SignatureAlgorithm::EcdsaSha256
-            ),
+            SigningKey::new(rsa.clone(), rsa_cert.to_der().unwrap(), SignatureAlgorithm::EcdsaSha256),
             Err(DsigError::AlgorithmKeyMismatch { .. })
         ));
         assert!(matches!(
-            SigningKey::new(
-                ec.clone(),
-                ec_cert.to_der().unwrap(),
-                SignatureAlgorithm::RsaSha512
-            ),
+            SigningKey::new(ec.clone(), ec_cert.to_der().unwrap(), SignatureAlgorithm::RsaSha512),
             Err(DsigError::AlgorithmKeyMismatch { .. })
         ));
         assert!(matches!(
-            SigningKey::new(
-                rsa,
-                ec_cert.to_der().unwrap(),
-                SignatureAlgorithm::RsaSha256
-            ),
+            SigningKey::new(rsa, ec_cert.to_der().unwrap(), SignatureAlgorithm::RsaSha256),
             Err(DsigError::KeyCertMismatch)
         ));
         let weak = PKey::from_rsa(openssl::rsa::Rsa::generate(1024).unwrap()).unwrap();
         let weak_cert = self_signed(&weak, "weak");
         assert!(matches!(
-            SigningKey::new(
-                weak,
-                weak_cert.to_der().unwrap(),
-                SignatureAlgorithm::RsaSha256
-            ),
+            SigningKey::new(weak, weak_cert.to_der().unwrap(), SignatureAlgorithm::RsaSha256),
             Err(DsigError::UnsupportedKey(_))
         ));
     }
 
     #[test]
     fn algorithm_names_parse() {
-        assert_eq!(
-            "rsa-sha256".parse::<SignatureAlgorithm>().unwrap(),
-            SignatureAlgorithm::RsaSha256
-        );
-        assert_eq!(
-            "rsa-sha512".parse::<SignatureAlgorithm>().unwrap(),
-            SignatureAlgorithm::RsaSha512
-        );
-        assert_eq!(
-            "ecdsa-sha256".parse::<SignatureAlgorithm>().unwrap(),
-            SignatureAlgorithm::EcdsaSha256
-        );
+        assert_eq!("rsa-sha256".parse::<SignatureAlgorithm>().unwrap(), SignatureAlgorithm::RsaSha256);
+        assert_eq!("rsa-sha512".parse::<SignatureAlgorithm>().unwrap(), SignatureAlgorithm::RsaSha512);
+        assert_eq!("ecdsa-sha256".parse::<SignatureAlgorithm>().unwrap(), SignatureAlgorithm::EcdsaSha256);
         assert!("rsa-sha1".parse::<SignatureAlgorithm>().is_err());
-        assert_eq!(
-            SignatureAlgorithm::EcdsaSha256.uri(),
-            "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256"
-        );
+        assert_eq!(SignatureAlgorithm::EcdsaSha256.uri(), "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256");
     }
 
     fn signing_key_sync_send<T: Send + Sync>() {}
@@ -653,24 +565,19 @@ mod tests {
     #[test]
     fn enveloped_signature_is_spliced_after_issuer_and_verifies() {
         let (key, cert) = rsa();
-        let sk =
-            SigningKey::new(key, cert.to_der().unwrap(), SignatureAlgorithm::RsaSha256).unwrap();
+        let sk = SigningKey::new(key, cert.to_der().unwrap(), SignatureAlgorithm::RsaSha256).unwrap();
         let (a, at) = assertion("_abc");
         let signed = sign_enveloped(&sk, &a, "_abc", at).unwrap();
         assert!(signed.contains("</saml:Issuer><ds:Signature xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"><ds:SignedInfo><ds:CanonicalizationMethod"));
         assert!(signed.contains("<ds:Reference URI=\"#_abc\">"));
-        assert!(signed.contains(&format!(
-            "<ds:X509Certificate>{}</ds:X509Certificate>",
-            sk.cert_base64()
-        )));
+        assert!(signed.contains(&format!("<ds:X509Certificate>{}</ds:X509Certificate>", sk.cert_base64())));
         verify_ours(&signed, &cert, KeyKind::Rsa, MessageDigest::sha256());
     }
 
     #[test]
     fn ecdsa_signature_value_is_r_concat_s() {
         let (key, cert) = p256();
-        let sk =
-            SigningKey::new(key, cert.to_der().unwrap(), SignatureAlgorithm::EcdsaSha256).unwrap();
+        let sk = SigningKey::new(key, cert.to_der().unwrap(), SignatureAlgorithm::EcdsaSha256).unwrap();
         let sv = sk.sign_xmldsig(b"hello").unwrap();
         assert_eq!(sv.len(), 64);
         let (a, at) = assertion("_e");
@@ -681,8 +588,7 @@ mod tests {
     #[test]
     fn rsa_sha512_verifies() {
         let (key, cert) = rsa();
-        let sk =
-            SigningKey::new(key, cert.to_der().unwrap(), SignatureAlgorithm::RsaSha512).unwrap();
+        let sk = SigningKey::new(key, cert.to_der().unwrap(), SignatureAlgorithm::RsaSha512).unwrap();
         let (a, at) = assertion("_x");
         let signed = sign_enveloped(&sk, &a, "_x", at).unwrap();
         assert!(signed.contains(RSA_SHA512));
@@ -692,28 +598,12 @@ mod tests {
     #[test]
     fn refuses_wrong_id_and_offsets() {
         let (key, cert) = rsa();
-        let sk =
-            SigningKey::new(key, cert.to_der().unwrap(), SignatureAlgorithm::RsaSha256).unwrap();
+        let sk = SigningKey::new(key, cert.to_der().unwrap(), SignatureAlgorithm::RsaSha256).unwrap();
         let (a, at) = assertion("_abc");
-        assert!(matches!(
-            sign_enveloped(&sk, &a, "_other", at),
-            Err(DsigError::BadElement(_))
-        ));
-        assert!(matches!(
-            sign_enveloped(&sk, &a, "a\"b", at),
-            Err(DsigError::BadElement(_))
-        ));
-        assert!(matches!(
-            sign_enveloped(&sk, &a, "_abc", 3),
-            Err(DsigError::BadElement(_))
-        ));
-        assert!(matches!(
-            sign_enveloped(&sk, &a, "_abc", at + 1),
-            Err(DsigError::BadElement(_))
-        ));
-        assert!(matches!(
-            sign_enveloped(&sk, &a, "_abc", a.len()),
-            Err(DsigError::BadElement(_))
-        ));
+        assert!(matches!(sign_enveloped(&sk, &a, "_other", at), Err(DsigError::BadElement(_))));
+        assert!(matches!(sign_enveloped(&sk, &a, "a\"b", at), Err(DsigError::BadElement(_))));
+        assert!(matches!(sign_enveloped(&sk, &a, "_abc", 3), Err(DsigError::BadElement(_))));
+        assert!(matches!(sign_enveloped(&sk, &a, "_abc", at + 1), Err(DsigError::BadElement(_))));
+        assert!(matches!(sign_enveloped(&sk, &a, "_abc", a.len()), Err(DsigError::BadElement(_))));
     }
 }

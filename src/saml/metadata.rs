@@ -63,10 +63,7 @@ impl SpMetadata {
     /// The ACS to use when a request names none: the first marked `isDefault="true"`, else the first
     /// listed.
     pub fn default_acs(&self) -> Option<&Endpoint> {
-        self.acs
-            .iter()
-            .find(|e| e.is_default)
-            .or_else(|| self.acs.first())
+        self.acs.iter().find(|e| e.is_default).or_else(|| self.acs.first())
     }
 
     /// The ACS with this index.
@@ -77,9 +74,7 @@ impl SpMetadata {
     /// The ACS whose Location is exactly `url` (byte-for-byte, as registered) and, when given, whose
     /// Binding is `binding`.
     pub fn acs_by_url(&self, url: &str, binding: Option<&str>) -> Option<&Endpoint> {
-        self.acs
-            .iter()
-            .find(|e| e.location == url && binding.is_none_or(|b| b == e.binding))
+        self.acs.iter().find(|e| e.location == url && binding.is_none_or(|b| b == e.binding))
     }
 
     /// The first SingleLogoutService with this binding.
@@ -101,10 +96,7 @@ struct Pretty {
 
 impl Pretty {
     fn new() -> Self {
-        Pretty {
-            w: XmlWriter::document(),
-            open: Vec::new(),
-        }
+        Pretty { w: XmlWriter::document(), open: Vec::new() }
     }
 
     fn indent(&mut self, depth: usize) {
@@ -185,14 +177,10 @@ pub struct IdpMetadataParams {
 /// Contains public certificates only.
 pub fn idp_metadata_xml(p: &IdpMetadataParams) -> Result<String, XmlWriteError> {
     if p.signing_certs_der.is_empty() {
-        return Err(XmlWriteError::Misuse(
-            "IdP metadata needs at least one signing certificate",
-        ));
+        return Err(XmlWriteError::Misuse("IdP metadata needs at least one signing certificate"));
     }
     let mut w = Pretty::new();
-    w.start("md:EntityDescriptor")
-        .attr("entityID", &p.entity_id)
-        .attr_opt("validUntil", p.valid_until.as_deref());
+    w.start("md:EntityDescriptor").attr("entityID", &p.entity_id).attr_opt("validUntil", p.valid_until.as_deref());
     w.start("md:IDPSSODescriptor")
         .attr("WantAuthnRequestsSigned", "true")
         .attr("protocolSupportEnumeration", PROTOCOL_SAML2);
@@ -200,25 +188,10 @@ pub fn idp_metadata_xml(p: &IdpMetadataParams) -> Result<String, XmlWriteError> 
         w.key_descriptor("signing", cert);
         w.key_descriptor("encryption", cert);
     }
-    w.leaf(
-        "md:SingleLogoutService",
-        &[
-            ("Binding", BINDING_REDIRECT),
-            ("Location", &p.slo_redirect_url),
-        ],
-    );
+    w.leaf("md:SingleLogoutService", &[("Binding", BINDING_REDIRECT), ("Location", &p.slo_redirect_url)]);
     w.text_leaf("md:NameIDFormat", NAMEID_TRANSIENT);
-    w.leaf(
-        "md:SingleSignOnService",
-        &[
-            ("Binding", BINDING_REDIRECT),
-            ("Location", &p.sso_redirect_url),
-        ],
-    );
-    w.leaf(
-        "md:SingleSignOnService",
-        &[("Binding", BINDING_POST), ("Location", &p.sso_post_url)],
-    );
+    w.leaf("md:SingleSignOnService", &[("Binding", BINDING_REDIRECT), ("Location", &p.sso_redirect_url)]);
+    w.leaf("md:SingleSignOnService", &[("Binding", BINDING_POST), ("Location", &p.sso_post_url)]);
     w.end();
     w.end();
     w.finish()
@@ -248,8 +221,7 @@ pub struct SpMetadataParams {
 pub fn sp_metadata_xml(p: &SpMetadataParams) -> Result<String, XmlWriteError> {
     let b = |v: bool| if v { "true" } else { "false" };
     let mut w = Pretty::new();
-    w.start("md:EntityDescriptor")
-        .attr("entityID", &p.entity_id);
+    w.start("md:EntityDescriptor").attr("entityID", &p.entity_id);
     w.start("md:SPSSODescriptor")
         .attr("AuthnRequestsSigned", b(p.authn_requests_signed))
         .attr("WantAssertionsSigned", b(p.want_assertions_signed))
@@ -258,28 +230,19 @@ pub fn sp_metadata_xml(p: &SpMetadataParams) -> Result<String, XmlWriteError> {
     w.key_descriptor("encryption", &p.signing_cert_der);
     {
         let s = w.start("md:SingleLogoutService");
-        s.attr("Binding", BINDING_REDIRECT)
-            .attr("Location", &p.slo_redirect_url);
+        s.attr("Binding", BINDING_REDIRECT).attr("Location", &p.slo_redirect_url);
         if !p.slo_redirect_response_url.is_empty() {
             s.attr("ResponseLocation", &p.slo_redirect_response_url);
         }
         w.end();
     }
     if let Some(post) = &p.slo_post_url {
-        w.leaf(
-            "md:SingleLogoutService",
-            &[("Binding", BINDING_POST), ("Location", post)],
-        );
+        w.leaf("md:SingleLogoutService", &[("Binding", BINDING_POST), ("Location", post)]);
     }
     w.text_leaf("md:NameIDFormat", NAMEID_TRANSIENT);
     w.leaf(
         "md:AssertionConsumerService",
-        &[
-            ("Binding", BINDING_POST),
-            ("Location", &p.acs_post_url),
-            ("index", "0"),
-            ("isDefault", "true"),
-        ],
+        &[("Binding", BINDING_POST), ("Location", &p.acs_post_url), ("index", "0"), ("isDefault", "true")],
     );
     w.end();
     w.end();
@@ -302,15 +265,9 @@ pub struct SpParseOptions {
 
 impl Default for SpParseOptions {
     fn default() -> Self {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0);
-        SpParseOptions {
-            allow_http: false,
-            now_unix: now,
-            max_bytes: DEFAULT_SP_METADATA_MAX_BYTES,
-        }
+        let now =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
+        SpParseOptions { allow_http: false, now_unix: now, max_bytes: DEFAULT_SP_METADATA_MAX_BYTES }
     }
 }
 
@@ -326,9 +283,7 @@ pub enum MetadataError {
         ns::MD
     )]
     WrongRoot { found: String },
-    #[error(
-        "md:EntitiesDescriptor holds {count} md:EntityDescriptor elements; exactly one is accepted"
-    )]
+    #[error("md:EntitiesDescriptor holds {count} md:EntityDescriptor elements; exactly one is accepted")]
     EntityCount { count: usize },
     #[error("md:EntityDescriptor has no entityID attribute (or it is empty)")]
     MissingEntityId,
@@ -343,19 +298,9 @@ pub enum MetadataError {
     #[error("{element} has no {attribute} attribute")]
     MissingAttribute { element: String, attribute: String },
     #[error("{element}@{attribute} `{value}` refused: {reason}")]
-    BadAttribute {
-        element: String,
-        attribute: String,
-        value: String,
-        reason: String,
-    },
+    BadAttribute { element: String, attribute: String, value: String, reason: String },
     #[error("{element}@{attribute} `{value}` refused: {reason}")]
-    BadUrl {
-        element: String,
-        attribute: String,
-        value: String,
-        reason: String,
-    },
+    BadUrl { element: String, attribute: String, value: String, reason: String },
     #[error("md:AssertionConsumerService index {index} occurs more than once")]
     DuplicateAcsIndex { index: u16 },
     #[error("{element} refused: {reason}")]
@@ -373,15 +318,9 @@ pub enum MetadataError {
 /// Reads and checks SP metadata with the strict reader. See the module documentation for the rules.
 pub fn parse_sp_metadata(bytes: &[u8], opts: &SpParseOptions) -> Result<SpMetadata, MetadataError> {
     if bytes.len() > opts.max_bytes {
-        return Err(MetadataError::TooLarge {
-            size: bytes.len(),
-            limit: opts.max_bytes,
-        });
+        return Err(MetadataError::TooLarge { size: bytes.len(), limit: opts.max_bytes });
     }
-    let limits = ReadLimits {
-        max_bytes: opts.max_bytes,
-        ..ReadLimits::default()
-    };
+    let limits = ReadLimits { max_bytes: opts.max_bytes, ..ReadLimits::default() };
     let doc = xml::parse(bytes, &limits)?;
 
     let entity = entity_descriptor(&doc.root)?;
@@ -395,10 +334,7 @@ pub fn parse_sp_metadata(bytes: &[u8], opts: &SpParseOptions) -> Result<SpMetada
             reason: "longer than 1024 characters".into(),
         });
     }
-    if entity_id
-        .chars()
-        .any(|c| c.is_whitespace() || c.is_control())
-    {
+    if entity_id.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(MetadataError::BadEntityId {
             value: truncate(&entity_id),
             reason: "contains whitespace or control characters".into(),
@@ -409,9 +345,9 @@ pub fn parse_sp_metadata(bytes: &[u8], opts: &SpParseOptions) -> Result<SpMetada
     let valid_until = entity.attr("validUntil").map(str::to_owned);
     if let Some(vu) = &valid_until {
         match time::OffsetDateTime::parse(vu, &time::format_description::well_known::Rfc3339) {
-            Ok(t) if t.unix_timestamp() < opts.now_unix => warnings.push(format!(
-                "md:EntityDescriptor@validUntil {vu} is in the past; re-fetch the metadata"
-            )),
+            Ok(t) if t.unix_timestamp() < opts.now_unix => {
+                warnings.push(format!("md:EntityDescriptor@validUntil {vu} is in the past; re-fetch the metadata"))
+            }
             Ok(_) => {}
             Err(_) => {
                 return Err(MetadataError::BadAttribute {
@@ -462,10 +398,7 @@ pub fn parse_sp_metadata(bytes: &[u8], opts: &SpParseOptions) -> Result<SpMetada
     }
 
     let mut acs: Vec<Endpoint> = Vec::new();
-    for (i, e) in sp
-        .children_named(ns::MD, "AssertionConsumerService")
-        .enumerate()
-    {
+    for (i, e) in sp.children_named(ns::MD, "AssertionConsumerService").enumerate() {
         let name = format!("md:AssertionConsumerService[{}]", i + 1);
         let ep = endpoint(e, &name, true, opts)?;
         if let Some(idx) = ep.index
@@ -479,20 +412,12 @@ pub fn parse_sp_metadata(bytes: &[u8], opts: &SpParseOptions) -> Result<SpMetada
         return Err(MetadataError::NoAcs);
     }
     if acs.iter().filter(|a| a.is_default).count() > 1 {
-        warnings.push(
-            "more than one md:AssertionConsumerService has isDefault=\"true\"; the first is used"
-                .into(),
-        );
+        warnings.push("more than one md:AssertionConsumerService has isDefault=\"true\"; the first is used".into());
     }
 
     let mut slo = Vec::new();
     for (i, e) in sp.children_named(ns::MD, "SingleLogoutService").enumerate() {
-        slo.push(endpoint(
-            e,
-            &format!("md:SingleLogoutService[{}]", i + 1),
-            false,
-            opts,
-        )?);
+        slo.push(endpoint(e, &format!("md:SingleLogoutService[{}]", i + 1), false, opts)?);
     }
 
     let name_id_formats: Vec<String> = sp
@@ -505,8 +430,7 @@ pub fn parse_sp_metadata(bytes: &[u8], opts: &SpParseOptions) -> Result<SpMetada
         return Err(MetadataError::SigningCertMissing);
     }
     if signing_certs.is_empty() {
-        warnings
-            .push("no signing certificate: signed requests from this SP cannot be verified".into());
+        warnings.push("no signing certificate: signed requests from this SP cannot be verified".into());
     }
 
     Ok(SpMetadata {
@@ -525,11 +449,7 @@ pub fn parse_sp_metadata(bytes: &[u8], opts: &SpParseOptions) -> Result<SpMetada
 
 fn truncate(s: &str) -> String {
     const MAX: usize = 200;
-    if s.chars().count() <= MAX {
-        s.to_owned()
-    } else {
-        s.chars().take(MAX).collect::<String>() + "…"
-    }
+    if s.chars().count() <= MAX { s.to_owned() } else { s.chars().take(MAX).collect::<String>() + "…" }
 }
 
 fn entity_descriptor(root: &Element) -> Result<&Element, MetadataError> {
@@ -554,8 +474,7 @@ fn sp_sso_descriptor(entity: &Element) -> Result<&Element, MetadataError> {
     let all: Vec<&Element> = entity
         .children_named(ns::MD, "SPSSODescriptor")
         .filter(|e| {
-            e.attr("protocolSupportEnumeration")
-                .is_some_and(|p| p.split_whitespace().any(|u| u == PROTOCOL_SAML2))
+            e.attr("protocolSupportEnumeration").is_some_and(|p| p.split_whitespace().any(|u| u == PROTOCOL_SAML2))
         })
         .collect();
     match all.as_slice() {
@@ -582,37 +501,22 @@ fn xs_bool(e: &Element, element: &str, attribute: &str) -> Result<bool, Metadata
 
 /// The DER certificates of a KeyDescriptor (ds:KeyInfo/ds:X509Data/ds:X509Certificate).
 fn key_descriptor_certs(kd: &Element, name: &str) -> Result<Vec<Vec<u8>>, MetadataError> {
-    let key_info =
-        kd.only_child(ns::DS, "KeyInfo")?
-            .ok_or_else(|| MetadataError::BadKeyDescriptor {
-                element: name.to_owned(),
-                reason: "no ds:KeyInfo".into(),
-            })?;
+    let key_info = kd
+        .only_child(ns::DS, "KeyInfo")?
+        .ok_or_else(|| MetadataError::BadKeyDescriptor { element: name.to_owned(), reason: "no ds:KeyInfo".into() })?;
     let mut out = Vec::new();
     for data in key_info.children_named(ns::DS, "X509Data") {
         for c in data.children_named(ns::DS, "X509Certificate") {
             let element = format!("{name}/ds:KeyInfo/ds:X509Data/ds:X509Certificate");
-            let text: Vec<u8> = c
-                .text()
-                .bytes()
-                .filter(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
-                .collect();
+            let text: Vec<u8> = c.text().bytes().filter(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r')).collect();
             if text.is_empty() {
-                return Err(MetadataError::BadCertBase64 {
-                    element,
-                    reason: "empty".into(),
-                });
+                return Err(MetadataError::BadCertBase64 { element, reason: "empty".into() });
             }
             let der = B64
                 .decode(&text)
-                .map_err(|e| MetadataError::BadCertBase64 {
-                    element: element.clone(),
-                    reason: e.to_string(),
-                })?;
-            let cert = X509::from_der(&der).map_err(|e| MetadataError::BadCert {
-                element: element.clone(),
-                reason: openssl_reason(&e),
-            })?;
+                .map_err(|e| MetadataError::BadCertBase64 { element: element.clone(), reason: e.to_string() })?;
+            let cert = X509::from_der(&der)
+                .map_err(|e| MetadataError::BadCert { element: element.clone(), reason: openssl_reason(&e) })?;
             match cert.to_der() {
                 Ok(re) if re == der => {}
                 _ => {
@@ -628,8 +532,7 @@ fn key_descriptor_certs(kd: &Element, name: &str) -> Result<Vec<Vec<u8>>, Metada
     if out.is_empty() {
         return Err(MetadataError::BadKeyDescriptor {
             element: name.to_owned(),
-            reason: "no ds:X509Data/ds:X509Certificate (only X.509 certificates are supported)"
-                .into(),
+            reason: "no ds:X509Data/ds:X509Certificate (only X.509 certificates are supported)".into(),
         });
     }
     Ok(out)
@@ -637,11 +540,7 @@ fn key_descriptor_certs(kd: &Element, name: &str) -> Result<Vec<Vec<u8>>, Metada
 
 fn openssl_reason(e: &openssl::error::ErrorStack) -> String {
     let s = e.to_string();
-    if s.is_empty() {
-        "malformed DER".into()
-    } else {
-        s
-    }
+    if s.is_empty() { "malformed DER".into() } else { s }
 }
 
 /// Subject CN (or the whole subject) for messages.
@@ -659,11 +558,7 @@ fn subject_label(cert: &X509) -> String {
             Some(format!("{key}={}", e.data().to_string().ok()?))
         })
         .collect();
-    if parts.is_empty() {
-        "(empty subject)".into()
-    } else {
-        parts.join(", ")
-    }
+    if parts.is_empty() { "(empty subject)".into() } else { parts.join(", ") }
 }
 
 /// Warnings for an expired, soon-expiring or not-yet-valid certificate.
@@ -679,40 +574,24 @@ fn cert_warnings(der: &[u8], usage: &str, now_unix: i64, warnings: &mut Vec<Stri
             if secs_left < 0 {
                 warnings.push(format!("{usage} certificate {who} expired on {not_after}"));
             } else if secs_left < EXPIRY_WARNING_DAYS * 86_400 {
-                warnings.push(format!(
-                    "{usage} certificate {who} expires on {not_after} (in {} days)",
-                    d.days
-                ));
+                warnings.push(format!("{usage} certificate {who} expires on {not_after} (in {} days)", d.days));
             }
         }
-        Err(_) => warnings.push(format!(
-            "{usage} certificate {who}: cannot read its expiry date"
-        )),
+        Err(_) => warnings.push(format!("{usage} certificate {who}: cannot read its expiry date")),
     }
     if let Ok(d) = now.diff(cert.not_before())
         && i64::from(d.days) * 86_400 + i64::from(d.secs) > 0
     {
-        warnings.push(format!(
-            "{usage} certificate {who} is not valid before {}",
-            cert.not_before()
-        ));
+        warnings.push(format!("{usage} certificate {who} is not valid before {}", cert.not_before()));
     }
 }
 
 /// Reads an AssertionConsumerService (`indexed`) or SingleLogoutService.
-fn endpoint(
-    e: &Element,
-    name: &str,
-    indexed: bool,
-    opts: &SpParseOptions,
-) -> Result<Endpoint, MetadataError> {
+fn endpoint(e: &Element, name: &str, indexed: bool, opts: &SpParseOptions) -> Result<Endpoint, MetadataError> {
     let required = |attribute: &str| -> Result<String, MetadataError> {
         match e.attr(attribute) {
             Some(v) if !v.is_empty() => Ok(v.to_owned()),
-            _ => Err(MetadataError::MissingAttribute {
-                element: name.to_owned(),
-                attribute: attribute.to_owned(),
-            }),
+            _ => Err(MetadataError::MissingAttribute { element: name.to_owned(), attribute: attribute.to_owned() }),
         }
     };
     let binding = required("Binding")?;
@@ -745,26 +624,17 @@ fn endpoint(
     };
     let (index, is_default) = if indexed {
         let raw = required("index")?;
-        let index = raw
-            .trim()
-            .parse::<u16>()
-            .map_err(|_| MetadataError::BadAttribute {
-                element: name.to_owned(),
-                attribute: "index".into(),
-                value: truncate(&raw),
-                reason: "not an xs:unsignedShort (0–65535)".into(),
-            })?;
+        let index = raw.trim().parse::<u16>().map_err(|_| MetadataError::BadAttribute {
+            element: name.to_owned(),
+            attribute: "index".into(),
+            value: truncate(&raw),
+            reason: "not an xs:unsignedShort (0–65535)".into(),
+        })?;
         (Some(index), xs_bool(e, name, "isDefault")?)
     } else {
         (None, false)
     };
-    Ok(Endpoint {
-        binding,
-        location,
-        response_location,
-        index,
-        is_default,
-    })
+    Ok(Endpoint { binding, location, response_location, index, is_default })
 }
 
 /// Checks an endpoint URL from metadata. Returns the reason when it is refused. The URL is recorded
@@ -774,10 +644,7 @@ pub fn check_url(value: &str, allow_http: bool) -> Result<(), String> {
         return Err("empty".into());
     }
     if let Some(c) = value.chars().find(|c| c.is_whitespace() || c.is_control()) {
-        return Err(format!(
-            "contains whitespace or a control character (U+{:04X})",
-            c as u32
-        ));
+        return Err(format!("contains whitespace or a control character (U+{:04X})", c as u32));
     }
     if value.contains('\\') {
         return Err("contains a backslash".into());
@@ -801,10 +668,7 @@ pub fn check_url(value: &str, allow_http: bool) -> Result<(), String> {
     let url = url::Url::parse(value).map_err(|e| format!("not a valid absolute URL: {e}"))?;
     if !url.username().is_empty()
         || url.password().is_some()
-        || value[scheme_end + 3..]
-            .split(['/', '?', '#'])
-            .next()
-            .is_some_and(|a| a.contains('@'))
+        || value[scheme_end + 3..].split(['/', '?', '#']).next().is_some_and(|a| a.contains('@'))
     {
         return Err("contains userinfo (`user@host`)".into());
     }
@@ -853,10 +717,6 @@ mod tests {
             let e = check_url(bad, false).unwrap_err();
             assert!(e.contains(why), "{bad}: {e}");
         }
-        assert!(
-            check_url("javascript:alert(1)", true)
-                .unwrap_err()
-                .contains("javascript")
-        );
+        assert!(check_url("javascript:alert(1)", true).unwrap_err().contains("javascript"));
     }
 }

@@ -18,8 +18,8 @@ use openssl::x509::X509;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 use crate::saml::dsig::{
-    DsigError, ECDSA_SHA1, ECDSA_SHA256, ECDSA_SHA384, KeyKind, RSA_SHA1, RSA_SHA256, RSA_SHA384,
-    RSA_SHA512, SigningKey, verify_with_key,
+    DsigError, ECDSA_SHA1, ECDSA_SHA256, ECDSA_SHA384, KeyKind, RSA_SHA1, RSA_SHA256, RSA_SHA384, RSA_SHA512,
+    SigningKey, verify_with_key,
 };
 
 /// A sensible default cap for an inflated Redirect-bound message (AuthnRequests are ~1 KiB).
@@ -51,13 +51,7 @@ pub struct RedirectQuery<'a> {
     pub signature_raw: Option<&'a str>,
 }
 
-const KNOWN: [&str; 5] = [
-    "SAMLRequest",
-    "SAMLResponse",
-    "RelayState",
-    "SigAlg",
-    "Signature",
-];
+const KNOWN: [&str; 5] = ["SAMLRequest", "SAMLResponse", "RelayState", "SigAlg", "Signature"];
 
 /// Splits a query string (everything after `?`, exactly as received) into the SAML parameters without
 /// re-encoding anything. Refuses a repeated SAML parameter, both SAMLRequest and SAMLResponse, and
@@ -94,13 +88,7 @@ pub fn parse_redirect_query(query: &str) -> Result<RedirectQuery<'_>, DsigError>
         (None, Some(r)) => (MessageParam::SamlResponse, r),
         (None, None) => return Err(DsigError::MissingParameter("SAMLRequest")),
     };
-    Ok(RedirectQuery {
-        param,
-        message_raw,
-        relay_state_raw,
-        sig_alg_raw,
-        signature_raw,
-    })
+    Ok(RedirectQuery { param, message_raw, relay_state_raw, sig_alg_raw, signature_raw })
 }
 
 impl RedirectQuery<'_> {
@@ -111,9 +99,7 @@ impl RedirectQuery<'_> {
 
     /// The exact signed octets: `SAMLRequest=<raw>[&RelayState=<raw>]&SigAlg=<raw>`.
     pub fn signed_octets(&self) -> Result<String, DsigError> {
-        let sig_alg = self
-            .sig_alg_raw
-            .ok_or(DsigError::MissingParameter("SigAlg"))?;
+        let sig_alg = self.sig_alg_raw.ok_or(DsigError::MissingParameter("SigAlg"))?;
         let mut s = String::with_capacity(self.message_raw.len() + sig_alg.len() + 64);
         s.push_str(self.param.name());
         s.push('=');
@@ -134,9 +120,7 @@ impl RedirectQuery<'_> {
 
     /// The decoded RelayState, to be returned unchanged.
     pub fn relay_state(&self) -> Result<Option<String>, DsigError> {
-        self.relay_state_raw
-            .map(|r| form_decode(r, "RelayState"))
-            .transpose()
+        self.relay_state_raw.map(|r| form_decode(r, "RelayState")).transpose()
     }
 
     /// URL-decodes, base64-decodes and inflates the message, with a cap on the inflated size.
@@ -155,13 +139,7 @@ impl RedirectQuery<'_> {
         };
         let sig_alg = form_decode(sig_alg_raw, "SigAlg")?;
         let signature = form_decode(signature_raw, "Signature")?;
-        verify_redirect_signature(
-            self.signed_octets()?.as_bytes(),
-            &sig_alg,
-            &signature,
-            certs,
-            allow_sha1,
-        )
+        verify_redirect_signature(self.signed_octets()?.as_bytes(), &sig_alg, &signature, certs, allow_sha1)
     }
 }
 
@@ -175,14 +153,8 @@ pub fn form_decode(raw: &str, param: &'static str) -> Result<String, DsigError> 
         match bytes[i] {
             b'+' => out.push(b' '),
             b'%' => {
-                let hex = bytes
-                    .get(i + 1..i + 3)
-                    .ok_or(DsigError::BadEncoding(param))?;
-                let h = |c: u8| {
-                    (c as char)
-                        .to_digit(16)
-                        .ok_or(DsigError::BadEncoding(param))
-                };
+                let hex = bytes.get(i + 1..i + 3).ok_or(DsigError::BadEncoding(param))?;
+                let h = |c: u8| (c as char).to_digit(16).ok_or(DsigError::BadEncoding(param));
                 out.push((h(hex[0])? * 16 + h(hex[1])?) as u8);
                 i += 2;
             }
@@ -196,17 +168,10 @@ pub fn form_decode(raw: &str, param: &'static str) -> Result<String, DsigError> 
 /// Base64-decodes (strictly: canonical padding, no whitespace) and raw-inflates (RFC 1951, no zlib
 /// header) a Redirect-bound message. Inflation stops as soon as more than `max_inflated` bytes come
 /// out, so a deflate bomb costs at most that much memory and the time to produce it.
-pub fn decode_redirect_message(
-    b64_deflated: &str,
-    max_inflated: usize,
-) -> Result<Vec<u8>, DsigError> {
-    let deflated = B64
-        .decode(b64_deflated)
-        .map_err(|_| DsigError::BadBase64("SAMLRequest"))?;
+pub fn decode_redirect_message(b64_deflated: &str, max_inflated: usize) -> Result<Vec<u8>, DsigError> {
+    let deflated = B64.decode(b64_deflated).map_err(|_| DsigError::BadBase64("SAMLRequest"))?;
     let mut out = Vec::with_capacity((deflated.len() * 4).min(max_inflated.saturating_add(1)));
-    let limit = u64::try_from(max_inflated)
-        .unwrap_or(u64::MAX)
-        .saturating_add(1);
+    let limit = u64::try_from(max_inflated).unwrap_or(u64::MAX).saturating_add(1);
     DeflateDecoder::new(deflated.as_slice())
         .take(limit)
         .read_to_end(&mut out)
@@ -252,9 +217,7 @@ pub fn verify_redirect_signature(
     if certs.is_empty() {
         return Err(DsigError::NoCertificate);
     }
-    let signature = B64
-        .decode(signature_b64)
-        .map_err(|_| DsigError::BadBase64("Signature"))?;
+    let signature = B64.decode(signature_b64).map_err(|_| DsigError::BadBase64("Signature"))?;
     let mut fitting = 0;
     let mut key_kinds = Vec::new();
     for cert in certs {
@@ -270,20 +233,13 @@ pub fn verify_redirect_signature(
         }
     }
     if fitting == 0 {
-        return Err(DsigError::AlgorithmKeyMismatch {
-            alg: sig_alg_uri.to_owned(),
-            key: key_kinds.join(", "),
-        });
+        return Err(DsigError::AlgorithmKeyMismatch { alg: sig_alg_uri.to_owned(), key: key_kinds.join(", ") });
     }
     Err(DsigError::BadSignature)
 }
 
 /// RFC 3986 unreserved characters stay; everything else is percent-encoded (uppercase hex).
-const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
+const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 
 /// Percent-encodes a query parameter value.
 pub fn url_encode(s: &str) -> String {
@@ -298,15 +254,9 @@ pub fn encode_redirect_query(
     relay_state: Option<&str>,
     key: Option<&SigningKey>,
 ) -> Result<String, DsigError> {
-    let mut enc = DeflateEncoder::new(
-        Vec::with_capacity(xml.len() / 2 + 64),
-        Compression::default(),
-    );
-    enc.write_all(xml.as_bytes())
-        .map_err(|e| DsigError::InflateFailed(e.to_string()))?;
-    let deflated = enc
-        .finish()
-        .map_err(|e| DsigError::InflateFailed(e.to_string()))?;
+    let mut enc = DeflateEncoder::new(Vec::with_capacity(xml.len() / 2 + 64), Compression::default());
+    enc.write_all(xml.as_bytes()).map_err(|e| DsigError::InflateFailed(e.to_string()))?;
+    let deflated = enc.finish().map_err(|e| DsigError::InflateFailed(e.to_string()))?;
     let mut q = String::with_capacity(deflated.len() * 2 + 512);
     q.push_str(param.name());
     q.push('=');
@@ -335,22 +285,13 @@ mod tests {
 
     fn rsa_key() -> (SigningKey, X509) {
         let (k, c) = rsa();
-        (
-            SigningKey::new(k, c.to_der().unwrap(), SignatureAlgorithm::RsaSha256).unwrap(),
-            c,
-        )
+        (SigningKey::new(k, c.to_der().unwrap(), SignatureAlgorithm::RsaSha256).unwrap(), c)
     }
 
     #[test]
     fn round_trip_signed_query() {
         let (key, cert) = rsa_key();
-        let q = encode_redirect_query(
-            MessageParam::SamlRequest,
-            XML,
-            Some("a b&c=d/é"),
-            Some(&key),
-        )
-        .unwrap();
+        let q = encode_redirect_query(MessageParam::SamlRequest, XML, Some("a b&c=d/é"), Some(&key)).unwrap();
         let parsed = parse_redirect_query(&q).unwrap();
         assert_eq!(parsed.param, MessageParam::SamlRequest);
         assert_eq!(parsed.relay_state().unwrap().as_deref(), Some("a b&c=d/é"));
@@ -370,53 +311,30 @@ mod tests {
         // The r||s form verifies as well.
         let octets = parsed.signed_octets().unwrap();
         let concat = key.sign_xmldsig(octets.as_bytes()).unwrap();
-        verify_redirect_signature(
-            octets.as_bytes(),
-            ECDSA_SHA256,
-            &B64.encode(concat),
-            &[c],
-            false,
-        )
-        .unwrap();
+        verify_redirect_signature(octets.as_bytes(), ECDSA_SHA256, &B64.encode(concat), &[c], false).unwrap();
     }
 
     #[test]
     fn refusals() {
         let (key, cert) = rsa_key();
         let certs = [cert];
-        let q =
-            encode_redirect_query(MessageParam::SamlRequest, XML, Some("rs"), Some(&key)).unwrap();
+        let q = encode_redirect_query(MessageParam::SamlRequest, XML, Some("rs"), Some(&key)).unwrap();
         assert!(matches!(
             parse_redirect_query(&format!("{q}&SigAlg=x")),
             Err(DsigError::DuplicateParameter(p)) if p == "SigAlg"
         ));
-        assert!(matches!(
-            parse_redirect_query(&format!("{q}&SAMLResponse=x")),
-            Err(DsigError::ConflictingMessages)
-        ));
-        assert!(matches!(
-            parse_redirect_query("RelayState=x"),
-            Err(DsigError::MissingParameter(_))
-        ));
-        assert!(matches!(
-            parse_redirect_query(&format!("{q}&SAML%52equest=x")),
-            Err(DsigError::BadEncoding(_))
-        ));
+        assert!(matches!(parse_redirect_query(&format!("{q}&SAMLResponse=x")), Err(DsigError::ConflictingMessages)));
+        assert!(matches!(parse_redirect_query("RelayState=x"), Err(DsigError::MissingParameter(_))));
+        assert!(matches!(parse_redirect_query(&format!("{q}&SAML%52equest=x")), Err(DsigError::BadEncoding(_))));
         // Changed RelayState.
         let changed = q.replace("RelayState=rs", "RelayState=rt");
         let p = parse_redirect_query(&changed).unwrap();
-        assert!(matches!(
-            p.verify(&certs, false),
-            Err(DsigError::BadSignature)
-        ));
+        assert!(matches!(p.verify(&certs, false), Err(DsigError::BadSignature)));
         // Unsigned.
         let unsigned = encode_redirect_query(MessageParam::SamlRequest, XML, None, None).unwrap();
         let p = parse_redirect_query(&unsigned).unwrap();
         assert!(!p.is_signed());
-        assert!(matches!(
-            p.verify(&certs, false),
-            Err(DsigError::MissingSignature)
-        ));
+        assert!(matches!(p.verify(&certs, false), Err(DsigError::MissingSignature)));
         // Signature without SigAlg.
         let no_alg = format!("{unsigned}&Signature=AAAA");
         assert!(matches!(
@@ -430,23 +348,14 @@ mod tests {
             Err(DsigError::WeakAlgorithm(_))
         ));
         assert!(matches!(
-            verify_redirect_signature(
-                o,
-                "http://www.w3.org/2000/09/xmldsig#hmac-sha1",
-                "AAAA",
-                &certs,
-                true
-            ),
+            verify_redirect_signature(o, "http://www.w3.org/2000/09/xmldsig#hmac-sha1", "AAAA", &certs, true),
             Err(DsigError::UnsupportedAlgorithm(_))
         ));
         assert!(matches!(
             verify_redirect_signature(o, ECDSA_SHA256, "AAAA", &certs, false),
             Err(DsigError::AlgorithmKeyMismatch { .. })
         ));
-        assert!(matches!(
-            verify_redirect_signature(o, RSA_SHA256, "AAAA", &[], false),
-            Err(DsigError::NoCertificate)
-        ));
+        assert!(matches!(verify_redirect_signature(o, RSA_SHA256, "AAAA", &[], false), Err(DsigError::NoCertificate)));
         assert!(matches!(
             verify_redirect_signature(o, RSA_SHA256, "AA A", &certs, false),
             Err(DsigError::BadBase64(_))
@@ -471,26 +380,11 @@ mod tests {
         let mut enc = DeflateEncoder::new(Vec::new(), Compression::best());
         enc.write_all(&vec![0u8; 1 << 20]).unwrap();
         let bomb = B64.encode(enc.finish().unwrap());
-        assert!(matches!(
-            decode_redirect_message(&bomb, 1000),
-            Err(DsigError::InflateTooLarge(1000))
-        ));
-        assert_eq!(
-            decode_redirect_message(&bomb, 1 << 20).unwrap().len(),
-            1 << 20
-        );
-        assert!(matches!(
-            decode_redirect_message("%%%", 10),
-            Err(DsigError::BadBase64(_))
-        ));
-        assert!(matches!(
-            decode_redirect_message("AAA=\n", 10),
-            Err(DsigError::BadBase64(_))
-        ));
-        assert!(matches!(
-            decode_redirect_message(&B64.encode(b"\xff\xff\xff"), 10),
-            Err(DsigError::InflateFailed(_))
-        ));
+        assert!(matches!(decode_redirect_message(&bomb, 1000), Err(DsigError::InflateTooLarge(1000))));
+        assert_eq!(decode_redirect_message(&bomb, 1 << 20).unwrap().len(), 1 << 20);
+        assert!(matches!(decode_redirect_message("%%%", 10), Err(DsigError::BadBase64(_))));
+        assert!(matches!(decode_redirect_message("AAA=\n", 10), Err(DsigError::BadBase64(_))));
+        assert!(matches!(decode_redirect_message(&B64.encode(b"\xff\xff\xff"), 10), Err(DsigError::InflateFailed(_))));
     }
 
     #[test]

@@ -27,10 +27,7 @@ pub enum RequestError {
     #[error("the message is not well-formed or not acceptable XML: {0}")]
     MalformedXml(#[from] XmlReadError),
     #[error("expected a samlp:{expected} message, got <{found}>")]
-    WrongMessage {
-        expected: &'static str,
-        found: String,
-    },
+    WrongMessage { expected: &'static str, found: String },
     #[error("unsupported SAML version {0:?} (only 2.0)")]
     Version(Option<String>),
     #[error("the message ID is missing, too long or not an xs:ID (NCName)")]
@@ -40,28 +37,18 @@ pub enum RequestError {
     #[error("the message must have exactly one Issuer ({0})")]
     Issuer(&'static str),
     #[error("malformed {element}: {problem}")]
-    Malformed {
-        element: &'static str,
-        problem: String,
-    },
-    #[error(
-        "embedded XML signatures are not supported on this endpoint (use the Redirect binding)"
-    )]
+    Malformed { element: &'static str, problem: String },
+    #[error("embedded XML signatures are not supported on this endpoint (use the Redirect binding)")]
     EmbeddedSignature,
     #[error("Issuer {0:?} is not the entityID of this SP")]
     UnknownIssuer(String),
     #[error("Destination {found:?} is not our endpoint {expected:?}")]
-    Destination {
-        found: Option<String>,
-        expected: String,
-    },
+    Destination { found: Option<String>, expected: String },
     #[error("AssertionConsumerServiceURL {0:?} is not an HTTP-POST ACS in the SP's metadata")]
     AcsMismatch(String),
     #[error("AssertionConsumerServiceIndex {0} is not an HTTP-POST ACS in the SP's metadata")]
     AcsIndex(u16),
-    #[error(
-        "both AssertionConsumerServiceIndex and AssertionConsumerServiceURL/ProtocolBinding are given"
-    )]
+    #[error("both AssertionConsumerServiceIndex and AssertionConsumerServiceURL/ProtocolBinding are given")]
     AcsConflict,
     #[error("the SP's metadata has no HTTP-POST AssertionConsumerService")]
     NoAcs,
@@ -150,31 +137,26 @@ pub struct LogoutRequest {
 /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction]Z` (SAML time values are UTC and carry the `Z`).
 pub fn parse_instant(text: &str) -> Option<Timestamp> {
     let body = text.strip_suffix('Z')?;
-    let fmt = format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second][optional [.[subsecond]]]"
-    );
+    let fmt = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second][optional [.[subsecond]]]");
     let t = PrimitiveDateTime::parse(body, fmt).ok()?;
-    Some(Timestamp {
-        unix: t.assume_utc().unix_timestamp(),
-        text: text.to_owned(),
-    })
+    Some(Timestamp { unix: t.assume_utc().unix_timestamp(), text: text.to_owned() })
 }
 
 fn read_root(xml: &[u8], ns_uri: &str, local: &'static str) -> Result<Element, RequestError> {
     let doc = parse(xml, &ReadLimits::default())?;
     let root = doc.root;
     if !root.is(ns_uri, local) {
-        return Err(RequestError::WrongMessage {
-            expected: local,
-            found: root.qname(),
-        });
+        return Err(RequestError::WrongMessage { expected: local, found: root.qname() });
     }
     Ok(root)
 }
 
 /// Checks and reads what every SAML request has: Version, ID, IssueInstant, Destination, one Issuer,
 /// and no embedded signature (Redirect-bound messages carry theirs in the query string).
-fn common(root: &Element) -> Result<(String, Timestamp, Option<String>, String), RequestError> {
+fn common(
+    root: &Element,
+    signature_verified: bool,
+) -> Result<(String, Timestamp, Option<String>, String), RequestError> {
     match root.attr("Version") {
         Some("2.0") => {}
         other => return Err(RequestError::Version(other.map(str::to_owned))),
@@ -188,7 +170,7 @@ fn common(root: &Element) -> Result<(String, Timestamp, Option<String>, String),
         .and_then(parse_instant)
         .ok_or_else(|| RequestError::BadInstant(root.attr("IssueInstant").map(str::to_owned)))?;
     let destination = root.attr("Destination").map(str::to_owned);
-    if root.elements().any(|e| e.is(ns::DS, "Signature")) {
+    if !signature_verified && root.elements().any(|e| e.is(ns::DS, "Signature")) {
         return Err(RequestError::EmbeddedSignature);
     }
     let issuer = match root.only_child(ns::SAML, "Issuer") {
@@ -207,19 +189,14 @@ fn common(root: &Element) -> Result<(String, Timestamp, Option<String>, String),
     Ok((id, issue_instant, destination, issuer.text()))
 }
 
-fn parse_bool(
-    e: &Element,
-    name: &'static str,
-    element: &'static str,
-) -> Result<Option<bool>, RequestError> {
+fn parse_bool(e: &Element, name: &'static str, element: &'static str) -> Result<Option<bool>, RequestError> {
     match e.attr(name) {
         None => Ok(None),
         Some("true" | "1") => Ok(Some(true)),
         Some("false" | "0") => Ok(Some(false)),
-        Some(other) => Err(RequestError::Malformed {
-            element,
-            problem: format!("{name}={other:?} is not an xs:boolean"),
-        }),
+        Some(other) => {
+            Err(RequestError::Malformed { element, problem: format!("{name}={other:?} is not an xs:boolean") })
+        }
     }
 }
 
@@ -227,7 +204,17 @@ fn parse_bool(
 /// see [`check_authn_request`].
 pub fn parse_authn_request(xml: &[u8]) -> Result<AuthnRequest, RequestError> {
     let root = read_root(xml, ns::SAMLP, "AuthnRequest")?;
-    let (id, issue_instant, destination, issuer) = common(&root)?;
+    authn_request_from_element(&root, false)
+}
+
+/// Reads an AuthnRequest from an already parsed element. `signature_verified` is true only when the
+/// caller has verified the element's enveloped signature (POST binding): then, and only then, a
+/// `ds:Signature` child is allowed, and everything is read from that same verified element.
+pub fn authn_request_from_element(root: &Element, signature_verified: bool) -> Result<AuthnRequest, RequestError> {
+    if !root.is(ns::SAMLP, "AuthnRequest") {
+        return Err(RequestError::WrongMessage { expected: "AuthnRequest", found: root.qname() });
+    }
+    let (id, issue_instant, destination, issuer) = common(root, signature_verified)?;
     let acs_index = match root.attr("AssertionConsumerServiceIndex") {
         None => None,
         Some(s) => Some(s.parse::<u16>().map_err(|_| RequestError::Malformed {
@@ -247,9 +234,7 @@ pub fn parse_authn_request(xml: &[u8]) -> Result<AuthnRequest, RequestError> {
         force_authn: parse_bool(&root, "ForceAuthn", "AuthnRequest")?.unwrap_or(false),
         is_passive: parse_bool(&root, "IsPassive", "AuthnRequest")?.unwrap_or(false),
         name_id_policy_format: policy.and_then(|p| p.attr("Format")).map(str::to_owned),
-        name_id_policy_sp_name_qualifier: policy
-            .and_then(|p| p.attr("SPNameQualifier"))
-            .map(str::to_owned),
+        name_id_policy_sp_name_qualifier: policy.and_then(|p| p.attr("SPNameQualifier")).map(str::to_owned),
         allow_create: match policy {
             Some(p) => parse_bool(p, "AllowCreate", "NameIDPolicy")?,
             None => None,
@@ -309,20 +294,12 @@ fn resolve_acs(req: &AuthnRequest, sp: &SpMetadata) -> Result<ResolvedAcs, Reque
     match (req.acs_index, &req.acs_url) {
         (Some(_), Some(_)) => Err(RequestError::AcsConflict),
         (Some(_), None) if req.protocol_binding.is_some() => Err(RequestError::AcsConflict),
-        (Some(i), None) => post()
-            .find(|e| e.index == Some(i))
-            .cloned()
-            .ok_or(RequestError::AcsIndex(i)),
+        (Some(i), None) => post().find(|e| e.index == Some(i)).cloned().ok_or(RequestError::AcsIndex(i)),
         // Exact string comparison: no normalization, no prefix or wildcard matching.
-        (None, Some(url)) => post()
-            .find(|e| e.location == *url)
-            .cloned()
-            .ok_or_else(|| RequestError::AcsMismatch(url.clone())),
-        (None, None) => post()
-            .find(|e| e.is_default)
-            .or_else(|| post().next())
-            .cloned()
-            .ok_or(RequestError::NoAcs),
+        (None, Some(url)) => {
+            post().find(|e| e.location == *url).cloned().ok_or_else(|| RequestError::AcsMismatch(url.clone()))
+        }
+        (None, None) => post().find(|e| e.is_default).or_else(|| post().next()).cloned().ok_or(RequestError::NoAcs),
     }
 }
 
@@ -330,17 +307,12 @@ fn resolve_acs(req: &AuthnRequest, sp: &SpMetadata) -> Result<ResolvedAcs, Reque
 /// `saml:NameID` identifies the principal (BaseID / EncryptedID are refused).
 pub fn parse_logout_request(xml: &[u8]) -> Result<LogoutRequest, RequestError> {
     let root = read_root(xml, ns::SAMLP, "LogoutRequest")?;
-    let (id, issue_instant, destination, issuer) = common(&root)?;
+    let (id, issue_instant, destination, issuer) = common(&root, false)?;
     let not_on_or_after = match root.attr("NotOnOrAfter") {
         None => None,
-        Some(s) => {
-            Some(parse_instant(s).ok_or_else(|| RequestError::BadInstant(Some(s.to_owned())))?)
-        }
+        Some(s) => Some(parse_instant(s).ok_or_else(|| RequestError::BadInstant(Some(s.to_owned())))?),
     };
-    if root
-        .elements()
-        .any(|e| e.is(ns::SAML, "BaseID") || e.is(ns::SAML, "EncryptedID"))
-    {
+    if root.elements().any(|e| e.is(ns::SAML, "BaseID") || e.is(ns::SAML, "EncryptedID")) {
         return Err(RequestError::Malformed {
             element: "LogoutRequest",
             problem: "only a plain NameID is supported".into(),
@@ -348,24 +320,15 @@ pub fn parse_logout_request(xml: &[u8]) -> Result<LogoutRequest, RequestError> {
     }
     let name_id = root
         .only_child(ns::SAML, "NameID")?
-        .ok_or_else(|| RequestError::Malformed {
-            element: "LogoutRequest",
-            problem: "NameID is missing".into(),
-        })?;
+        .ok_or_else(|| RequestError::Malformed { element: "LogoutRequest", problem: "NameID is missing".into() })?;
     if name_id.has_element_children() {
-        return Err(RequestError::Malformed {
-            element: "NameID",
-            problem: "it contains elements".into(),
-        });
+        return Err(RequestError::Malformed { element: "NameID", problem: "it contains elements".into() });
     }
     let session_indexes = root
         .children_named(ns::SAMLP, "SessionIndex")
         .map(|s| {
             if s.has_element_children() {
-                Err(RequestError::Malformed {
-                    element: "SessionIndex",
-                    problem: "it contains elements".into(),
-                })
+                Err(RequestError::Malformed { element: "SessionIndex", problem: "it contains elements".into() })
             } else {
                 Ok(s.text())
             }
@@ -411,17 +374,10 @@ mod tests {
     #[test]
     fn instants() {
         assert_eq!(parse_instant("1970-01-01T00:00:00Z").unwrap().unix, 0);
-        assert_eq!(
-            parse_instant("1970-01-01T00:00:01.999999Z").unwrap().unix,
-            1
-        );
-        for bad in [
-            "1970-01-01T00:00:00",
-            "1970-01-01T00:00:00+00:00",
-            "1970-01-01 00:00:00Z",
-            "1970-01-01T00:00:00.Z",
-            "",
-        ] {
+        assert_eq!(parse_instant("1970-01-01T00:00:01.999999Z").unwrap().unix, 1);
+        for bad in
+            ["1970-01-01T00:00:00", "1970-01-01T00:00:00+00:00", "1970-01-01 00:00:00Z", "1970-01-01T00:00:00.Z", ""]
+        {
             assert!(parse_instant(bad).is_none(), "{bad}");
         }
     }
@@ -437,9 +393,6 @@ mod tests {
         assert_eq!(r.name_id, "admin@x");
         assert_eq!(r.session_indexes, vec!["_s1", "_s2"]);
         assert_eq!(r.name_id_format.as_deref(), Some("f"));
-        assert_eq!(
-            parse_authn_request(x.as_bytes()).unwrap_err().reason(),
-            "wrong_message"
-        );
+        assert_eq!(parse_authn_request(x.as_bytes()).unwrap_err().reason(), "wrong_message");
     }
 }

@@ -17,8 +17,7 @@ pub const NAMEID_UNSPECIFIED: &str = "urn:oasis:names:tc:SAML:1.1:nameid-format:
 pub const NAMEID_PERSISTENT: &str = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent";
 pub const ATTRNAME_FORMAT_URI: &str = "urn:oasis:names:tc:SAML:2.0:attrname-format:uri";
 pub const CM_BEARER: &str = "urn:oasis:names:tc:SAML:2.0:cm:bearer";
-pub const AC_PASSWORD_PROTECTED_TRANSPORT: &str =
-    "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport";
+pub const AC_PASSWORD_PROTECTED_TRANSPORT: &str = "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport";
 pub const STATUS_SUCCESS: &str = "urn:oasis:names:tc:SAML:2.0:status:Success";
 pub const STATUS_REQUESTER: &str = "urn:oasis:names:tc:SAML:2.0:status:Requester";
 pub const STATUS_RESPONDER: &str = "urn:oasis:names:tc:SAML:2.0:status:Responder";
@@ -27,10 +26,7 @@ pub const STATUS_RESPONDER: &str = "urn:oasis:names:tc:SAML:2.0:status:Responder
 #[derive(Debug, thiserror::Error)]
 pub enum ResponseError {
     #[error("attribute `{attribute}` value is not acceptable: {rule}")]
-    AttributeRule {
-        attribute: &'static str,
-        rule: &'static str,
-    },
+    AttributeRule { attribute: &'static str, rule: &'static str },
     #[error("`{0}` is not a valid xs:ID (NCName) and cannot be echoed")]
     BadId(&'static str),
     #[error("timestamp {0} is out of range")]
@@ -94,12 +90,9 @@ pub fn new_id() -> Result<String, ResponseError> {
 
 /// `YYYY-MM-DDTHH:MM:SSZ` in UTC, as SAML time values are written.
 pub fn format_instant(unix_secs: i64) -> Result<String, ResponseError> {
-    let t = OffsetDateTime::from_unix_timestamp(unix_secs)
-        .map_err(|_| ResponseError::BadTime(unix_secs))?;
-    t.format(format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second]Z"
-    ))
-    .map_err(|_| ResponseError::BadTime(unix_secs))
+    let t = OffsetDateTime::from_unix_timestamp(unix_secs).map_err(|_| ResponseError::BadTime(unix_secs))?;
+    t.format(format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z"))
+        .map_err(|_| ResponseError::BadTime(unix_secs))
 }
 
 /// Writes and signs the Assertion; returns it with its ID.
@@ -112,27 +105,18 @@ fn build_assertion(
     let not_before = format_instant(p.now.saturating_sub(p.not_before_skew_secs))?;
     let not_on_or_after = format_instant(p.now.saturating_add(p.lifetime_secs))?;
     let authn_instant = format_instant(p.authn_instant)?;
-    let attr_len: usize = p
-        .attributes
-        .iter()
-        .map(|(n, v)| n.len() + 96 + v.iter().map(|s| s.len() + 64).sum::<usize>())
-        .sum();
+    let attr_len: usize =
+        p.attributes.iter().map(|(n, v)| n.len() + 96 + v.iter().map(|s| s.len() + 64).sum::<usize>()).sum();
 
     let mut w = XmlWriter::with_capacity(2048 + attr_len);
-    w.start("saml:Assertion")
-        .attr("ID", &id)
-        .attr("IssueInstant", issue_instant)
-        .attr("Version", "2.0");
+    w.start("saml:Assertion").attr("ID", &id).attr("IssueInstant", issue_instant).attr("Version", "2.0");
     w.text_element("saml:Issuer", &[], p.issuer);
     let signature_at = w.len();
 
     w.start("saml:Subject");
-    w.start("saml:NameID")
-        .attr("Format", p.name_id_format)
-        .attr_opt("SPNameQualifier", p.sp_name_qualifier);
+    w.start("saml:NameID").attr("Format", p.name_id_format).attr_opt("SPNameQualifier", p.sp_name_qualifier);
     w.text(p.subject_name_id).end();
-    w.start("saml:SubjectConfirmation")
-        .attr("Method", CM_BEARER);
+    w.start("saml:SubjectConfirmation").attr("Method", CM_BEARER);
     w.start("saml:SubjectConfirmationData")
         .attr_opt("InResponseTo", p.in_response_to)
         .attr("NotOnOrAfter", &not_on_or_after)
@@ -141,16 +125,12 @@ fn build_assertion(
     w.end(); // SubjectConfirmation
     w.end(); // Subject
 
-    w.start("saml:Conditions")
-        .attr("NotBefore", &not_before)
-        .attr("NotOnOrAfter", &not_on_or_after);
+    w.start("saml:Conditions").attr("NotBefore", &not_before).attr("NotOnOrAfter", &not_on_or_after);
     w.start("saml:AudienceRestriction");
     w.text_element("saml:Audience", &[], p.audience);
     w.end().end();
 
-    w.start("saml:AuthnStatement")
-        .attr("AuthnInstant", &authn_instant)
-        .attr("SessionIndex", p.session_index);
+    w.start("saml:AuthnStatement").attr("AuthnInstant", &authn_instant).attr("SessionIndex", p.session_index);
     w.start("saml:AuthnContext");
     w.text_element("saml:AuthnContextClassRef", &[], p.authn_context_class_ref);
     w.end().end();
@@ -159,9 +139,7 @@ fn build_assertion(
     if !p.attributes.is_empty() {
         w.start("saml:AttributeStatement");
         for (name, values) in p.attributes {
-            w.start("saml:Attribute")
-                .attr("Name", name)
-                .attr("NameFormat", ATTRNAME_FORMAT_URI);
+            w.start("saml:Attribute").attr("Name", name).attr("NameFormat", ATTRNAME_FORMAT_URI);
             for v in values {
                 // No xsi:type: the `xs:` prefix would be used only inside an attribute value, which
                 // exc-c14n does not treat as visibly used, so a verifier's canonical form could lose it.
@@ -178,10 +156,7 @@ fn build_assertion(
 }
 
 /// Builds the `samlp:Response` with a signed Assertion (and a signed Response when asked).
-pub fn build_response(
-    key: &SigningKey,
-    p: &ResponseParams<'_>,
-) -> Result<BuiltResponse, ResponseError> {
+pub fn build_response(key: &SigningKey, p: &ResponseParams<'_>) -> Result<BuiltResponse, ResponseError> {
     if let Some(irt) = p.in_response_to
         && !is_ncname(irt)
     {
@@ -202,9 +177,7 @@ pub fn build_response(
     w.text_element("saml:Issuer", &[], p.issuer);
     let signature_at = w.len();
     w.start("samlp:Status");
-    w.start("samlp:StatusCode")
-        .attr("Value", STATUS_SUCCESS)
-        .end();
+    w.start("samlp:StatusCode").attr("Value", STATUS_SUCCESS).end();
     w.end();
     w.fragment(&assertion);
     w.end();
@@ -215,11 +188,7 @@ pub fn build_response(
     let mut xml = String::with_capacity(response.len() + 40);
     xml.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     xml.push_str(&response);
-    Ok(BuiltResponse {
-        xml,
-        response_id,
-        assertion_id,
-    })
+    Ok(BuiltResponse { xml, response_id, assertion_id })
 }
 
 /// Builds an unsigned `samlp:LogoutResponse` (its signature goes on the Redirect-binding query, see
@@ -274,12 +243,7 @@ impl HuaweiAttribute {
 
 /// Checks a value against Huawei's rule for that attribute; the error names attribute and rule.
 pub fn check_huawei_attribute(kind: HuaweiAttribute, value: &str) -> Result<(), ResponseError> {
-    let fail = |rule| {
-        Err(ResponseError::AttributeRule {
-            attribute: kind.label(),
-            rule,
-        })
-    };
+    let fail = |rule| Err(ResponseError::AttributeRule { attribute: kind.label(), rule });
     match kind {
         HuaweiAttribute::Name => {
             // The regex is equivalent to: non-empty, first char a letter, `_`, `-` or space, the rest
@@ -365,10 +329,7 @@ mod tests {
         assert!(a.starts_with('_') && is_ncname(&a));
         assert_ne!(a, new_id().unwrap());
         assert_eq!(format_instant(0).unwrap(), "1970-01-01T00:00:00Z");
-        assert_eq!(
-            format_instant(1_700_000_010).unwrap(),
-            "2023-11-14T22:13:30Z"
-        );
+        assert_eq!(format_instant(1_700_000_010).unwrap(), "2023-11-14T22:13:30Z");
     }
 
     #[test]
@@ -377,9 +338,7 @@ mod tests {
         let k = key();
         let r = build_response(&k, &params(&attrs)).unwrap();
         let x = &r.xml;
-        assert!(x.starts_with(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<samlp:Response xmlns:samlp="
-        ));
+        assert!(x.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<samlp:Response xmlns:samlp="));
         assert!(x.contains(&format!("ID=\"{}\" InResponseTo=\"_req1\"", r.response_id)));
         assert!(x.contains(&format!(
             "<saml:Assertion xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"{}\"",
@@ -387,19 +346,10 @@ mod tests {
         )));
         assert!(x.contains("</saml:Issuer><ds:Signature"));
         assert_eq!(x.matches("<ds:Signature ").count(), 1);
-        assert!(
-            x.contains("NotBefore=\"2023-11-14T22:11:30Z\" NotOnOrAfter=\"2023-11-14T22:18:30Z\"")
-        );
+        assert!(x.contains("NotBefore=\"2023-11-14T22:11:30Z\" NotOnOrAfter=\"2023-11-14T22:18:30Z\""));
         assert!(x.contains("<saml:AttributeValue>u&lt;1&gt;&amp;\"</saml:AttributeValue>"));
         assert!(x.contains(&format!("URI=\"#{}\"", r.assertion_id)));
-        let both = build_response(
-            &k,
-            &ResponseParams {
-                sign_response: true,
-                ..params(&attrs)
-            },
-        )
-        .unwrap();
+        let both = build_response(&k, &ResponseParams { sign_response: true, ..params(&attrs) }).unwrap();
         assert_eq!(both.xml.matches("<ds:Signature ").count(), 2);
         // The Response signature sits right after the Response's Issuer, before Status.
         assert!(both.xml.contains("</ds:Signature><samlp:Status>"));
@@ -408,30 +358,20 @@ mod tests {
     #[test]
     fn refuses_unsafe_in_response_to() {
         let k = key();
-        let p = ResponseParams {
-            in_response_to: Some("a\"><x"),
-            ..params(&[])
-        };
-        assert!(matches!(
-            build_response(&k, &p),
-            Err(ResponseError::BadId(_))
-        ));
+        let p = ResponseParams { in_response_to: Some("a\"><x"), ..params(&[]) };
+        assert!(matches!(build_response(&k, &p), Err(ResponseError::BadId(_))));
         assert!(build_logout_response("i", "d", "a<b", STATUS_SUCCESS, 0).is_err());
     }
 
     #[test]
     fn logout_response_shape() {
-        let (xml, id) = build_logout_response(
-            "https://idp/",
-            "https://sp/slo",
-            "_r",
-            STATUS_SUCCESS,
-            1_700_000_000,
-        )
-        .unwrap();
+        let (xml, id) =
+            build_logout_response("https://idp/", "https://sp/slo", "_r", STATUS_SUCCESS, 1_700_000_000).unwrap();
         assert!(xml.starts_with("<samlp:LogoutResponse xmlns:samlp="));
         assert!(xml.contains(&format!("ID=\"{id}\" InResponseTo=\"_r\"")));
-        assert!(xml.contains("<samlp:StatusCode Value=\"urn:oasis:names:tc:SAML:2.0:status:Success\"></samlp:StatusCode>"));
+        assert!(
+            xml.contains("<samlp:StatusCode Value=\"urn:oasis:names:tc:SAML:2.0:status:Success\"></samlp:StatusCode>")
+        );
     }
 
     #[test]
@@ -446,15 +386,7 @@ mod tests {
         for ok in ["0086-13900000000", "1-2"] {
             check_huawei_attribute(Mobile, ok).unwrap();
         }
-        for bad in [
-            "",
-            "13900000000",
-            "0086-",
-            "-139",
-            "0086-139-1",
-            "+86-139",
-            "0086-1390000000000000000000000000",
-        ] {
+        for bad in ["", "13900000000", "0086-", "-139", "0086-139-1", "+86-139", "0086-1390000000000000000000000000"] {
             assert!(check_huawei_attribute(Mobile, bad).is_err(), "{bad}");
         }
         check_huawei_attribute(XUserId, "u-1").unwrap();

@@ -23,14 +23,8 @@ pub mod ns {
 }
 
 /// The prefixes samlgate writes with, and their namespace URIs.
-const KNOWN_PREFIXES: &[(&str, &str)] = &[
-    ("samlp", ns::SAMLP),
-    ("saml", ns::SAML),
-    ("md", ns::MD),
-    ("ds", ns::DS),
-    ("xs", ns::XS),
-    ("xsi", ns::XSI),
-];
+const KNOWN_PREFIXES: &[(&str, &str)] =
+    &[("samlp", ns::SAMLP), ("saml", ns::SAML), ("md", ns::MD), ("ds", ns::DS), ("xs", ns::XS), ("xsi", ns::XSI)];
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum XmlWriteError {
@@ -258,10 +252,10 @@ impl XmlWriter {
         let mut used: Vec<String> = Vec::with_capacity(2);
         used.push(prefix_of(&p.qname).to_owned());
         for (n, _) in &p.attrs {
-            if let Some(pre) = n.split_once(':').map(|(a, _)| a) {
-                if !used.iter().any(|u| u == pre) {
-                    used.push(pre.to_owned());
-                }
+            if let Some(pre) = n.split_once(':').map(|(a, _)| a)
+                && !used.iter().any(|u| u == pre)
+            {
+                used.push(pre.to_owned());
             }
         }
         let mut rendered: Vec<(String, &'static str)> = Vec::new();
@@ -395,10 +389,7 @@ mod tests {
     #[test]
     fn writes_start_and_end_tags_and_sorted_attributes() {
         let mut w = XmlWriter::new();
-        w.start("saml:Assertion")
-            .attr("Version", "2.0")
-            .attr("ID", "_a")
-            .attr("IssueInstant", "2026-01-01T00:00:00Z");
+        w.start("saml:Assertion").attr("Version", "2.0").attr("ID", "_a").attr("IssueInstant", "2026-01-01T00:00:00Z");
         w.text_element("saml:Issuer", &[], "https://idp").end();
         assert_eq!(
             w.finish().unwrap(),

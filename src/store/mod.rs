@@ -163,19 +163,13 @@ pub trait Store: Send + Sync {
     // --- One-time IDs (replay cache) ---
     /// `true` on the first use of (`kind`, `id`); `false` while an earlier use has not expired.
     /// Atomic across concurrent callers and processes sharing one database.
-    fn use_once<'a>(&'a self, kind: &'a str, id: &'a str, expires_at: i64)
-    -> StoreFuture<'a, bool>;
+    fn use_once<'a>(&'a self, kind: &'a str, id: &'a str, expires_at: i64) -> StoreFuture<'a, bool>;
 
     // --- Audit ---
     /// Returns the id assigned to the event.
     fn append_audit<'a>(&'a self, event: &'a NewAuditEvent) -> StoreFuture<'a, i64>;
     /// Newest first, optionally only events of one kind.
-    fn list_audit<'a>(
-        &'a self,
-        limit: i64,
-        offset: i64,
-        kind: Option<&'a str>,
-    ) -> StoreFuture<'a, Vec<AuditEvent>>;
+    fn list_audit<'a>(&'a self, limit: i64, offset: i64, kind: Option<&'a str>) -> StoreFuture<'a, Vec<AuditEvent>>;
 
     /// A cheap round trip to the database.
     fn health(&self) -> StoreFuture<'_, ()>;
@@ -214,10 +208,7 @@ pub fn redact_url(url: &str) -> String {
 
 /// Current unix time in seconds.
 pub(crate) fn now_unix() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
 
 /// Negative limits/offsets make no sense; treat them as 0 (and a zero limit as "no rows").

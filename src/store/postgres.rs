@@ -20,23 +20,15 @@ impl PgStore {
     /// fail here (not at first use), within a few seconds.
     pub async fn open(url: &str) -> Result<Self, StoreError> {
         let shown = redact_url(url);
-        let options = PgConnectOptions::from_str(url).map_err(|e| StoreError::InvalidUrl {
-            url: shown.clone(),
-            reason: e.to_string(),
-        })?;
+        let options = PgConnectOptions::from_str(url)
+            .map_err(|e| StoreError::InvalidUrl { url: shown.clone(), reason: e.to_string() })?;
         let pool = PgPoolOptions::new()
             .max_connections(10)
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
             .await
-            .map_err(|source| StoreError::Open {
-                url: shown.clone(),
-                source,
-            })?;
-        MIGRATOR
-            .run(&pool)
-            .await
-            .map_err(|source| StoreError::Migrate { url: shown, source })?;
+            .map_err(|source| StoreError::Open { url: shown.clone(), source })?;
+        MIGRATOR.run(&pool).await.map_err(|source| StoreError::Migrate { url: shown, source })?;
         Ok(PgStore { pool })
     }
 

@@ -13,10 +13,7 @@ macro_rules! impl_sql_store {
                 $backend
             }
 
-            fn upsert_sp<'a>(
-                &'a self,
-                sp: &'a $crate::store::SpRecord,
-            ) -> $crate::store::StoreFuture<'a, ()> {
+            fn upsert_sp<'a>(&'a self, sp: &'a $crate::store::SpRecord) -> $crate::store::StoreFuture<'a, ()> {
                 Box::pin(async move {
                     sqlx::query(
                         "INSERT INTO sps (entity_id, source, metadata_xml, parsed_json, imported_at, updated_at) \
@@ -113,18 +110,14 @@ macro_rules! impl_sql_store {
                                 return Ok($crate::store::BindOutcome::AlreadySame);
                             }
                             Some((d,)) => {
-                                return Ok($crate::store::BindOutcome::Conflict {
-                                    existing_domain_id: d,
-                                });
+                                return Ok($crate::store::BindOutcome::Conflict { existing_domain_id: d });
                             }
                             None => continue,
                         }
                     }
                     Err($crate::store::StoreError::Query {
                         op: "put_binding",
-                        source: sqlx::Error::Protocol(
-                            "binding kept changing under concurrent writers".into(),
-                        ),
+                        source: sqlx::Error::Protocol("binding kept changing under concurrent writers".into()),
                     })
                 })
             }
@@ -163,10 +156,7 @@ macro_rules! impl_sql_store {
                 })
             }
 
-            fn remove_binding<'a>(
-                &'a self,
-                x_user_id: &'a str,
-            ) -> $crate::store::StoreFuture<'a, bool> {
+            fn remove_binding<'a>(&'a self, x_user_id: &'a str) -> $crate::store::StoreFuture<'a, bool> {
                 Box::pin(async move {
                     let r = sqlx::query("DELETE FROM bindings WHERE x_user_id = $1")
                         .bind(x_user_id)
@@ -177,10 +167,7 @@ macro_rules! impl_sql_store {
                 })
             }
 
-            fn put_session<'a>(
-                &'a self,
-                s: &'a $crate::store::Session,
-            ) -> $crate::store::StoreFuture<'a, ()> {
+            fn put_session<'a>(&'a self, s: &'a $crate::store::Session) -> $crate::store::StoreFuture<'a, ()> {
                 Box::pin(async move {
                     sqlx::query(
                         "INSERT INTO sessions (id, user_id, attributes_json, created_at, expires_at) \
@@ -229,10 +216,7 @@ macro_rules! impl_sql_store {
                 })
             }
 
-            fn delete_sessions_for_user<'a>(
-                &'a self,
-                user_id: &'a str,
-            ) -> $crate::store::StoreFuture<'a, u64> {
+            fn delete_sessions_for_user<'a>(&'a self, user_id: &'a str) -> $crate::store::StoreFuture<'a, u64> {
                 Box::pin(async move {
                     let r = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
                         .bind(user_id)
@@ -284,10 +268,7 @@ macro_rules! impl_sql_store {
                 })
             }
 
-            fn append_audit<'a>(
-                &'a self,
-                e: &'a $crate::store::NewAuditEvent,
-            ) -> $crate::store::StoreFuture<'a, i64> {
+            fn append_audit<'a>(&'a self, e: &'a $crate::store::NewAuditEvent) -> $crate::store::StoreFuture<'a, i64> {
                 Box::pin(async move {
                     sqlx::query_scalar::<_, i64>(
                         "INSERT INTO audit_events (at, kind, actor, subject, detail_json, correlation_id) \
@@ -343,10 +324,7 @@ macro_rules! impl_sql_store {
 
             fn health(&self) -> $crate::store::StoreFuture<'_, ()> {
                 Box::pin(async move {
-                    sqlx::query("SELECT 1")
-                        .execute(&self.pool)
-                        .await
-                        .map_err($crate::store::query_err("health"))?;
+                    sqlx::query("SELECT 1").execute(&self.pool).await.map_err($crate::store::query_err("health"))?;
                     Ok(())
                 })
             }

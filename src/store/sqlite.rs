@@ -4,9 +4,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 use super::StoreError;
 
@@ -24,17 +22,10 @@ impl SqliteStore {
     /// `base_dir` unless absolute, and run the migrations. `sqlite::memory:` opens a private
     /// in-memory database.
     pub async fn open(url: &str, base_dir: &Path) -> Result<Self, StoreError> {
-        let invalid = |reason: &str| StoreError::InvalidUrl {
-            url: url.to_string(),
-            reason: reason.to_string(),
-        };
+        let invalid = |reason: &str| StoreError::InvalidUrl { url: url.to_string(), reason: reason.to_string() };
         let (options, path, max_conns) = if url == "sqlite::memory:" || url == "sqlite://:memory:" {
-            let o = SqliteConnectOptions::from_str("sqlite::memory:").map_err(|e| {
-                StoreError::Open {
-                    url: url.to_string(),
-                    source: e,
-                }
-            })?;
+            let o = SqliteConnectOptions::from_str("sqlite::memory:")
+                .map_err(|e| StoreError::Open { url: url.to_string(), source: e })?;
             // Every connection of an in-memory database is a separate database: use one.
             (o, None, 1)
         } else {
@@ -43,28 +34,18 @@ impl SqliteStore {
                 .or_else(|| url.strip_prefix("sqlite:"))
                 .ok_or_else(|| invalid("must start with sqlite://"))?;
             if rest.contains('?') || rest.contains('#') {
-                return Err(invalid(
-                    "query parameters are not supported; give only a file path",
-                ));
+                return Err(invalid("query parameters are not supported; give only a file path"));
             }
             if rest.is_empty() {
                 return Err(invalid("no database file path after sqlite://"));
             }
             let rel = Path::new(rest);
-            let path = if rel.is_absolute() {
-                rel.to_path_buf()
-            } else {
-                base_dir.join(rel)
-            };
+            let path = if rel.is_absolute() { rel.to_path_buf() } else { base_dir.join(rel) };
             if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                std::fs::create_dir_all(parent).map_err(|source| StoreError::CreateDir {
-                    path: parent.to_path_buf(),
-                    source,
-                })?;
+                std::fs::create_dir_all(parent)
+                    .map_err(|source| StoreError::CreateDir { path: parent.to_path_buf(), source })?;
             }
-            let o = SqliteConnectOptions::new()
-                .filename(&path)
-                .create_if_missing(true);
+            let o = SqliteConnectOptions::new().filename(&path).create_if_missing(true);
             (o, Some(path), 8)
         };
         let options = options
@@ -77,17 +58,8 @@ impl SqliteStore {
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(options)
             .await
-            .map_err(|source| StoreError::Open {
-                url: url.to_string(),
-                source,
-            })?;
-        MIGRATOR
-            .run(&pool)
-            .await
-            .map_err(|source| StoreError::Migrate {
-                url: url.to_string(),
-                source,
-            })?;
+            .map_err(|source| StoreError::Open { url: url.to_string(), source })?;
+        MIGRATOR.run(&pool).await.map_err(|source| StoreError::Migrate { url: url.to_string(), source })?;
         Ok(SqliteStore { pool, path })
     }
 

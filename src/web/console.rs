@@ -5,10 +5,10 @@
 //! table. With `return_to` pointing at our own `/saml/sso?…` (a pending AuthnRequest that found no
 //! session), the browser goes back there instead.
 
+use axum::Extension;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::Extension;
 use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
 
@@ -94,8 +94,9 @@ pub async fn console(
     let target = match q.get("return_to") {
         Some(rt) => {
             if !is_own_sso_url(&state, rt) {
-                return Err(Refusal::bad_request("return_to", "return_to must be this gateway's /saml/sso URL")
-                    .into_response());
+                return Err(
+                    Refusal::bad_request("return_to", "return_to must be this gateway's /saml/sso URL").into_response()
+                );
             }
             rt.clone()
         }

@@ -15,11 +15,14 @@ use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 
 use crate::config::Settings;
 use crate::keys::IdpKeys;
+use crate::saml::dsig::{SignatureAlgorithm, SigningKey};
 use crate::saml::metadata::{self, IdpMetadataParams, SpMetadata, SpParseOptions};
 use crate::store::{NewAuditEvent, SpRecord, Store};
 
 mod console;
 mod health;
+pub mod sp_cache;
+pub mod sso;
 
 pub use console::{SESSION_COOKIE, SessionUser};
 
@@ -37,6 +40,8 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub idp_metadata: Arc<str>,
     pub metrics: PrometheusHandle,
+    pub signing_key: Arc<SigningKey>,
+    pub sp_cache: Arc<sp_cache::SpCache>,
 }
 
 impl AppState {
@@ -48,6 +53,14 @@ impl AppState {
             .with_context(|| format!("cannot open the store {}", settings.config.store.url))?;
         let keys = crate::cli::load_keys(&settings).map_err(|e| anyhow::anyhow!(e.message))?;
         let xml = idp_metadata(&settings, &keys)?;
+        let algorithm: SignatureAlgorithm = settings
+            .config
+            .idp
+            .signature_algorithm
+            .parse()
+            .map_err(|e| anyhow::anyhow!("idp.signature_algorithm: {e}"))?;
+        let signing_key = SigningKey::new(keys.pkey.clone(), keys.cert_der.clone(), algorithm)
+            .context("the IdP key cannot sign with idp.signature_algorithm")?;
         sync_configured_sp(&settings, store.as_ref()).await?;
         Ok(AppState {
             settings: Arc::new(settings),
@@ -55,6 +68,8 @@ impl AppState {
             store,
             idp_metadata: Arc::from(xml),
             metrics: metrics_handle(),
+            signing_key: Arc::new(signing_key),
+            sp_cache: Arc::new(sp_cache::SpCache::default()),
         })
     }
 }
@@ -97,7 +112,8 @@ pub async fn read_sp_source(settings: &Settings, source: &str, allow_http: bool)
         Ok(body)
     } else {
         let path = settings.resolve(source);
-        let meta = std::fs::metadata(&path).with_context(|| format!("cannot read SP metadata file {}", path.display()))?;
+        let meta =
+            std::fs::metadata(&path).with_context(|| format!("cannot read SP metadata file {}", path.display()))?;
         if meta.len() > MAX_SP_METADATA_BYTES as u64 {
             anyhow::bail!("SP metadata file {} is larger than {MAX_SP_METADATA_BYTES} bytes", path.display());
         }
@@ -106,10 +122,7 @@ pub async fn read_sp_source(settings: &Settings, source: &str, allow_http: bool)
 }
 
 pub fn now_unix() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
 
 /// Parses and stores SP metadata; audits the import.
@@ -275,11 +288,8 @@ async fn around_request(mut req: Request, next: Next) -> Response {
     };
     req.extensions_mut().insert(CorrelationId(cid.clone()));
     let json = wants_json(req.headers());
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|m| m.as_str().to_owned())
-        .unwrap_or_else(|| "unmatched".to_owned());
+    let route =
+        req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned()).unwrap_or_else(|| "unmatched".to_owned());
     let method = req.method().clone();
     let span = tracing::info_span!("request", correlation_id = %cid, %method, route = %route);
     let _entered = span.enter();
@@ -318,10 +328,7 @@ async fn around_request(mut req: Request, next: Next) -> Response {
 
 fn render_problem(status: StatusCode, reason: &str, message: &str, cid: &str, json: bool) -> Response {
     let mut resp = if json {
-        (
-            status,
-            axum::Json(serde_json::json!({"error": reason, "message": message, "correlation_id": cid})),
-        )
+        (status, axum::Json(serde_json::json!({"error": reason, "message": message, "correlation_id": cid})))
             .into_response()
     } else {
         let page = ErrorPage {
@@ -344,10 +351,7 @@ async fn metadata_xml(State(state): State<AppState>) -> Response {
     (
         [
             (header::CONTENT_TYPE, HeaderValue::from_static("application/samlmetadata+xml; charset=utf-8")),
-            (
-                header::CONTENT_DISPOSITION,
-                HeaderValue::from_static("attachment; filename=\"IDP Metadata.xml\""),
-            ),
+            (header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"IDP Metadata.xml\"")),
         ],
         state.idp_metadata.to_string(),
     )
@@ -355,10 +359,7 @@ async fn metadata_xml(State(state): State<AppState>) -> Response {
 }
 
 async fn metrics_text(State(state): State<AppState>) -> Response {
-    (
-        [(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4"))],
-        state.metrics.render(),
-    )
+    ([(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4"))], state.metrics.render())
         .into_response()
 }
 
@@ -371,15 +372,30 @@ pub fn query_params(raw: &str, known: &[&str]) -> Result<std::collections::HashM
     if raw.len() > MAX_QUERY_BYTES {
         return Err(Refusal::new(StatusCode::URI_TOO_LONG, "too_large", "the query string is too long"));
     }
+    unique_params(raw, known)
+}
+
+fn unique_params(raw: &str, known: &[&str]) -> Result<std::collections::HashMap<String, String>, Refusal> {
     let mut out = std::collections::HashMap::new();
     for (k, v) in url::form_urlencoded::parse(raw.as_bytes()) {
-        if let Some(name) = known.iter().find(|n| **n == k) {
-            if out.insert((*name).to_owned(), v.into_owned()).is_some() {
-                return Err(Refusal::bad_request("duplicate_parameter", format!("parameter `{name}` appears more than once")));
-            }
+        if let Some(name) = known.iter().find(|n| **n == k)
+            && out.insert((*name).to_owned(), v.into_owned()).is_some()
+        {
+            return Err(Refusal::bad_request(
+                "duplicate_parameter",
+                format!("parameter `{name}` appears more than once"),
+            ));
         }
     }
     Ok(out)
+}
+
+/// Decodes an `application/x-www-form-urlencoded` body into the `known` fields, refusing duplicates.
+pub fn form_fields(body: &[u8], known: &[&str]) -> Result<std::collections::HashMap<String, String>, Refusal> {
+    match std::str::from_utf8(body) {
+        Ok(s) => unique_params(s, known),
+        Err(_) => Err(Refusal::bad_request("bad_encoding", "the form body is not UTF-8")),
+    }
 }
 
 /// Security headers on every response.
@@ -389,8 +405,9 @@ async fn security_headers(req: Request, next: Next) -> Response {
     h.entry("x-content-type-options").or_insert(HeaderValue::from_static("nosniff"));
     h.entry("x-frame-options").or_insert(HeaderValue::from_static("DENY"));
     h.entry("referrer-policy").or_insert(HeaderValue::from_static("no-referrer"));
-    h.entry("content-security-policy")
-        .or_insert(HeaderValue::from_static("default-src 'none'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'"));
+    h.entry("content-security-policy").or_insert(HeaderValue::from_static(
+        "default-src 'none'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
+    ));
     resp
 }
 
@@ -405,6 +422,7 @@ pub fn router(state: AppState) -> Router {
         .route("/saml/metadata", get(metadata_xml))
         .route("/metrics", get(metrics_text))
         .route("/console", get(console::console))
+        .route("/saml/sso", get(sso::sso_redirect).post(sso::sso_post))
         .with_state(state)
         .layer(middleware::from_fn(around_request))
         .layer(middleware::from_fn(security_headers))

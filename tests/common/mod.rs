@@ -83,10 +83,10 @@ impl Gateway {
         let deadline = Instant::now() + Duration::from_secs(30);
         let client = client();
         loop {
-            if let Ok(r) = client.get(format!("{}/healthz", self.base)).send() {
-                if r.status().is_success() {
-                    return;
-                }
+            if let Ok(r) = client.get(format!("{}/healthz", self.base)).send()
+                && r.status().is_success()
+            {
+                return;
             }
             if let Ok(Some(status)) = self.child.try_wait() {
                 panic!("gateway exited with {status}: {}", self.log_text());
@@ -147,4 +147,89 @@ pub fn venv_python() -> PathBuf {
 
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs the Python SP harness (python3-saml + pysaml2) and returns its JSON; panics with its error.
+pub fn py_sp(args: &[&str]) -> serde_json::Value {
+    let out = py_sp_raw(args);
+    assert!(out.0, "huawei_sp.py {:?} failed: {}", args.first(), out.1);
+    out.1
+}
+
+/// Runs the harness; (success, JSON).
+pub fn py_sp_raw(args: &[&str]) -> (bool, serde_json::Value) {
+    let o = Command::new(venv_python())
+        .arg(repo().join("tests/interop/huawei_sp.py"))
+        .args(args)
+        .output()
+        .expect("run huawei_sp.py");
+    let text = String::from_utf8_lossy(&o.stdout);
+    let json = serde_json::from_str(text.trim())
+        .unwrap_or_else(|_| serde_json::json!({"error": format!("{} {}", text, String::from_utf8_lossy(&o.stderr))}));
+    (o.status.success(), json)
+}
+
+/// Undoes HTML escaping of an attribute value.
+pub fn html_unescape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i..];
+        let Some(end) = tail.find(';') else {
+            out.push_str(tail);
+            return out;
+        };
+        let ent = &tail[1..end];
+        let ch = match ent {
+            "amp" => Some('&'),
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "quot" => Some('"'),
+            "apos" => Some('\''),
+            _ if ent.starts_with("#x") || ent.starts_with("#X") => {
+                u32::from_str_radix(&ent[2..], 16).ok().and_then(char::from_u32)
+            }
+            _ if ent.starts_with('#') => ent[1..].parse::<u32>().ok().and_then(char::from_u32),
+            _ => None,
+        };
+        match ch {
+            Some(c) => out.push(c),
+            None => out.push_str(&tail[..=end]),
+        }
+        rest = &tail[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The auto-post form: (action, field name, message, RelayState).
+pub struct PostedForm {
+    pub action: String,
+    pub field: String,
+    pub message: String,
+    pub relay_state: Option<String>,
+}
+
+pub fn parse_post_form(html: &str) -> PostedForm {
+    let attr_after = |marker: &str, attr: &str| -> Option<String> {
+        let i = html.find(marker)?;
+        let tag_end = html[i..].find('>')? + i;
+        let tag = &html[i..tag_end];
+        let a = tag.find(&format!("{attr}=\""))? + attr.len() + 2;
+        let e = tag[a..].find('"')? + a;
+        Some(html_unescape(&tag[a..e]))
+    };
+    let action = attr_after("<form", "action").expect("form action");
+    let (field, message) = if html.contains("name=\"SAMLResponse\"") {
+        ("SAMLResponse".to_owned(), attr_after("name=\"SAMLResponse\"", "value"))
+    } else {
+        ("SAMLRequest".to_owned(), attr_after("name=\"SAMLRequest\"", "value"))
+    };
+    PostedForm {
+        action,
+        field,
+        message: message.expect("message value"),
+        relay_state: attr_after("name=\"RelayState\"", "value"),
+    }
 }

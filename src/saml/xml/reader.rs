@@ -43,12 +43,7 @@ pub struct ReadLimits {
 
 impl Default for ReadLimits {
     fn default() -> Self {
-        ReadLimits {
-            max_bytes: 256 * 1024,
-            max_depth: 32,
-            max_attributes: 64,
-            max_elements: 20_000,
-        }
+        ReadLimits { max_bytes: 256 * 1024, max_depth: 32, max_attributes: 64, max_elements: 20_000 }
     }
 }
 
@@ -113,30 +108,17 @@ pub enum XmlReadError {
     #[error("element at byte {offset} is nested deeper than the limit of {limit}")]
     TooDeep { limit: usize, offset: usize },
     #[error("element <{element}> at byte {offset} has more than {limit} attributes")]
-    TooManyAttributes {
-        element: String,
-        limit: usize,
-        offset: usize,
-    },
+    TooManyAttributes { element: String, limit: usize, offset: usize },
     #[error("more than {limit} elements (at byte {offset})")]
     TooManyElements { limit: usize, offset: usize },
     #[error("duplicate attribute `{name}` on element <{element}> at byte {offset}")]
-    DuplicateAttribute {
-        element: String,
-        name: String,
-        offset: usize,
-    },
+    DuplicateAttribute { element: String, name: String, offset: usize },
     #[error("undeclared namespace prefix `{prefix}` at byte {offset}")]
     UndeclaredPrefix { prefix: String, offset: usize },
     #[error(
         "namespace prefix `{prefix}` redeclared to `{uri}` at byte {offset}; it is bound to `{previous}` elsewhere in the document"
     )]
-    NamespaceRedeclared {
-        prefix: String,
-        uri: String,
-        previous: String,
-        offset: usize,
-    },
+    NamespaceRedeclared { prefix: String, uri: String, previous: String, offset: usize },
     #[error("invalid UTF-8 at byte {offset}")]
     InvalidUtf8 { offset: usize },
     #[error("not well-formed XML at byte {offset}: {reason}")]
@@ -177,18 +159,12 @@ impl Element {
 
     /// The value of the attribute `local` in no namespace.
     pub fn attr(&self, local: &str) -> Option<&str> {
-        self.attrs
-            .iter()
-            .find(|a| a.ns.is_none() && a.local == local)
-            .map(|a| a.value.as_str())
+        self.attrs.iter().find(|a| a.ns.is_none() && a.local == local).map(|a| a.value.as_str())
     }
 
     /// The value of the attribute `{ns}local`.
     pub fn attr_ns(&self, ns: &str, local: &str) -> Option<&str> {
-        self.attrs
-            .iter()
-            .find(|a| a.local == local && a.ns.as_deref() == Some(ns))
-            .map(|a| a.value.as_str())
+        self.attrs.iter().find(|a| a.local == local && a.ns.as_deref() == Some(ns)).map(|a| a.value.as_str())
     }
 
     /// Child elements in document order.
@@ -200,11 +176,7 @@ impl Element {
     }
 
     /// Child elements named `{ns}local`.
-    pub fn children_named<'a>(
-        &'a self,
-        ns: &'a str,
-        local: &'a str,
-    ) -> impl Iterator<Item = &'a Element> {
+    pub fn children_named<'a>(&'a self, ns: &'a str, local: &'a str) -> impl Iterator<Item = &'a Element> {
         self.elements().filter(move |e| e.is(ns, local))
     }
 
@@ -213,10 +185,7 @@ impl Element {
         let mut it = self.elements().filter(|e| e.is(ns, local));
         let first = it.next();
         if let Some(second) = it.next() {
-            return Err(XmlReadError::DuplicateElement {
-                name: second.qname(),
-                offset: second.start,
-            });
+            return Err(XmlReadError::DuplicateElement { name: second.qname(), offset: second.start });
         }
         Ok(first)
     }
@@ -254,18 +223,13 @@ const PROTECTED_PREFIXES: [&str; 5] = ["samlp", "saml", "md", "ds", "xsi"];
 /// Parses `bytes` strictly. Never panics; every refusal is an [`XmlReadError`].
 pub fn parse(bytes: &[u8], limits: &ReadLimits) -> Result<Document, XmlReadError> {
     if bytes.len() > limits.max_bytes {
-        return Err(XmlReadError::TooLarge {
-            size: bytes.len(),
-            limit: limits.max_bytes,
-        });
+        return Err(XmlReadError::TooLarge { size: bytes.len(), limit: limits.max_bytes });
     }
     let (base, body) = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
         Some(rest) => (3, rest),
         None => (0, bytes),
     };
-    let text = std::str::from_utf8(body).map_err(|e| XmlReadError::InvalidUtf8 {
-        offset: base + e.valid_up_to(),
-    })?;
+    let text = std::str::from_utf8(body).map_err(|e| XmlReadError::InvalidUtf8 { offset: base + e.valid_up_to() })?;
     prescan(text.as_bytes(), base)?;
     Builder::new(base, limits).run(text)
 }
@@ -282,11 +246,7 @@ fn prescan(b: &[u8], base: usize) -> Result<(), XmlReadError> {
                 offset: base + i,
             });
         }
-        if c == 0xEF
-            && i + 2 < b.len()
-            && b[i + 1] == 0xBF
-            && (b[i + 2] == 0xBE || b[i + 2] == 0xBF)
-        {
+        if c == 0xEF && i + 2 < b.len() && b[i + 1] == 0xBF && (b[i + 2] == 0xBE || b[i + 2] == 0xBF) {
             let cp = if b[i + 2] == 0xBE { 0xFFFE } else { 0xFFFF };
             return Err(XmlReadError::NotWellFormed {
                 reason: format!("character U+{cp:04X} is not allowed in XML 1.0"),
@@ -323,10 +283,7 @@ struct Builder<'l> {
 }
 
 fn not_wf(reason: impl Into<String>, offset: usize) -> XmlReadError {
-    XmlReadError::NotWellFormed {
-        reason: reason.into(),
-        offset,
-    }
+    XmlReadError::NotWellFormed { reason: reason.into(), offset }
 }
 
 fn split_qname(q: &str) -> (Option<&str>, &str) {
@@ -373,10 +330,7 @@ fn resolve_reference(name: &str, offset: usize) -> Result<char, XmlReadError> {
         _ => {}
     }
     let Some(num) = name.strip_prefix('#') else {
-        return Err(XmlReadError::EntityRefused {
-            name: name.to_owned(),
-            offset,
-        });
+        return Err(XmlReadError::EntityRefused { name: name.to_owned(), offset });
     };
     let (digits, radix) = match num.strip_prefix('x') {
         Some(h) => (h, 16),
@@ -384,36 +338,18 @@ fn resolve_reference(name: &str, offset: usize) -> Result<char, XmlReadError> {
     };
     let well_formed = !digits.is_empty()
         && digits.len() <= 8
-        && digits.bytes().all(|b| {
-            if radix == 16 {
-                b.is_ascii_hexdigit()
-            } else {
-                b.is_ascii_digit()
-            }
-        });
-    let c = if well_formed {
-        u32::from_str_radix(digits, radix)
-            .ok()
-            .and_then(char::from_u32)
-    } else {
-        None
-    };
+        && digits.bytes().all(|b| if radix == 16 { b.is_ascii_hexdigit() } else { b.is_ascii_digit() });
+    let c = if well_formed { u32::from_str_radix(digits, radix).ok().and_then(char::from_u32) } else { None };
     match c {
         Some(c) if is_xml_char(c) => Ok(c),
-        _ => Err(not_wf(
-            format!("invalid character reference `&{name};`"),
-            offset,
-        )),
+        _ => Err(not_wf(format!("invalid character reference `&{name};`"), offset)),
     }
 }
 
 /// Unescapes and normalizes an attribute value as written between the quotes (XML 1.0 §3.3.3, CDATA
 /// type): references resolved, each literal TAB, LF, CR (and CRLF) becomes one space.
 fn normalize_attr_value(raw: &str, offset: usize) -> Result<String, XmlReadError> {
-    if !raw
-        .bytes()
-        .any(|b| matches!(b, b'&' | b'<' | b'\t' | b'\n' | b'\r'))
-    {
+    if !raw.bytes().any(|b| matches!(b, b'&' | b'<' | b'\t' | b'\n' | b'\r')) {
         return Ok(raw.to_owned());
     }
     let mut out = String::with_capacity(raw.len());
@@ -484,10 +420,7 @@ impl<'l> Builder<'l> {
             match ev {
                 Event::Decl(d) => {
                     if pos != self.base || self.seen_markup {
-                        return Err(XmlReadError::ProcessingInstructionRefused {
-                            target: "xml".into(),
-                            offset: pos,
-                        });
+                        return Err(XmlReadError::ProcessingInstructionRefused { target: "xml".into(), offset: pos });
                     }
                     check_declaration(&d, pos)?;
                 }
@@ -519,10 +452,7 @@ impl<'l> Builder<'l> {
                         return Err(not_wf("`]]>` in character data", pos));
                     }
                     if self.stack.is_empty() {
-                        if !raw
-                            .bytes()
-                            .all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
-                        {
+                        if !raw.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r')) {
                             return Err(not_wf("text outside the root element", pos));
                         }
                     } else {
@@ -546,10 +476,7 @@ impl<'l> Builder<'l> {
                 Event::Comment(_) => {}
                 Event::Eof => {
                     if let Some(open) = self.stack.last() {
-                        return Err(not_wf(
-                            format!("element <{}> is not closed", open.qname()),
-                            pos,
-                        ));
+                        return Err(not_wf(format!("element <{}> is not closed", open.qname()), pos));
                     }
                     return match self.root {
                         Some(root) => Ok(Document { root }),
@@ -575,11 +502,7 @@ impl<'l> Builder<'l> {
         if prefix == "xml" {
             return Some(ns::XML);
         }
-        self.bindings
-            .iter()
-            .rev()
-            .find(|(p, _)| p == prefix)
-            .map(|(_, u)| u.as_str())
+        self.bindings.iter().rev().find(|(p, _)| p == prefix).map(|(_, u)| u.as_str())
     }
 
     /// Checks and resolves a start tag, pushing its namespace scope.
@@ -589,16 +512,10 @@ impl<'l> Builder<'l> {
         }
         self.elements += 1;
         if self.elements > self.limits.max_elements {
-            return Err(XmlReadError::TooManyElements {
-                limit: self.limits.max_elements,
-                offset: pos,
-            });
+            return Err(XmlReadError::TooManyElements { limit: self.limits.max_elements, offset: pos });
         }
         if self.stack.len() >= self.limits.max_depth {
-            return Err(XmlReadError::TooDeep {
-                limit: self.limits.max_depth,
-                offset: pos,
-            });
+            return Err(XmlReadError::TooDeep { limit: self.limits.max_depth, offset: pos });
         }
         let qname = e.name().into_inner();
         if !valid_qname(qname) {
@@ -616,10 +533,7 @@ impl<'l> Builder<'l> {
         let mut raw: Vec<(&str, String)> = Vec::with_capacity(raw_attrs.len());
         for (key, value) in raw_attrs {
             if !valid_qname(key) {
-                return Err(not_wf(
-                    format!("invalid attribute name `{key}` in element <{qname}>"),
-                    pos,
-                ));
+                return Err(not_wf(format!("invalid attribute name `{key}` in element <{qname}>"), pos));
             }
             if raw.iter().any(|(k, _)| *k == key) {
                 return Err(XmlReadError::DuplicateAttribute {
@@ -649,10 +563,7 @@ impl<'l> Builder<'l> {
             Some(p) => match self.lookup(p) {
                 Some(u) => Some(u.to_owned()),
                 None => {
-                    return Err(XmlReadError::UndeclaredPrefix {
-                        prefix: p.to_owned(),
-                        offset: pos,
-                    });
+                    return Err(XmlReadError::UndeclaredPrefix { prefix: p.to_owned(), offset: pos });
                 }
             },
             None => match self.lookup("") {
@@ -671,10 +582,7 @@ impl<'l> Builder<'l> {
                 Some(p) => match self.lookup(p) {
                     Some(u) => Some(u.to_owned()),
                     None => {
-                        return Err(XmlReadError::UndeclaredPrefix {
-                            prefix: p.to_owned(),
-                            offset: pos,
-                        });
+                        return Err(XmlReadError::UndeclaredPrefix { prefix: p.to_owned(), offset: pos });
                     }
                 },
                 None => None,
@@ -690,12 +598,7 @@ impl<'l> Builder<'l> {
                     });
                 }
             }
-            attrs.push(Attribute {
-                ns: a_ns,
-                prefix: ap.map(str::to_owned),
-                local: al.to_owned(),
-                value,
-            });
+            attrs.push(Attribute { ns: a_ns, prefix: ap.map(str::to_owned), local: al.to_owned(), value });
         }
 
         Ok(Element {
@@ -715,30 +618,18 @@ impl<'l> Builder<'l> {
         }
         if prefix == "xml" {
             if uri != ns::XML {
-                return Err(not_wf(
-                    format!("the prefix `xml` cannot be bound to `{uri}`"),
-                    pos,
-                ));
+                return Err(not_wf(format!("the prefix `xml` cannot be bound to `{uri}`"), pos));
             }
             return Ok(());
         }
         if uri == ns::XML || uri == XMLNS_URI {
-            return Err(not_wf(
-                format!("the namespace `{uri}` cannot be bound to `{prefix}`"),
-                pos,
-            ));
+            return Err(not_wf(format!("the namespace `{uri}` cannot be bound to `{prefix}`"), pos));
         }
         if uri.bytes().any(is_xml_space) {
-            return Err(not_wf(
-                format!("namespace name `{uri}` is not a URI (contains whitespace)"),
-                pos,
-            ));
+            return Err(not_wf(format!("namespace name `{uri}` is not a URI (contains whitespace)"), pos));
         }
         if !prefix.is_empty() && uri.is_empty() {
-            return Err(not_wf(
-                format!("the prefix `{prefix}` cannot be undeclared"),
-                pos,
-            ));
+            return Err(not_wf(format!("the prefix `{prefix}` cannot be undeclared"), pos));
         }
         if let Some(i) = PROTECTED_PREFIXES.iter().position(|p| *p == prefix) {
             match &self.protected[i] {
@@ -806,10 +697,7 @@ fn tokenize_attributes(raw: &str, offset: usize) -> Result<Vec<(&str, &str)>, Xm
             i += 1;
         }
         if name.is_empty() || i == b.len() || b[i] != b'=' {
-            return Err(not_wf(
-                format!("attribute `{name}` without `=\"value\"`"),
-                offset,
-            ));
+            return Err(not_wf(format!("attribute `{name}` without `=\"value\"`"), offset));
         }
         i += 1;
         while i < b.len() && is_xml_space(b[i]) {
@@ -818,18 +706,12 @@ fn tokenize_attributes(raw: &str, offset: usize) -> Result<Vec<(&str, &str)>, Xm
         let quote = match b.get(i) {
             Some(q @ (b'"' | b'\'')) => *q,
             _ => {
-                return Err(not_wf(
-                    format!("value of attribute `{name}` is not quoted"),
-                    offset,
-                ));
+                return Err(not_wf(format!("value of attribute `{name}` is not quoted"), offset));
             }
         };
         let value_start = i + 1;
         let Some(len) = b[value_start..].iter().position(|c| *c == quote) else {
-            return Err(not_wf(
-                format!("value of attribute `{name}` is not closed"),
-                offset,
-            ));
+            return Err(not_wf(format!("value of attribute `{name}` is not closed"), offset));
         };
         out.push((name, &raw[value_start..value_start + len]));
         i = value_start + len + 1;
@@ -848,41 +730,26 @@ fn check_declaration(d: &quick_xml::events::BytesDecl<'_>, pos: usize) -> Result
     match it.next() {
         Some(("version", "1.0")) => {}
         Some(("version", v)) => {
-            return Err(not_wf(
-                format!("XML version `{v}` is not supported (only 1.0)"),
-                pos,
-            ));
+            return Err(not_wf(format!("XML version `{v}` is not supported (only 1.0)"), pos));
         }
         _ => {
-            return Err(not_wf(
-                "the XML declaration must start with version=\"1.0\"",
-                pos,
-            ));
+            return Err(not_wf("the XML declaration must start with version=\"1.0\"", pos));
         }
     }
     if let Some(("encoding", enc)) = it.peek() {
         if !enc.eq_ignore_ascii_case("utf-8") {
-            return Err(not_wf(
-                format!("declared encoding `{enc}` is not supported (only UTF-8)"),
-                pos,
-            ));
+            return Err(not_wf(format!("declared encoding `{enc}` is not supported (only UTF-8)"), pos));
         }
         it.next();
     }
     if let Some(("standalone", sd)) = it.peek() {
         if *sd != "yes" && *sd != "no" {
-            return Err(not_wf(
-                format!("standalone=\"{sd}\" in the XML declaration"),
-                pos,
-            ));
+            return Err(not_wf(format!("standalone=\"{sd}\" in the XML declaration"), pos));
         }
         it.next();
     }
     if let Some((name, _)) = it.next() {
-        return Err(not_wf(
-            format!("unexpected `{name}` in the XML declaration"),
-            pos,
-        ));
+        return Err(not_wf(format!("unexpected `{name}` in the XML declaration"), pos));
     }
     Ok(())
 }
@@ -916,10 +783,7 @@ mod tests {
         assert_eq!(issuer.text(), "https://auth.huaweicloud.com/");
         let pol = r.only_child(ns::SAMLP, "NameIDPolicy").unwrap().unwrap();
         assert_eq!(pol.attr("AllowCreate"), Some("true"));
-        assert_eq!(
-            &REQ[pol.start..pol.end],
-            &REQ[pol.start..REQ.find("</saml2p:AuthnRequest>").unwrap()]
-        );
+        assert_eq!(&REQ[pol.start..pol.end], &REQ[pol.start..REQ.find("</saml2p:AuthnRequest>").unwrap()]);
         assert!(REQ[r.start..].starts_with("<saml2p:AuthnRequest"));
         assert!(REQ[..r.end].ends_with("</saml2p:AuthnRequest>"));
         assert_eq!(r.elements().count(), 2);
@@ -939,8 +803,7 @@ mod tests {
 
     #[test]
     fn default_namespace_and_scoping() {
-        let d = p(r#"<r xmlns="urn:a"><x:c xmlns:x="urn:x" x:k="1" k="2"/><d xmlns=""/><e/></r>"#)
-            .unwrap();
+        let d = p(r#"<r xmlns="urn:a"><x:c xmlns:x="urn:x" x:k="1" k="2"/><d xmlns=""/><e/></r>"#).unwrap();
         let r = &d.root;
         assert_eq!(r.ns.as_deref(), Some("urn:a"));
         let kids: Vec<_> = r.elements().collect();
@@ -950,10 +813,7 @@ mod tests {
         assert_eq!(kids[1].ns, None);
         assert_eq!(kids[2].ns.as_deref(), Some("urn:a"));
         // the x prefix went out of scope
-        assert!(matches!(
-            p(r#"<r><a xmlns:x="urn:x"/><x:b/></r>"#),
-            Err(XmlReadError::UndeclaredPrefix { .. })
-        ));
+        assert!(matches!(p(r#"<r><a xmlns:x="urn:x"/><x:b/></r>"#), Err(XmlReadError::UndeclaredPrefix { .. })));
         let d = p(r#"<r xml:lang="en"/>"#).unwrap();
         assert_eq!(d.root.attr_ns(ns::XML, "lang"), Some("en"));
     }
@@ -978,17 +838,8 @@ mod tests {
 
     #[test]
     fn refuses_too_large() {
-        let lim = ReadLimits {
-            max_bytes: 10,
-            ..Default::default()
-        };
-        assert_eq!(
-            parse(b"<a>0123456789</a>", &lim),
-            Err(XmlReadError::TooLarge {
-                size: 17,
-                limit: 10
-            })
-        );
+        let lim = ReadLimits { max_bytes: 10, ..Default::default() };
+        assert_eq!(parse(b"<a>0123456789</a>", &lim), Err(XmlReadError::TooLarge { size: 17, limit: 10 }));
     }
 
     #[test]
@@ -1000,11 +851,7 @@ mod tests {
             "<a/><!doctype a>",
             "<!-- <!DOCTYPE --><a/>",
         ] {
-            assert!(
-                matches!(p(s), Err(XmlReadError::DoctypeRefused { .. })),
-                "{s}: {:?}",
-                p(s)
-            );
+            assert!(matches!(p(s), Err(XmlReadError::DoctypeRefused { .. })), "{s}: {:?}", p(s));
         }
         let e = p("<!DOCTYPE a><a/>").unwrap_err();
         assert_eq!(e.offset(), Some(0));
@@ -1014,40 +861,18 @@ mod tests {
     #[test]
     fn refuses_entities() {
         for s in ["<a>&x;</a>", "<a b=\"&ext;\"/>", "<a>&nbsp;</a>"] {
-            assert!(
-                matches!(p(s), Err(XmlReadError::EntityRefused { .. })),
-                "{s}: {:?}",
-                p(s)
-            );
+            assert!(matches!(p(s), Err(XmlReadError::EntityRefused { .. })), "{s}: {:?}", p(s));
         }
-        for s in [
-            "<a>&#0;</a>",
-            "<a>&#x1;</a>",
-            "<a b=\"&#-1;\"/>",
-            "<a>&#xD800;</a>",
-            "<a>&#xFFFFFFFFF;</a>",
-        ] {
-            assert!(
-                matches!(p(s), Err(XmlReadError::NotWellFormed { .. })),
-                "{s}: {:?}",
-                p(s)
-            );
+        for s in ["<a>&#0;</a>", "<a>&#x1;</a>", "<a b=\"&#-1;\"/>", "<a>&#xD800;</a>", "<a>&#xFFFFFFFFF;</a>"] {
+            assert!(matches!(p(s), Err(XmlReadError::NotWellFormed { .. })), "{s}: {:?}", p(s));
         }
     }
 
     #[test]
     fn refuses_processing_instructions() {
-        for s in [
-            "<?php x?><a/>",
-            "<a><?xml-stylesheet href=\"x\"?></a>",
-            "<a/><?pi?>",
-            " <?xml version=\"1.0\"?><a/>",
-        ] {
-            assert!(
-                matches!(p(s), Err(XmlReadError::ProcessingInstructionRefused { .. })),
-                "{s}: {:?}",
-                p(s)
-            );
+        for s in ["<?php x?><a/>", "<a><?xml-stylesheet href=\"x\"?></a>", "<a/><?pi?>", " <?xml version=\"1.0\"?><a/>"]
+        {
+            assert!(matches!(p(s), Err(XmlReadError::ProcessingInstructionRefused { .. })), "{s}: {:?}", p(s));
         }
         for ok in [
             "<?xml version=\"1.0\" encoding=\"utf-8\"?><a/>",
@@ -1064,39 +889,21 @@ mod tests {
 
     #[test]
     fn refuses_limits() {
-        let lim = ReadLimits {
-            max_depth: 3,
-            ..Default::default()
-        };
+        let lim = ReadLimits { max_depth: 3, ..Default::default() };
         assert!(parse(b"<a><b><c/></b></a>", &lim).is_ok());
-        assert!(matches!(
-            parse(b"<a><b><c><d/></c></b></a>", &lim),
-            Err(XmlReadError::TooDeep { limit: 3, .. })
-        ));
-        let lim = ReadLimits {
-            max_attributes: 2,
-            ..Default::default()
-        };
+        assert!(matches!(parse(b"<a><b><c><d/></c></b></a>", &lim), Err(XmlReadError::TooDeep { limit: 3, .. })));
+        let lim = ReadLimits { max_attributes: 2, ..Default::default() };
         assert!(parse(b"<a x=\"1\" y=\"2\"/>", &lim).is_ok());
         assert!(matches!(
             parse(b"<a x=\"1\" y=\"2\" z=\"3\"/>", &lim),
             Err(XmlReadError::TooManyAttributes { limit: 2, .. })
         ));
-        let lim = ReadLimits {
-            max_elements: 3,
-            ..Default::default()
-        };
+        let lim = ReadLimits { max_elements: 3, ..Default::default() };
         assert!(parse(b"<a><b/><c/></a>", &lim).is_ok());
-        assert!(matches!(
-            parse(b"<a><b/><c/><d/></a>", &lim),
-            Err(XmlReadError::TooManyElements { limit: 3, .. })
-        ));
+        assert!(matches!(parse(b"<a><b/><c/><d/></a>", &lim), Err(XmlReadError::TooManyElements { limit: 3, .. })));
         // default depth limit holds against deep nesting
         let deep = "<a>".repeat(1000) + &"</a>".repeat(1000);
-        assert!(matches!(
-            p(&deep),
-            Err(XmlReadError::TooDeep { limit: 32, .. })
-        ));
+        assert!(matches!(p(&deep), Err(XmlReadError::TooDeep { limit: 32, .. })));
     }
 
     #[test]
@@ -1109,11 +916,7 @@ mod tests {
             r#"<a ID="_1" Id="_2"/>"#,
             r#"<a xmlns:p="urn:1" xmlns:p="urn:1"/>"#,
         ] {
-            assert!(
-                matches!(p(s), Err(XmlReadError::DuplicateAttribute { .. })),
-                "{s}: {:?}",
-                p(s)
-            );
+            assert!(matches!(p(s), Err(XmlReadError::DuplicateAttribute { .. })), "{s}: {:?}", p(s));
         }
         // same local name, different namespaces, not an ID: allowed
         assert!(p(r#"<a xmlns:p="urn:p" x="1" p:x="2"/>"#).is_ok());
@@ -1121,36 +924,23 @@ mod tests {
 
     #[test]
     fn refuses_undeclared_prefix() {
-        for s in [
-            "<p:a/>",
-            "<a p:x=\"1\"/>",
-            "<a><b xmlns:p=\"urn:p\"/><p:c/></a>",
-        ] {
-            assert!(
-                matches!(p(s), Err(XmlReadError::UndeclaredPrefix { .. })),
-                "{s}: {:?}",
-                p(s)
-            );
+        for s in ["<p:a/>", "<a p:x=\"1\"/>", "<a><b xmlns:p=\"urn:p\"/><p:c/></a>"] {
+            assert!(matches!(p(s), Err(XmlReadError::UndeclaredPrefix { .. })), "{s}: {:?}", p(s));
         }
     }
 
     #[test]
     fn refuses_namespace_redeclaration_of_protected_prefixes() {
         let s = r#"<samlp:R xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol"><samlp:X xmlns:samlp="urn:evil"/></samlp:R>"#;
-        assert!(matches!(
-            p(s),
-            Err(XmlReadError::NamespaceRedeclared { .. })
-        ));
+        assert!(matches!(p(s), Err(XmlReadError::NamespaceRedeclared { .. })));
         // even in sibling scopes
-        let s =
-            r#"<r><a xmlns:ds="http://www.w3.org/2000/09/xmldsig#"/><b xmlns:ds="urn:evil"/></r>"#;
+        let s = r#"<r><a xmlns:ds="http://www.w3.org/2000/09/xmldsig#"/><b xmlns:ds="urn:evil"/></r>"#;
         let e = p(s).unwrap_err();
-        assert!(
-            matches!(&e, XmlReadError::NamespaceRedeclared { prefix, .. } if prefix == "ds"),
-            "{e}"
-        );
+        assert!(matches!(&e, XmlReadError::NamespaceRedeclared { prefix, .. } if prefix == "ds"), "{e}");
         // the same URI again is fine; unprotected prefixes may be rebound
-        assert!(p(r#"<r xmlns:ds="urn:d"><a xmlns:ds="urn:d"/><b xmlns:x="urn:1"><c xmlns:x="urn:2"/></b></r>"#).is_ok());
+        assert!(
+            p(r#"<r xmlns:ds="urn:d"><a xmlns:ds="urn:d"/><b xmlns:x="urn:1"><c xmlns:x="urn:2"/></b></r>"#).is_ok()
+        );
         // reserved bindings
         for s in [
             r#"<a xmlns:xml="urn:x"/>"#,
@@ -1158,28 +948,15 @@ mod tests {
             r#"<a xmlns:p=""/>"#,
             r#"<a xmlns:p="http://www.w3.org/XML/1998/namespace"/>"#,
         ] {
-            assert!(
-                matches!(p(s), Err(XmlReadError::NotWellFormed { .. })),
-                "{s}: {:?}",
-                p(s)
-            );
+            assert!(matches!(p(s), Err(XmlReadError::NotWellFormed { .. })), "{s}: {:?}", p(s));
         }
     }
 
     #[test]
     fn refuses_invalid_utf8_and_bad_chars() {
-        assert!(matches!(
-            parse(b"<a>\xff</a>", &ReadLimits::default()),
-            Err(XmlReadError::InvalidUtf8 { offset: 3 })
-        ));
-        assert!(matches!(
-            p("<a>\u{1}</a>"),
-            Err(XmlReadError::NotWellFormed { offset: 3, .. })
-        ));
-        assert!(matches!(
-            p("<a>\u{FFFE}</a>"),
-            Err(XmlReadError::NotWellFormed { .. })
-        ));
+        assert!(matches!(parse(b"<a>\xff</a>", &ReadLimits::default()), Err(XmlReadError::InvalidUtf8 { offset: 3 })));
+        assert!(matches!(p("<a>\u{1}</a>"), Err(XmlReadError::NotWellFormed { offset: 3, .. })));
+        assert!(matches!(p("<a>\u{FFFE}</a>"), Err(XmlReadError::NotWellFormed { .. })));
     }
 
     #[test]
@@ -1213,11 +990,7 @@ mod tests {
             "<?xml version=\"1.0\" standalone=\"yes\" encoding=\"UTF-8\"?><a/>",
             "<?xml version=\"1.1\"?><a/>",
         ] {
-            assert!(
-                matches!(p(s), Err(XmlReadError::NotWellFormed { .. })),
-                "{s}: {:?}",
-                p(s)
-            );
+            assert!(matches!(p(s), Err(XmlReadError::NotWellFormed { .. })), "{s}: {:?}", p(s));
         }
     }
 
