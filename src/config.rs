@@ -96,6 +96,11 @@ pub struct ServerConfig {
     pub request_timeout_secs: u64,
     /// Requests handled at once; more wait.
     pub max_concurrent_requests: usize,
+    /// Requests a minute one client address may make to each of /console, /saml/sso, /saml/slo,
+    /// /huawei/bind and admin login (0 turns the limit off).
+    pub rate_limit_per_minute: u32,
+    /// Take the client address from `X-Forwarded-For` (only behind a load balancer that sets it).
+    pub trust_forwarded_for: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -209,6 +214,8 @@ impl Default for ServerConfig {
             max_body_bytes: 256 * 1024,
             request_timeout_secs: 30,
             max_concurrent_requests: 1024,
+            rate_limit_per_minute: 600,
+            trust_forwarded_for: false,
         }
     }
 }

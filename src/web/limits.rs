@@ -1,0 +1,136 @@
+//! Per-client rate limits on the endpoints an attacker would hammer (`/console`, `/saml/sso`,
+//! `/saml/slo`, `/huawei/bind`, admin login) and a cap on request header size.
+//!
+//! A token bucket per (client IP, endpoint): `rate_limit_per_minute` tokens a minute, bursts up to a
+//! tenth of that (at least 10). The client IP is the TCP peer, or the first address of
+//! `X-Forwarded-For` when `server.trust_forwarded_for` is on (behind a load balancer). State is per
+//! process: with N replicas behind a balancer the effective limit is up to N times the setting.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Mutex;
+use std::time::Instant;
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::Refusal;
+
+/// Endpoints under a rate limit.
+pub const LIMITED_PATHS: &[&str] = &["/console", "/saml/sso", "/saml/slo", "/logout", "/huawei/bind", "/admin/login"];
+
+/// Largest total size of request headers accepted.
+pub const MAX_HEADER_BYTES: usize = 16 * 1024;
+
+struct Bucket {
+    tokens: f64,
+    last: Instant,
+}
+
+pub struct RateLimiter {
+    per_minute: u32,
+    trust_forwarded_for: bool,
+    buckets: Mutex<HashMap<(IpAddr, &'static str), Bucket>>,
+}
+
+impl RateLimiter {
+    pub fn new(per_minute: u32, trust_forwarded_for: bool) -> Self {
+        RateLimiter { per_minute, trust_forwarded_for, buckets: Mutex::new(HashMap::new()) }
+    }
+
+    fn burst(&self) -> f64 {
+        (self.per_minute as f64 / 10.0).max(10.0)
+    }
+
+    /// Takes a token for `ip` on `path`; false when the client is over its limit.
+    pub fn allow(&self, ip: IpAddr, path: &'static str, now: Instant) -> bool {
+        if self.per_minute == 0 {
+            return true;
+        }
+        let rate = self.per_minute as f64 / 60.0;
+        let burst = self.burst();
+        let Ok(mut map) = self.buckets.lock() else { return true };
+        if map.len() > 100_000 {
+            // Forget idle clients rather than grow without bound.
+            map.retain(|_, b| now.duration_since(b.last).as_secs_f64() * rate < burst);
+        }
+        let b = map.entry((ip, path)).or_insert(Bucket { tokens: burst, last: now });
+        b.tokens = (b.tokens + now.duration_since(b.last).as_secs_f64() * rate).min(burst);
+        b.last = now;
+        if b.tokens >= 1.0 {
+            b.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn client_ip(&self, req: &Request) -> Option<IpAddr> {
+        if self.trust_forwarded_for
+            && let Some(ip) = req
+                .headers()
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split(',').next())
+                .and_then(|v| v.trim().parse().ok())
+        {
+            return Some(ip);
+        }
+        req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip())
+    }
+}
+
+/// Middleware: header size cap, then the rate limit for limited endpoints.
+pub async fn limit(State(limiter): State<std::sync::Arc<RateLimiter>>, req: Request, next: Next) -> Response {
+    let header_bytes: usize = req.headers().iter().map(|(k, v)| k.as_str().len() + v.len() + 4).sum();
+    if header_bytes > MAX_HEADER_BYTES {
+        return Refusal::new(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "too_large",
+            "the request headers are too large",
+        )
+        .into_response();
+    }
+    if let Some(path) = LIMITED_PATHS.iter().find(|p| **p == req.uri().path())
+        && let Some(ip) = limiter.client_ip(&req)
+        && !limiter.allow(ip, path, Instant::now())
+    {
+        let mut r = Refusal::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "too many requests from this address; try again in a minute",
+        )
+        .into_response();
+        r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+        return r;
+    }
+    next.run(req).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn bucket_refills_over_time() {
+        let l = RateLimiter::new(60, false);
+        let ip: IpAddr = "10.0.0.1".parse().unwrap();
+        let t0 = Instant::now();
+        let allowed = (0..100).filter(|_| l.allow(ip, "/console", t0)).count();
+        assert_eq!(allowed, 10, "burst");
+        assert!(!l.allow(ip, "/console", t0));
+        assert!(l.allow(ip, "/saml/sso", t0), "separate bucket per endpoint");
+        assert!(l.allow("10.0.0.2".parse().unwrap(), "/console", t0), "separate bucket per client");
+        assert!(l.allow(ip, "/console", t0 + Duration::from_secs(2)), "one token a second");
+    }
+
+    #[test]
+    fn zero_disables() {
+        let l = RateLimiter::new(0, false);
+        let ip: IpAddr = "10.0.0.1".parse().unwrap();
+        assert!((0..10_000).all(|_| l.allow(ip, "/console", Instant::now())));
+    }
+}
