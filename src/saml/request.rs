@@ -68,7 +68,7 @@ impl RequestError {
     /// Short stable code naming the failed check.
     pub fn reason(&self) -> &'static str {
         match self {
-            RequestError::MalformedXml(_) => "malformed_xml",
+            RequestError::MalformedXml(e) => e.reason(),
             RequestError::WrongMessage { .. } => "wrong_message",
             RequestError::Version(_) => "version",
             RequestError::BadId => "bad_id",
@@ -289,6 +289,41 @@ pub fn check_authn_request(
     resolve_acs(req, sp)
 }
 
+/// Checks a parsed LogoutRequest against the SP it claims to come from: Issuer, Destination (our SLO
+/// URL, required), IssueInstant window (as for AuthnRequests) and NotOnOrAfter (with `skew_secs`).
+/// The replay check and finding the session are the caller's.
+pub fn check_logout_request(
+    req: &LogoutRequest,
+    sp: &SpMetadata,
+    expected_destination: &str,
+    now: i64,
+    skew_secs: i64,
+    max_age_secs: i64,
+) -> Result<(), RequestError> {
+    if req.issuer != sp.entity_id {
+        return Err(RequestError::UnknownIssuer(req.issuer.clone()));
+    }
+    if req.destination.as_deref() != Some(expected_destination) {
+        return Err(RequestError::Destination {
+            found: req.destination.clone(),
+            expected: expected_destination.to_owned(),
+        });
+    }
+    let t = req.issue_instant.unix;
+    if t > now.saturating_add(skew_secs) {
+        return Err(RequestError::NotYetValid(req.issue_instant.text.clone()));
+    }
+    if now.saturating_sub(t) > max_age_secs.saturating_add(skew_secs) {
+        return Err(RequestError::Expired(req.issue_instant.text.clone()));
+    }
+    if let Some(n) = &req.not_on_or_after
+        && now >= n.unix.saturating_add(skew_secs)
+    {
+        return Err(RequestError::Expired(n.text.clone()));
+    }
+    Ok(())
+}
+
 fn resolve_acs(req: &AuthnRequest, sp: &SpMetadata) -> Result<ResolvedAcs, RequestError> {
     let post = || sp.acs.iter().filter(|e| e.binding == BINDING_HTTP_POST);
     match (req.acs_index, &req.acs_url) {
@@ -394,5 +429,43 @@ mod tests {
         assert_eq!(r.session_indexes, vec!["_s1", "_s2"]);
         assert_eq!(r.name_id_format.as_deref(), Some("f"));
         assert_eq!(parse_authn_request(x.as_bytes()).unwrap_err().reason(), "wrong_message");
+    }
+
+    #[test]
+    fn logout_request_checks() {
+        let x = "<samlp:LogoutRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" \
+            xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"_l1\" Version=\"2.0\" \
+            IssueInstant=\"2026-01-01T00:00:00Z\" NotOnOrAfter=\"2026-01-01T00:05:00Z\" Destination=\"https://idp/slo\">\
+            <saml:Issuer>https://sp/</saml:Issuer><saml:NameID>_n</saml:NameID></samlp:LogoutRequest>";
+        let r = parse_logout_request(x.as_bytes()).unwrap();
+        let sp = SpMetadata {
+            entity_id: "https://sp/".into(),
+            acs: vec![],
+            slo: vec![],
+            signing_certs: vec![],
+            encryption_certs: vec![],
+            authn_requests_signed: true,
+            want_assertions_signed: true,
+            name_id_formats: vec![],
+            valid_until: None,
+            warnings: vec![],
+        };
+        let t0 = parse_instant("2026-01-01T00:00:00Z").unwrap().unix;
+        check_logout_request(&r, &sp, "https://idp/slo", t0 + 10, 60, 300).unwrap();
+        let reason = |now: i64, dest: &str| check_logout_request(&r, &sp, dest, now, 60, 300).unwrap_err().reason();
+        assert_eq!(reason(t0 + 10, "https://idp/other"), "destination");
+        assert_eq!(reason(t0 - 61, "https://idp/slo"), "not_yet_valid");
+        assert_eq!(reason(t0 + 361, "https://idp/slo"), "expired");
+        let mut other = sp.clone();
+        other.entity_id = "https://sp.evil/".into();
+        assert_eq!(
+            check_logout_request(&r, &other, "https://idp/slo", t0, 60, 300).unwrap_err().reason(),
+            "unknown_issuer"
+        );
+        // NotOnOrAfter (00:05) passed even though IssueInstant is still in the window.
+        assert_eq!(
+            check_logout_request(&r, &sp, "https://idp/slo", t0 + 400, 60, 3600).unwrap_err().reason(),
+            "expired"
+        );
     }
 }

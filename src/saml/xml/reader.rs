@@ -131,6 +131,25 @@ pub enum XmlReadError {
 
 impl XmlReadError {
     /// The byte offset the error refers to, when there is one.
+    /// Short stable code naming the refused construct (shown to clients and counted in metrics).
+    pub fn reason(&self) -> &'static str {
+        match self {
+            XmlReadError::TooLarge { .. } => "too_large",
+            XmlReadError::DoctypeRefused { .. } => "dtd_refused",
+            XmlReadError::EntityRefused { .. } => "entity_refused",
+            XmlReadError::ProcessingInstructionRefused { .. } => "pi_refused",
+            XmlReadError::TooDeep { .. } => "too_deep",
+            XmlReadError::TooManyAttributes { .. } => "too_many_attributes",
+            XmlReadError::TooManyElements { .. } => "too_many_elements",
+            XmlReadError::DuplicateAttribute { .. } => "duplicate_attribute",
+            XmlReadError::UndeclaredPrefix { .. } => "undeclared_prefix",
+            XmlReadError::NamespaceRedeclared { .. } => "namespace_redeclared",
+            XmlReadError::InvalidUtf8 { .. } => "invalid_utf8",
+            XmlReadError::NotWellFormed { .. } | XmlReadError::Empty => "malformed_xml",
+            XmlReadError::DuplicateElement { .. } => "duplicate_element",
+        }
+    }
+
     pub fn offset(&self) -> Option<usize> {
         use XmlReadError::*;
         match self {
