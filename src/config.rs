@@ -457,9 +457,15 @@ impl Config {
     }
 }
 
+/// Longest URL accepted by [`check_http_url`].
+pub const MAX_URL_LEN: usize = 2048;
+
 /// A URL a browser may be sent to: https, or http only on a loopback host (local trials);
 /// no credentials, no fragment tricks, no backslashes or whitespace.
 pub fn check_http_url(key: &str, u: &str, allow_loopback_http: bool) -> Result<url::Url, ConfigError> {
+    if u.len() > MAX_URL_LEN {
+        return Err(invalid(key, format!("must be at most {MAX_URL_LEN} characters")));
+    }
     if u.chars().any(|c| c.is_whitespace() || c.is_control() || c == '\\') {
         return Err(invalid(key, "must not contain whitespace, control characters or backslashes"));
     }
@@ -676,5 +682,24 @@ mod tests {
         assert!(check_http_url("k", "https://a@b.example/", true).is_err());
         assert!(check_http_url("k", "https://b.example\\@evil/", true).is_err());
         assert!(check_http_url("k", "data:text/html,x", true).is_err());
+        // Return URLs (return_urls.*): script and other schemes, scheme-relative and relative URLs,
+        // credentials and oversized values are refused.
+        for bad in [
+            "javascript:alert(1)",
+            "JavaScript:alert(1)",
+            " javascript:alert(1)",
+            "java\tscript:alert(1)",
+            "vbscript:x",
+            "file:///etc/passwd",
+            "ftp://partner.example/",
+            "//evil.example/",
+            "/relative/path",
+            "https://user:pw@partner.example/",
+        ] {
+            assert!(check_http_url("return_urls.after_logout", bad, true).is_err(), "{bad}");
+        }
+        let long = format!("https://partner.example/{}", "a".repeat(MAX_URL_LEN));
+        assert!(check_http_url("k", &long, true).is_err());
+        assert!(check_http_url("k", "https://partner.example/orders#/paid", false).is_ok());
     }
 }
