@@ -46,7 +46,19 @@ pub enum Command {
         /// Huawei Cloud site: cn, intl or eu.
         #[arg(long)]
         site: Option<String>,
+        /// Wire the gateway to a local mock SP (`samlgate mock-sp`): auth_base_url, SP metadata and
+        /// xAccountType become the mock's, so the whole journey runs on this machine.
+        #[arg(long)]
+        with_mock_sp: bool,
+        /// The mock SP's URL (with --with-mock-sp).
+        #[arg(long, default_value = crate::mocksp::DEFAULT_MOCK_URL, requires = "with_mock_sp")]
+        mock_sp_url: String,
     },
+    /// Run a local stand-in for Huawei Cloud's SAML SP (for demos and tests).
+    MockSp(crate::mocksp::MockSpArgs),
+    /// Run the gateway and the mock SP together (8080 + 8081), with a demo partner page at
+    /// http://127.0.0.1:8081/partner.
+    Demo(crate::mocksp::demo::DemoArgs),
     /// Manage the IdP signing key and certificate.
     Keys {
         #[command(subcommand)]
@@ -83,6 +95,11 @@ pub enum Command {
         /// Print only the token.
         #[arg(long)]
         raw: bool,
+    },
+    /// List, show and remove xUserId ↔ HUAWEI CLOUD account bindings (from Huawei's bind notification).
+    Bindings {
+        #[command(subcommand)]
+        command: BindingsCommand,
     },
 }
 
@@ -145,6 +162,22 @@ pub enum SpCommand {
     },
     /// List imported SPs.
     List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BindingsCommand {
+    /// List bindings, newest first.
+    List {
+        #[arg(long, default_value_t = 100)]
+        limit: i64,
+        #[arg(long, default_value_t = 0)]
+        offset: i64,
+    },
+    /// Show the binding of one partner customer (xUserId).
+    Show { x_user_id: String },
+    /// Remove the binding of one partner customer: their next "go to console" uses isFirstLogin=true.
+    /// (Huawei's side of the association is not changed.) Audited.
+    Remove { x_user_id: String },
 }
 
 /// A failure with its exit code.
@@ -228,9 +261,19 @@ pub fn run(cli: Cli) -> CliResult<()> {
             }
             rt.block_on(crate::web::serve(settings)).map_err(|e| CliError::failure(format!("{e:#}")))
         }
-        Command::Init { base_url, x_account_type, site } => {
+        Command::Init { base_url, x_account_type, site, with_mock_sp, mock_sp_url } => {
             let site = site.map(|s| s.parse::<Site>()).transpose().map_err(CliError::usage)?;
-            let settings = ensure_initialized(&cli.config, base_url.as_deref(), x_account_type.as_deref(), site)?;
+            let settings = if with_mock_sp {
+                crate::mocksp::setup::init_with_mock_sp(
+                    &cli.config,
+                    base_url.as_deref(),
+                    &mock_sp_url,
+                    x_account_type.as_deref(),
+                    site,
+                )?
+            } else {
+                ensure_initialized(&cli.config, base_url.as_deref(), x_account_type.as_deref(), site)?
+            };
             rt.block_on(async {
                 let state = crate::web::AppState::build(settings.clone()).await?;
                 println!("config:   {}", settings.path.display());
@@ -298,6 +341,12 @@ pub fn run(cli: Cli) -> CliResult<()> {
                 println!("{link}");
             }
             Ok(())
+        }
+        Command::MockSp(args) => crate::mocksp::run_cli(&cli.config, args, &rt),
+        Command::Demo(args) => crate::mocksp::demo::run_cli(args, &cli.config, &rt),
+        Command::Bindings { command } => {
+            let settings = ensure_config(&cli.config, None, None, None)?;
+            rt.block_on(run_bindings(&settings, command))
         }
     }
 }
@@ -524,6 +573,64 @@ async fn run_sp(settings: &Settings, command: SpCommand) -> CliResult<()> {
                     Err(e) => println!("{} (unreadable: {e})", rec.entity_id),
                 }
             }
+            Ok(())
+        }
+    }
+}
+
+fn format_time(unix: i64) -> String {
+    crate::saml::response::format_instant(unix).unwrap_or_else(|_| unix.to_string())
+}
+
+async fn run_bindings(settings: &Settings, command: BindingsCommand) -> CliResult<()> {
+    let store = crate::store::open(&settings.config.store.url, &settings.dir).await?;
+    match command {
+        BindingsCommand::List { limit, offset } => {
+            if limit < 1 || offset < 0 {
+                return Err(CliError::usage("--limit must be at least 1 and --offset at least 0"));
+            }
+            let list = store.list_bindings(limit, offset).await?;
+            if list.is_empty() {
+                println!("no bindings");
+            }
+            for b in list {
+                println!("{}\t{}\t{}\t{}", b.x_user_id, b.domain_id, b.domain_name, format_time(b.created_at));
+            }
+            Ok(())
+        }
+        BindingsCommand::Show { x_user_id } => {
+            let b = store
+                .get_binding(&x_user_id)
+                .await?
+                .ok_or_else(|| CliError::failure(format!("no binding for xUserId `{x_user_id}`")))?;
+            println!("xUserId:    {}", b.x_user_id);
+            println!("domainId:   {}", b.domain_id);
+            println!("domainName: {}", b.domain_name);
+            println!("userName:   {}", b.user_name.as_deref().unwrap_or("-"));
+            println!("userId:     {}", b.user_id.as_deref().unwrap_or("-"));
+            println!("created:    {}", format_time(b.created_at));
+            Ok(())
+        }
+        BindingsCommand::Remove { x_user_id } => {
+            let Some(b) = store.get_binding(&x_user_id).await? else {
+                return Err(CliError::failure(format!("no binding for xUserId `{x_user_id}`")));
+            };
+            if !store.remove_binding(&x_user_id).await? {
+                return Err(CliError::failure(format!("no binding for xUserId `{x_user_id}`")));
+            }
+            store
+                .append_audit(&crate::store::NewAuditEvent {
+                    at: crate::web::now_unix(),
+                    kind: "bind.removed".into(),
+                    actor: "admin".into(),
+                    subject: x_user_id.clone(),
+                    detail_json:
+                        serde_json::json!({"domain_id": b.domain_id, "domain_name": b.domain_name, "via": "cli"})
+                            .to_string(),
+                    correlation_id: String::new(),
+                })
+                .await?;
+            println!("removed the binding of {x_user_id} (was domainId {})", b.domain_id);
             Ok(())
         }
     }

@@ -231,8 +231,8 @@ pub fn authn_request_from_element(root: &Element, signature_verified: bool) -> R
         acs_url: root.attr("AssertionConsumerServiceURL").map(str::to_owned),
         acs_index,
         protocol_binding: root.attr("ProtocolBinding").map(str::to_owned),
-        force_authn: parse_bool(&root, "ForceAuthn", "AuthnRequest")?.unwrap_or(false),
-        is_passive: parse_bool(&root, "IsPassive", "AuthnRequest")?.unwrap_or(false),
+        force_authn: parse_bool(root, "ForceAuthn", "AuthnRequest")?.unwrap_or(false),
+        is_passive: parse_bool(root, "IsPassive", "AuthnRequest")?.unwrap_or(false),
         name_id_policy_format: policy.and_then(|p| p.attr("Format")).map(str::to_owned),
         name_id_policy_sp_name_qualifier: policy.and_then(|p| p.attr("SPNameQualifier")).map(str::to_owned),
         allow_create: match policy {

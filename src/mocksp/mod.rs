@@ -1,0 +1,1121 @@
+//! `samlgate mock-sp`: a local stand-in for Huawei Cloud's SAML service provider ("authui"), for demos
+//! and tests. It has its own key and SP metadata, starts the SSO hop at
+//! `/authui/saml/login?xAccountType&isFirstLogin&service` with a signed Redirect-bound AuthnRequest,
+//! checks the posted Response at its ACS the way an SP must (its own code path, see [`acs`]), offers
+//! the first-login "bind" page that sends the signed binding notification from the browser, shows a
+//! console page, and runs single logout. An optional partner page (`/partner`) plays the partner
+//! sales platform: it mints a hand-off token for the gateway's `/console`.
+//!
+//! Everything is kept in memory with size caps; no input makes it panic.
+
+pub mod acs;
+pub mod demo;
+pub mod idp;
+pub mod messages;
+pub mod setup;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use axum::Router;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum_extra::extract::CookieJar;
+use axum_extra::extract::cookie::{Cookie, SameSite};
+
+use self::acs::{Expect, Refused, VerifiedLogin, refuse};
+use self::idp::IdpInfo;
+use self::messages::{BindRequest, LogoutSubject};
+use crate::saml::dsig::{SignatureAlgorithm, SigningKey};
+use crate::saml::redirect::{self, MessageParam};
+
+/// The xAccountType the mock SP answers to unless told otherwise.
+pub const MOCK_X_ACCOUNT_TYPE: &str = "samlgate_mock_IDP";
+/// Default public URL of the mock SP.
+pub const DEFAULT_MOCK_URL: &str = "http://127.0.0.1:8081";
+/// Session cookie of the mock (cookies are per host, not per port: a name apart from the gateway's).
+pub const COOKIE: &str = "mocksp_session";
+/// Files under the mock's directory.
+pub const KEY_FILE: &str = "mock-sp.key";
+pub const CERT_FILE: &str = "mock-sp.crt";
+pub const METADATA_FILE: &str = "sp-metadata.xml";
+
+/// Allowed clock skew for the time window checks.
+const SKEW_SECS: i64 = 120;
+/// How long an AuthnRequest may stay unanswered.
+const PENDING_SECS: i64 = 600;
+/// Lifetime of a mock console session.
+const SESSION_SECS: i64 = 8 * 3600;
+/// Cap on every in-memory table.
+const MAX_ENTRIES: usize = 10_000;
+/// How long fetched IdP metadata is reused.
+const IDP_TTL: Duration = Duration::from_secs(60);
+
+/// Where the IdP metadata comes from.
+#[derive(Debug, Clone)]
+pub enum IdpSource {
+    Url(String),
+    File(PathBuf),
+    /// The XML itself (demo mode: the gateway runs in the same process).
+    Inline(String),
+}
+
+impl IdpSource {
+    pub fn parse(s: &str) -> IdpSource {
+        if s.starts_with("http://") || s.starts_with("https://") {
+            IdpSource::Url(s.to_owned())
+        } else {
+            IdpSource::File(PathBuf::from(s))
+        }
+    }
+}
+
+/// The partner page's settings: the gateway's base URL and the hand-off secret shared with it.
+#[derive(Clone)]
+pub struct PartnerConfig {
+    pub gateway_base_url: String,
+    pub handoff_secret: String,
+}
+
+impl std::fmt::Debug for PartnerConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PartnerConfig").field("gateway_base_url", &self.gateway_base_url).finish()
+    }
+}
+
+/// Everything needed to run a mock SP.
+#[derive(Debug, Clone)]
+pub struct MockSpOptions {
+    /// Listen address.
+    pub bind: String,
+    /// Public base URL (no trailing slash); entityID is this plus `/`.
+    pub base_url: String,
+    /// Key, certificate and metadata live here.
+    pub dir: PathBuf,
+    pub x_account_type: String,
+    pub idp_metadata: IdpSource,
+    /// Binding notification URL; default `<gateway base>/huawei/bind`.
+    pub notify_url: Option<String>,
+    pub partner: Option<PartnerConfig>,
+}
+
+/// The mock SP's URLs, all derived from its base URL.
+#[derive(Debug, Clone)]
+pub struct Urls {
+    pub base: String,
+    pub entity_id: String,
+    pub acs: String,
+    pub slo: String,
+    pub slo_response: String,
+}
+
+impl Urls {
+    pub fn new(base: &str) -> Urls {
+        let base = base.trim_end_matches('/').to_owned();
+        Urls {
+            entity_id: format!("{base}/"),
+            acs: format!("{base}/authui/saml/SAMLAssertionConsumer"),
+            slo: format!("{base}/authui/saml/LogoutServiceHTTPRedirect"),
+            slo_response: format!("{base}/authui/saml/LogoutServiceHTTPRedirectResponse"),
+            base,
+        }
+    }
+}
+
+/// Makes sure `dir` holds the mock's key (mode 0600) and certificate, writes its SP metadata for
+/// `base_url`, and returns the signing key and the metadata.
+pub fn init_files(dir: &Path, base_url: &str) -> anyhow::Result<(SigningKey, String)> {
+    idp::check_http_url(base_url).map_err(|e| anyhow::anyhow!("mock SP URL: {e}"))?;
+    let key_path = dir.join(KEY_FILE);
+    let cert_path = dir.join(CERT_FILE);
+    if !key_path.exists() && !cert_path.exists() {
+        let paths = crate::keys::KeyPaths {
+            key: key_path.clone(),
+            cert: cert_path.clone(),
+            ca_key: dir.join("mock-sp-ca.key"),
+            ca_cert: dir.join("mock-sp-ca.crt"),
+            chain: dir.join("mock-sp-chain.pem"),
+        };
+        let opts = crate::keys::GenerateOptions {
+            algorithm: crate::keys::KeyAlgorithm::Rsa2048,
+            subject_cn: "samlgate mock SP".into(),
+            days: 3650,
+            ca: None,
+            key_passphrase: None,
+        };
+        crate::keys::generate(&paths, &opts, false).context("generating the mock SP key")?;
+        tracing::info!(key = %key_path.display(), "generated the mock SP key and certificate");
+    }
+    crate::keys::check_private_key_file_mode(&key_path)?;
+    let keys = crate::keys::IdpKeys::load(&key_path, &cert_path, None).context("loading the mock SP key")?;
+    let key = SigningKey::new(keys.pkey.clone(), keys.cert_der.clone(), SignatureAlgorithm::RsaSha256)?;
+    let urls = Urls::new(base_url);
+    let xml = crate::saml::metadata::sp_metadata_xml(&crate::saml::metadata::SpMetadataParams {
+        entity_id: urls.entity_id.clone(),
+        acs_post_url: urls.acs.clone(),
+        slo_redirect_url: urls.slo.clone(),
+        slo_redirect_response_url: urls.slo_response.clone(),
+        slo_post_url: None,
+        signing_cert_der: keys.cert_der.clone(),
+        authn_requests_signed: true,
+        want_assertions_signed: true,
+    })?;
+    let md_path = dir.join(METADATA_FILE);
+    if std::fs::read_to_string(&md_path).ok().as_deref() != Some(xml.as_str()) {
+        crate::cli::write_file(&md_path, xml.as_bytes()).map_err(|e| anyhow::anyhow!(e.message))?;
+    }
+    Ok((key, xml))
+}
+
+/// An AuthnRequest waiting for its answer.
+#[derive(Debug, Clone)]
+struct Pending {
+    relay_key: String,
+    service: String,
+    first_login: bool,
+    created: i64,
+}
+
+/// A signed-in mock console session.
+#[derive(Debug, Clone)]
+struct Session {
+    login: VerifiedLogin,
+    service: String,
+    first_login: bool,
+    bound: Option<BindRequest>,
+    created: i64,
+}
+
+#[derive(Default)]
+struct Tables {
+    /// AuthnRequest ID → pending.
+    pending: HashMap<String, Pending>,
+    /// Assertion ID → remember until (unix).
+    used_assertions: HashMap<String, i64>,
+    sessions: HashMap<String, Session>,
+    /// LogoutRequest ID → (session id, created).
+    pending_logouts: HashMap<String, (String, i64)>,
+}
+
+impl Tables {
+    fn purge(&mut self, now: i64) {
+        self.pending.retain(|_, p| now - p.created < PENDING_SECS);
+        self.used_assertions.retain(|_, until| *until > now);
+        self.sessions.retain(|_, s| now - s.created < SESSION_SECS);
+        self.pending_logouts.retain(|_, (_, c)| now - *c < PENDING_SECS);
+    }
+    fn full(&mut self, now: i64) -> bool {
+        let n = |t: &Tables| {
+            t.pending.len().max(t.used_assertions.len()).max(t.sessions.len()).max(t.pending_logouts.len())
+        };
+        if n(self) >= MAX_ENTRIES {
+            self.purge(now);
+        }
+        n(self) >= MAX_ENTRIES
+    }
+}
+
+struct Inner {
+    urls: Urls,
+    x_account_type: String,
+    key: SigningKey,
+    metadata_xml: String,
+    idp_source: IdpSource,
+    notify_url: Option<String>,
+    partner: Option<PartnerConfig>,
+    idp: Mutex<Option<(Instant, Arc<IdpInfo>)>>,
+    tables: Mutex<Tables>,
+    http: reqwest::Client,
+}
+
+/// A running mock SP's state; cheap to clone.
+#[derive(Clone)]
+pub struct MockSp(Arc<Inner>);
+
+impl MockSp {
+    /// Loads (or creates) key, certificate and metadata in `opts.dir`.
+    pub fn new(opts: &MockSpOptions) -> anyhow::Result<MockSp> {
+        let (key, metadata_xml) = init_files(&opts.dir, &opts.base_url)?;
+        if let Some(u) = &opts.notify_url {
+            idp::check_http_url(u).map_err(|e| anyhow::anyhow!("--notify-url: {e}"))?;
+        }
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .connect_timeout(Duration::from_secs(5))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()?;
+        Ok(MockSp(Arc::new(Inner {
+            urls: Urls::new(&opts.base_url),
+            x_account_type: opts.x_account_type.clone(),
+            key,
+            metadata_xml,
+            idp_source: opts.idp_metadata.clone(),
+            notify_url: opts.notify_url.clone(),
+            partner: opts.partner.clone(),
+            idp: Mutex::new(None),
+            tables: Mutex::new(Tables::default()),
+            http,
+        })))
+    }
+
+    pub fn urls(&self) -> &Urls {
+        &self.0.urls
+    }
+
+    pub fn metadata_xml(&self) -> &str {
+        &self.0.metadata_xml
+    }
+
+    fn tables(&self) -> std::sync::MutexGuard<'_, Tables> {
+        self.0.tables.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The IdP metadata, fetched or read at most every `IDP_TTL`; a failed refresh keeps the last copy.
+    async fn idp(&self) -> Result<Arc<IdpInfo>, Refused> {
+        let cached = self.0.idp.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        if let Some((at, info)) = &cached
+            && at.elapsed() < IDP_TTL
+        {
+            return Ok(info.clone());
+        }
+        match self.load_idp().await {
+            Ok(info) => {
+                let info = Arc::new(info);
+                *self.0.idp.lock().unwrap_or_else(|e| e.into_inner()) = Some((Instant::now(), info.clone()));
+                Ok(info)
+            }
+            Err(e) => match cached {
+                Some((_, info)) => {
+                    tracing::warn!("IdP metadata refresh failed, keeping the last copy: {e}");
+                    Ok(info)
+                }
+                None => Err(refuse("idp_metadata", e)),
+            },
+        }
+    }
+
+    async fn load_idp(&self) -> Result<IdpInfo, String> {
+        let bytes = match &self.0.idp_source {
+            IdpSource::Inline(x) => x.as_bytes().to_vec(),
+            IdpSource::File(p) => {
+                let meta = std::fs::metadata(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+                if meta.len() > idp::MAX_IDP_METADATA_BYTES as u64 {
+                    return Err(format!("{} is too large", p.display()));
+                }
+                std::fs::read(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?
+            }
+            IdpSource::Url(u) => {
+                let mut resp =
+                    self.0.http.get(u).send().await.map_err(|e| format!("cannot fetch IdP metadata {u}: {e}"))?;
+                if !resp.status().is_success() {
+                    return Err(format!("fetching IdP metadata {u} answered HTTP {}", resp.status()));
+                }
+                let mut body = Vec::new();
+                while let Some(chunk) = resp.chunk().await.map_err(|e| format!("reading {u}: {e}"))? {
+                    body.extend_from_slice(&chunk);
+                    if body.len() > idp::MAX_IDP_METADATA_BYTES {
+                        return Err(format!("IdP metadata at {u} is too large"));
+                    }
+                }
+                body
+            }
+        };
+        idp::parse_idp_metadata(&bytes)
+    }
+
+    async fn notify_url(&self) -> Result<String, Refused> {
+        match &self.0.notify_url {
+            Some(u) => Ok(u.clone()),
+            None => Ok(format!("{}/huawei/bind", self.idp().await?.base_url())),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Pages
+
+fn new_nonce() -> String {
+    messages::random_hex(16)
+}
+
+fn html_response(status: StatusCode, html: String, csp: &str) -> Response {
+    let mut r = (status, Html(html)).into_response();
+    let h = r.headers_mut();
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    h.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
+    if let Ok(v) = HeaderValue::from_str(csp) {
+        h.insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    r
+}
+
+const CSP_STATIC: &str = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'";
+
+fn render<T: askama::Template>(status: StatusCode, page: &T, csp: &str) -> Response {
+    match page.render() {
+        Ok(html) => html_response(status, html, csp),
+        Err(e) => {
+            tracing::error!("template: {e}");
+            (StatusCode::INTERNAL_SERVER_ERROR, "template error").into_response()
+        }
+    }
+}
+
+#[derive(askama::Template)]
+#[template(path = "mocksp_error.html")]
+struct ErrorPage<'a> {
+    status: u16,
+    check: &'a str,
+    message: &'a str,
+}
+
+/// The refusal page: `#check` names the failed check.
+fn refused_page(status: StatusCode, r: &Refused) -> Response {
+    tracing::warn!(check = r.check, "mock SP refused: {}", r.message);
+    let mut resp =
+        render(status, &ErrorPage { status: status.as_u16(), check: r.check, message: &r.message }, CSP_STATIC);
+    if let Ok(v) = HeaderValue::from_str(r.check) {
+        resp.headers_mut().insert("x-mocksp-check", v);
+    }
+    resp
+}
+
+fn bad(r: Refused) -> Response {
+    refused_page(StatusCode::BAD_REQUEST, &r)
+}
+
+#[derive(askama::Template)]
+#[template(path = "mocksp_message.html")]
+struct MessagePage<'a> {
+    title: &'a str,
+    message: &'a str,
+    link: Option<&'a str>,
+    link_text: &'a str,
+}
+
+fn message_page(status: StatusCode, title: &str, message: &str, link: Option<&str>, link_text: &str) -> Response {
+    render(status, &MessagePage { title, message, link, link_text }, CSP_STATIC)
+}
+
+fn redirect(status: StatusCode, location: &str) -> Response {
+    let mut r = status.into_response();
+    match HeaderValue::from_str(location) {
+        Ok(v) => {
+            r.headers_mut().insert(header::LOCATION, v);
+        }
+        Err(_) => return (StatusCode::INTERNAL_SERVER_ERROR, "bad redirect target").into_response(),
+    }
+    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+fn with_query(url: &str, query: &str) -> String {
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}{query}")
+}
+
+fn now_unix() -> i64 {
+    crate::web::now_unix()
+}
+
+fn params(raw: Option<&str>, known: &[&str]) -> Result<HashMap<String, String>, Refused> {
+    crate::web::query_params(raw.unwrap_or(""), known).map_err(|r| refuse(r.reason, r.message))
+}
+
+fn form(body: &[u8], known: &[&str]) -> Result<HashMap<String, String>, Refused> {
+    crate::web::form_fields(body, known).map_err(|r| refuse(r.reason, r.message))
+}
+
+fn session_id(jar: &CookieJar) -> Option<String> {
+    jar.get(COOKIE).map(|c| c.value().to_owned()).filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Handlers
+
+async fn metadata(State(s): State<MockSp>) -> Response {
+    (
+        [(header::CONTENT_TYPE, HeaderValue::from_static("application/samlmetadata+xml; charset=utf-8"))],
+        s.0.metadata_xml.clone(),
+    )
+        .into_response()
+}
+
+async fn index(State(s): State<MockSp>) -> Response {
+    if s.0.partner.is_some() {
+        return redirect(StatusCode::FOUND, "/partner");
+    }
+    message_page(
+        StatusCode::OK,
+        "samlgate mock SP",
+        "A local stand-in for Huawei Cloud's SAML service provider. Start at the partner platform's \"go to console\" link.",
+        Some("/metadata"),
+        "SP metadata",
+    )
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// `GET /authui/saml/login?xAccountType&isFirstLogin&service`: sends a signed AuthnRequest to the IdP.
+async fn login(State(s): State<MockSp>, RawQuery(raw): RawQuery) -> Response {
+    let q = match params(raw.as_deref(), &["xAccountType", "isFirstLogin", "service"]) {
+        Ok(q) => q,
+        Err(r) => return bad(r),
+    };
+    let xat = q.get("xAccountType").map(String::as_str).unwrap_or("");
+    if xat != s.0.x_account_type {
+        return bad(refuse(
+            "x_account_type",
+            format!(
+                "xAccountType `{}` is not this platform's `{}`",
+                xat.chars().take(64).collect::<String>(),
+                s.0.x_account_type
+            ),
+        ));
+    }
+    let first_login = match q.get("isFirstLogin").map(String::as_str) {
+        Some("true") => true,
+        None | Some("") | Some("false") => false,
+        Some(_) => return bad(refuse("is_first_login", "isFirstLogin must be true, false or empty")),
+    };
+    let service = q.get("service").cloned().unwrap_or_default();
+    if service.len() > 2048 {
+        return bad(refuse("service", "service is too long"));
+    }
+    let idp = match s.idp().await {
+        Ok(i) => i,
+        Err(r) => return refused_page(StatusCode::BAD_GATEWAY, &r),
+    };
+    let id = messages::new_id();
+    let issue_instant = messages::instant_millis(time::OffsetDateTime::now_utc());
+    let u = &s.0.urls;
+    let xml = match messages::authn_request(&id, &issue_instant, &idp.sso_redirect_url, &u.acs, &u.entity_id) {
+        Ok(x) => x,
+        Err(e) => return bad(refuse("authn_request", e.to_string())),
+    };
+    let relay_key = messages::random_hex(16);
+    let now = now_unix();
+    {
+        let mut t = s.tables();
+        if t.full(now) {
+            return refused_page(StatusCode::SERVICE_UNAVAILABLE, &refuse("busy", "too many pending sign-ins"));
+        }
+        t.pending.insert(id.clone(), Pending { relay_key: relay_key.clone(), service, first_login, created: now });
+    }
+    let query = match redirect::encode_redirect_query(MessageParam::SamlRequest, &xml, Some(&relay_key), Some(&s.0.key))
+    {
+        Ok(q) => q,
+        Err(e) => return bad(refuse("authn_request", e.to_string())),
+    };
+    tracing::info!(request_id = %id, first_login, "AuthnRequest sent to the IdP");
+    redirect(StatusCode::FOUND, &with_query(&idp.sso_redirect_url, &query))
+}
+
+/// `POST /authui/saml/SAMLAssertionConsumer`.
+async fn acs(State(s): State<MockSp>, jar: CookieJar, body: axum::body::Bytes) -> Response {
+    let f = match form(&body, &["SAMLResponse", "RelayState"]) {
+        Ok(f) => f,
+        Err(r) => return bad(r),
+    };
+    let Some(b64) = f.get("SAMLResponse") else {
+        return bad(refuse("message", "the form has no SAMLResponse"));
+    };
+    let bytes = match acs::decode_form_value(b64) {
+        Ok(b) => b,
+        Err(r) => return bad(r),
+    };
+    let idp = match s.idp().await {
+        Ok(i) => i,
+        Err(r) => return refused_page(StatusCode::BAD_GATEWAY, &r),
+    };
+    let now = now_unix();
+    let u = &s.0.urls;
+    let expect = Expect { idp: &idp, acs_url: &u.acs, entity_id: &u.entity_id, now, skew_secs: SKEW_SECS };
+    let login = match acs::verify_response(&bytes, &expect) {
+        Ok(l) => l,
+        Err(r) => return refused_page(StatusCode::FORBIDDEN, &r),
+    };
+    let sid = messages::random_hex(32);
+    let pending = {
+        let mut t = s.tables();
+        if t.used_assertions.get(&login.assertion_id).is_some_and(|until| *until > now - SKEW_SECS) {
+            drop(t);
+            return refused_page(
+                StatusCode::FORBIDDEN,
+                &refuse("assertion_replay", format!("assertion {} was already used", login.assertion_id)),
+            );
+        }
+        let Some(p) = t.pending.remove(&login.in_response_to) else {
+            drop(t);
+            return refused_page(
+                StatusCode::FORBIDDEN,
+                &refuse(
+                    "in_response_to",
+                    format!(
+                        "InResponseTo `{}` is not an outstanding request of this SP (unknown, expired or already answered)",
+                        login.in_response_to.chars().take(80).collect::<String>()
+                    ),
+                ),
+            );
+        };
+        if now - p.created >= PENDING_SECS {
+            drop(t);
+            return refused_page(StatusCode::FORBIDDEN, &refuse("in_response_to", "the AuthnRequest has expired"));
+        }
+        if f.get("RelayState") != Some(&p.relay_key) {
+            drop(t);
+            return refused_page(
+                StatusCode::FORBIDDEN,
+                &refuse("relay_state", "RelayState is not the one sent with this AuthnRequest"),
+            );
+        }
+        if t.full(now) {
+            drop(t);
+            return refused_page(StatusCode::SERVICE_UNAVAILABLE, &refuse("busy", "too many sessions"));
+        }
+        t.used_assertions
+            .insert(login.assertion_id.clone(), login.not_on_or_after.saturating_add(SKEW_SECS).max(now + 60));
+        t.sessions.insert(
+            sid.clone(),
+            Session {
+                login: login.clone(),
+                service: p.service.clone(),
+                first_login: p.first_login,
+                bound: None,
+                created: now,
+            },
+        );
+        p
+    };
+    tracing::info!(assertion = %login.assertion_id, name_id = %login.name_id, "assertion accepted");
+    let secure = s.0.urls.base.starts_with("https://");
+    let cookie = Cookie::build((COOKIE, sid)).http_only(true).secure(secure).same_site(SameSite::Lax).path("/").build();
+    let next = if pending.first_login { "/authui/bind" } else { "/console" };
+    let mut r = redirect(StatusCode::SEE_OTHER, next);
+    if let Ok(v) = HeaderValue::from_str(&cookie.to_string()) {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    // Replace any older session of this browser.
+    if let Some(old) = session_id(&jar) {
+        s.tables().sessions.remove(&old);
+    }
+    r
+}
+
+fn not_signed_in(s: &MockSp) -> Response {
+    let link = s.0.partner.as_ref().map(|_| "/partner");
+    message_page(
+        StatusCode::UNAUTHORIZED,
+        "Not signed in",
+        "There is no mock console session in this browser. Start from the partner platform's \"go to console\" link.",
+        link,
+        "Partner platform",
+    )
+}
+
+fn current(s: &MockSp, jar: &CookieJar) -> Option<(String, Session)> {
+    let sid = session_id(jar)?;
+    let now = now_unix();
+    let t = s.tables();
+    let sess = t.sessions.get(&sid).filter(|x| now - x.created < SESSION_SECS)?.clone();
+    Some((sid, sess))
+}
+
+fn x_user_id(login: &VerifiedLogin) -> String {
+    login.attribute("xUserId").unwrap_or(&login.name_id).to_owned()
+}
+
+#[derive(askama::Template)]
+#[template(path = "mocksp_bind.html")]
+struct BindPage<'a> {
+    x_user_id: &'a str,
+    name: &'a str,
+    notify_url: &'a str,
+}
+
+async fn bind_page(State(s): State<MockSp>, jar: CookieJar) -> Response {
+    let Some((_, sess)) = current(&s, &jar) else { return not_signed_in(&s) };
+    if sess.bound.is_some() {
+        return redirect(StatusCode::SEE_OTHER, "/console");
+    }
+    let notify = match s.notify_url().await {
+        Ok(u) => u,
+        Err(r) => return refused_page(StatusCode::BAD_GATEWAY, &r),
+    };
+    let xu = x_user_id(&sess.login);
+    let name = sess.login.attribute("name").unwrap_or("").to_owned();
+    render(StatusCode::OK, &BindPage { x_user_id: &xu, name: &name, notify_url: &notify }, CSP_STATIC)
+}
+
+#[derive(askama::Template)]
+#[template(path = "mocksp_notify.html")]
+struct NotifyPage<'a> {
+    action: &'a str,
+    bind_request: &'a str,
+    sig_alg: &'a str,
+    signature: &'a str,
+    domain_name: &'a str,
+    domain_id: &'a str,
+    nonce: &'a str,
+}
+
+fn valid_account_name(n: &str) -> bool {
+    (1..=64).contains(&n.len()) && n.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+}
+
+/// `POST /authui/bind`: makes up the HUAWEI CLOUD account and sends the signed binding notification
+/// from the browser (auto-submitting form) to the partner's notification URL.
+async fn bind_submit(State(s): State<MockSp>, jar: CookieJar, body: axum::body::Bytes) -> Response {
+    let Some((sid, sess)) = current(&s, &jar) else { return not_signed_in(&s) };
+    let f = match form(&body, &["choice", "account_name"]) {
+        Ok(f) => f,
+        Err(r) => return bad(r),
+    };
+    let domain_name = match f.get("choice").map(String::as_str) {
+        Some("existing") => {
+            let n = f.get("account_name").map(|x| x.trim().to_owned()).unwrap_or_default();
+            if !valid_account_name(&n) {
+                return bad(refuse("account_name", "the account name must be 1–64 letters, digits, `_`, `-` or `.`"));
+            }
+            n
+        }
+        Some("new") | None => {
+            let mut b = [0u8; 4];
+            let _ = openssl::rand::rand_bytes(&mut b);
+            format!("hwc{:08}", u32::from_be_bytes(b) % 100_000_000)
+        }
+        Some(_) => return bad(refuse("choice", "choice must be `new` or `existing`")),
+    };
+    let req = BindRequest {
+        x_user_id: x_user_id(&sess.login),
+        domain_name: domain_name.clone(),
+        domain_id: messages::random_hex(16),
+        user_name: domain_name,
+        user_id: messages::random_hex(16),
+    };
+    let bf = match messages::bind_form(&s.0.key, &req) {
+        Ok(f) => f,
+        Err(e) => return bad(refuse("bind_signature", e.to_string())),
+    };
+    let notify = match s.notify_url().await {
+        Ok(u) => u,
+        Err(r) => return refused_page(StatusCode::BAD_GATEWAY, &r),
+    };
+    if let Some(x) = s.tables().sessions.get_mut(&sid) {
+        x.bound = Some(req.clone());
+    }
+    tracing::info!(x_user_id = %req.x_user_id, domain_id = %req.domain_id, "binding notification sent via the browser");
+    let origin = url::Url::parse(&notify).map(|u| u.origin().ascii_serialization()).unwrap_or_default();
+    let nonce = new_nonce();
+    let csp = format!(
+        "default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-{nonce}'; frame-src {origin}; base-uri 'none'; frame-ancestors 'none'"
+    );
+    render(
+        StatusCode::OK,
+        &NotifyPage {
+            action: &notify,
+            bind_request: &bf.bind_request,
+            sig_alg: &bf.sig_alg,
+            signature: &bf.signature,
+            domain_name: &req.domain_name,
+            domain_id: &req.domain_id,
+            nonce: &nonce,
+        },
+        &csp,
+    )
+}
+
+#[derive(askama::Template)]
+#[template(path = "mocksp_console.html")]
+struct ConsolePage<'a> {
+    x_user_id: &'a str,
+    name: &'a str,
+    name_id: &'a str,
+    session_index: &'a str,
+    service: &'a str,
+    first_login: bool,
+    binding: Option<String>,
+    idp: &'a str,
+    attributes: Vec<(String, String)>,
+}
+
+async fn console(State(s): State<MockSp>, jar: CookieJar) -> Response {
+    let Some((_, sess)) = current(&s, &jar) else { return not_signed_in(&s) };
+    let idp = s.idp().await.map(|i| i.entity_id.clone()).unwrap_or_default();
+    let xu = x_user_id(&sess.login);
+    let page = ConsolePage {
+        x_user_id: &xu,
+        name: sess.login.attribute("name").unwrap_or("—"),
+        name_id: &sess.login.name_id,
+        session_index: sess.login.session_index.as_deref().unwrap_or("—"),
+        service: &sess.service,
+        first_login: sess.first_login,
+        binding: sess.bound.as_ref().map(|b| format!("{} (domainId {})", b.domain_name, b.domain_id)),
+        idp: &idp,
+        attributes: sess.login.attributes.iter().map(|(n, v)| (n.clone(), v.join(", "))).collect(),
+    };
+    render(StatusCode::OK, &page, CSP_STATIC)
+}
+
+/// `POST /authui/logout`: a signed Redirect-bound LogoutRequest to the IdP's SingleLogoutService.
+async fn logout(State(s): State<MockSp>, jar: CookieJar) -> Response {
+    let Some((sid, sess)) = current(&s, &jar) else { return not_signed_in(&s) };
+    let idp = match s.idp().await {
+        Ok(i) => i,
+        Err(r) => return refused_page(StatusCode::BAD_GATEWAY, &r),
+    };
+    let Some(slo) = idp.slo_redirect_url.clone() else {
+        return bad(refuse("idp_metadata", "the IdP metadata has no HTTP-Redirect SingleLogoutService"));
+    };
+    let id = messages::new_id();
+    let subject = LogoutSubject {
+        name_id: &sess.login.name_id,
+        format: sess.login.name_id_format.as_deref(),
+        sp_name_qualifier: sess.login.name_id_sp_name_qualifier.as_deref(),
+        session_index: sess.login.session_index.as_deref(),
+    };
+    let instant = messages::instant_millis(time::OffsetDateTime::now_utc());
+    let xml = match messages::logout_request(&id, &instant, &slo, &s.0.urls.entity_id, &subject) {
+        Ok(x) => x,
+        Err(e) => return bad(refuse("logout_request", e.to_string())),
+    };
+    let query = match redirect::encode_redirect_query(MessageParam::SamlRequest, &xml, None, Some(&s.0.key)) {
+        Ok(q) => q,
+        Err(e) => return bad(refuse("logout_request", e.to_string())),
+    };
+    let now = now_unix();
+    {
+        let mut t = s.tables();
+        if t.full(now) {
+            return refused_page(StatusCode::SERVICE_UNAVAILABLE, &refuse("busy", "too many pending logouts"));
+        }
+        t.pending_logouts.insert(id.clone(), (sid, now));
+    }
+    tracing::info!(request_id = %id, "LogoutRequest sent to the IdP");
+    redirect(StatusCode::SEE_OTHER, &with_query(&slo, &query))
+}
+
+fn clear_cookie(mut r: Response) -> Response {
+    let c = Cookie::build((COOKIE, "")).path("/").max_age(time::Duration::seconds(0)).build();
+    if let Ok(v) = HeaderValue::from_str(&c.to_string()) {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    r
+}
+
+/// `GET /authui/saml/LogoutServiceHTTPRedirectResponse`: the IdP's signed LogoutResponse.
+async fn logout_response(State(s): State<MockSp>, RawQuery(raw): RawQuery) -> Response {
+    let raw = raw.unwrap_or_default();
+    if raw.len() > crate::web::MAX_QUERY_BYTES {
+        return bad(refuse("size", "the query string is too long"));
+    }
+    let idp = match s.idp().await {
+        Ok(i) => i,
+        Err(r) => return refused_page(StatusCode::BAD_GATEWAY, &r),
+    };
+    let res = match acs::verify_logout_response(&raw, &idp, &s.0.urls.slo_response) {
+        Ok(r) => r,
+        Err(r) => return refused_page(StatusCode::FORBIDDEN, &r),
+    };
+    let pending = s.tables().pending_logouts.remove(&res.in_response_to);
+    let Some((sid, _)) = pending else {
+        return refused_page(
+            StatusCode::FORBIDDEN,
+            &refuse("in_response_to", "the LogoutResponse answers no outstanding LogoutRequest of this SP"),
+        );
+    };
+    // The SP's own session ends whatever the IdP answered (SAML core §3.7.3.2).
+    s.tables().sessions.remove(&sid);
+    let link = s.0.partner.as_ref().map(|_| "/partner");
+    if res.status != acs::STATUS_SUCCESS {
+        tracing::warn!(status = %res.status, "the IdP did not confirm the logout");
+        let msg = format!(
+            "You are signed out of the (mock) HUAWEI CLOUD console, but the IdP answered the logout with status {}.",
+            res.status
+        );
+        return clear_cookie(message_page(
+            StatusCode::OK,
+            "Signed out here",
+            &msg,
+            link,
+            "Back to the partner platform",
+        ));
+    }
+    tracing::info!("signed out");
+    clear_cookie(message_page(
+        StatusCode::OK,
+        "Signed out",
+        "You are signed out of the (mock) HUAWEI CLOUD console and of the partner gateway session.",
+        link,
+        "Back to the partner platform",
+    ))
+}
+
+/// `GET /authui/saml/LogoutServiceHTTPRedirect`: an IdP-initiated LogoutRequest (answered with a
+/// signed LogoutResponse); a LogoutResponse arriving here is handled like one at ResponseLocation.
+async fn slo(State(s): State<MockSp>, raw: RawQuery) -> Response {
+    let q = raw.0.clone().unwrap_or_default();
+    if q.len() > crate::web::MAX_QUERY_BYTES {
+        return bad(refuse("size", "the query string is too long"));
+    }
+    let parsed = match redirect::parse_redirect_query(&q) {
+        Ok(p) => p,
+        Err(e) => return bad(refuse("message", e.to_string())),
+    };
+    if parsed.param == MessageParam::SamlResponse {
+        return logout_response(State(s), raw).await;
+    }
+    let idp = match s.idp().await {
+        Ok(i) => i,
+        Err(r) => return refused_page(StatusCode::BAD_GATEWAY, &r),
+    };
+    if let Err(e) = parsed.verify(&idp.signing_certs, false) {
+        return refused_page(StatusCode::FORBIDDEN, &refuse("signature", e.to_string()));
+    }
+    let xml = match parsed.decode_message(64 * 1024) {
+        Ok(x) => x,
+        Err(e) => return bad(refuse("message", e.to_string())),
+    };
+    let req = match crate::saml::request::parse_logout_request(&xml) {
+        Ok(r) => r,
+        Err(e) => return bad(refuse("message", e.to_string())),
+    };
+    if req.issuer != idp.entity_id {
+        return refused_page(StatusCode::FORBIDDEN, &refuse("issuer", "the LogoutRequest is not from the IdP"));
+    }
+    s.tables().sessions.retain(|_, x| x.login.name_id != req.name_id);
+    let Some(dest) = idp.slo_redirect_url.clone() else {
+        return message_page(StatusCode::OK, "Signed out", "The IdP ended your session.", None, "");
+    };
+    let built = crate::saml::response::build_logout_response(
+        &s.0.urls.entity_id,
+        &dest,
+        &req.id,
+        acs::STATUS_SUCCESS,
+        now_unix(),
+    );
+    let query = match built.map_err(|e| e.to_string()).and_then(|(x, _)| {
+        redirect::encode_redirect_query(MessageParam::SamlResponse, &x, None, Some(&s.0.key)).map_err(|e| e.to_string())
+    }) {
+        Ok(q) => q,
+        Err(e) => return bad(refuse("logout_response", e)),
+    };
+    clear_cookie(redirect(StatusCode::FOUND, &with_query(&dest, &query)))
+}
+
+#[derive(askama::Template)]
+#[template(path = "mocksp_partner.html")]
+struct PartnerPage<'a> {
+    user: &'a str,
+    name: &'a str,
+    return_to: Option<&'a str>,
+    gateway: &'a str,
+    mock_base: &'a str,
+}
+
+fn no_partner_page() -> Response {
+    message_page(
+        StatusCode::NOT_FOUND,
+        "No partner page",
+        "This mock SP runs without the gateway's hand-off secret (start it next to the gateway's config, or use `samlgate demo`).",
+        None,
+        "",
+    )
+}
+
+/// `return_to` must be the gateway's own SSO URL (the gateway checks it again).
+fn valid_return_to(p: &PartnerConfig, rt: &str) -> bool {
+    rt.starts_with(&format!("{}/saml/sso?", p.gateway_base_url)) && rt.len() <= 8192 && !rt.contains(['\\', '\n', '\r'])
+}
+
+/// `GET /partner[?return_to=…]`: the demo partner platform.
+async fn partner(State(s): State<MockSp>, RawQuery(raw): RawQuery) -> Response {
+    let Some(p) = s.0.partner.as_ref() else { return no_partner_page() };
+    let q = match params(raw.as_deref(), &["return_to"]) {
+        Ok(q) => q,
+        Err(r) => return bad(r),
+    };
+    let return_to = q.get("return_to").filter(|rt| valid_return_to(p, rt)).map(String::as_str);
+    let page = PartnerPage {
+        user: "cust-1001",
+        name: "Alice Zhang",
+        return_to,
+        gateway: &p.gateway_base_url,
+        mock_base: &s.0.urls.base,
+    };
+    render(StatusCode::OK, &page, CSP_STATIC)
+}
+
+/// `POST /partner/go`: mints a hand-off token server-side and sends the browser to the gateway.
+async fn partner_go(State(s): State<MockSp>, body: axum::body::Bytes) -> Response {
+    let Some(p) = s.0.partner.as_ref() else { return no_partner_page() };
+    let f = match form(&body, &["user", "name", "service", "return_to"]) {
+        Ok(f) => f,
+        Err(r) => return bad(r),
+    };
+    let user = f.get("user").map(|u| u.trim().to_owned()).unwrap_or_default();
+    if user.is_empty() || user.chars().count() > 128 || user.chars().any(char::is_control) {
+        return bad(refuse("user", "the customer ID must be 1–128 characters"));
+    }
+    let name = f.get("name").map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
+    if let Some(n) = &name
+        && let Err(e) = crate::saml::response::check_huawei_attribute(crate::saml::response::HuaweiAttribute::Name, n)
+    {
+        return bad(refuse("name", e.to_string()));
+    }
+    let now = now_unix();
+    let claims = crate::handoff::Claims {
+        sub: user,
+        iat: now,
+        exp: now + 60,
+        jti: crate::handoff::new_jti(),
+        name,
+        mobile: None,
+        email: None,
+    };
+    let token = crate::handoff::issue(&p.handoff_secret, &claims);
+    let enc = crate::huawei::encode_component;
+    let mut target = format!("{}/console?token={}", p.gateway_base_url, enc(&token));
+    match f.get("return_to").filter(|rt| !rt.is_empty()) {
+        Some(rt) if valid_return_to(p, rt) => {
+            target.push_str("&return_to=");
+            target.push_str(&enc(rt));
+        }
+        Some(_) => return bad(refuse("return_to", "return_to must be the gateway's /saml/sso URL")),
+        None => {
+            let service = f.get("service").map(String::as_str).unwrap_or("console");
+            if service.len() > 2048 {
+                return bad(refuse("service", "service is too long"));
+            }
+            target.push_str("&service=");
+            target.push_str(&enc(service));
+        }
+    }
+    redirect(StatusCode::SEE_OTHER, &target)
+}
+
+/// The mock SP's routes.
+pub fn router(s: MockSp) -> Router {
+    Router::new()
+        .route("/", get(index))
+        .route("/healthz", get(healthz))
+        .route("/metadata", get(metadata))
+        .route("/authui/saml/login", get(login))
+        .route("/authui/saml/SAMLAssertionConsumer", post(acs))
+        .route("/authui/bind", get(bind_page).post(bind_submit))
+        .route("/console", get(console))
+        .route("/authui/logout", post(logout))
+        .route("/authui/saml/LogoutServiceHTTPRedirect", get(slo))
+        .route("/authui/saml/LogoutServiceHTTPRedirectResponse", get(logout_response))
+        .route("/partner", get(partner))
+        .route("/partner/go", post(partner_go))
+        .with_state(s)
+        .layer(axum::extract::DefaultBodyLimit::max(512 * 1024))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(512 * 1024))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Duration::from_secs(30),
+        ))
+        .layer(tower::limit::ConcurrencyLimitLayer::new(256))
+}
+
+/// Runs a mock SP until `shutdown` completes.
+pub async fn serve_with(
+    opts: &MockSpOptions,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let sp = MockSp::new(opts)?;
+    let listener =
+        tokio::net::TcpListener::bind(&opts.bind).await.with_context(|| format!("cannot listen on {}", opts.bind))?;
+    tracing::info!(
+        "mock SP listening on http://{} — metadata {}/metadata, entityID {}",
+        listener.local_addr()?,
+        sp.urls().base,
+        sp.urls().entity_id
+    );
+    axum::serve(listener, router(sp)).with_graceful_shutdown(shutdown).await?;
+    Ok(())
+}
+
+/// Resolves when Ctrl-C or SIGTERM arrives.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+/// Command-line options of `samlgate mock-sp`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct MockSpArgs {
+    /// Listen address.
+    #[arg(long, default_value = "127.0.0.1:8081")]
+    pub bind: String,
+    /// Public base URL (default `http://<bind>`); the entityID is this URL plus `/`.
+    #[arg(long)]
+    pub base_url: Option<String>,
+    /// IdP metadata URL or file (default: the gateway's `<server.base_url>/saml/metadata` from the config,
+    /// else http://127.0.0.1:8080/saml/metadata).
+    #[arg(long)]
+    pub idp_metadata: Option<String>,
+    /// Directory for the mock's key, certificate and metadata (default: `mock-sp/` beside the config file).
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+    /// The xAccountType this mock platform answers to.
+    #[arg(long, default_value = MOCK_X_ACCOUNT_TYPE)]
+    pub x_account_type: String,
+    /// Binding notification URL (default `<gateway base>/huawei/bind`).
+    #[arg(long)]
+    pub notify_url: Option<String>,
+}
+
+/// `samlgate mock-sp`: with an existing gateway config next to it, the partner page is on too.
+pub fn run_cli(config_path: &Path, args: MockSpArgs, rt: &tokio::runtime::Runtime) -> Result<(), crate::cli::CliError> {
+    use crate::cli::CliError;
+    args.bind
+        .parse::<std::net::SocketAddr>()
+        .map_err(|e| CliError::usage(format!("--bind `{}` is not ADDR:PORT ({e})", args.bind)))?;
+    let config_dir = config_path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf();
+    let settings = if config_path.exists() { Some(crate::config::load(config_path)?) } else { None };
+    let base_url = args.base_url.clone().unwrap_or_else(|| format!("http://{}", args.bind));
+    let idp_metadata = match &args.idp_metadata {
+        Some(s) => IdpSource::parse(s),
+        None => IdpSource::Url(format!(
+            "{}/saml/metadata",
+            settings.as_ref().map(|s| s.config.server.base_url.as_str()).unwrap_or("http://127.0.0.1:8080")
+        )),
+    };
+    let partner = settings.as_ref().map(|s| PartnerConfig {
+        gateway_base_url: s.config.server.base_url.clone(),
+        handoff_secret: s.config.handoff.secret.clone(),
+    });
+    let opts = MockSpOptions {
+        bind: args.bind.clone(),
+        base_url: base_url.trim_end_matches('/').to_owned(),
+        dir: args.dir.clone().unwrap_or_else(|| config_dir.join("mock-sp")),
+        x_account_type: args.x_account_type.clone(),
+        idp_metadata,
+        notify_url: args.notify_url.clone(),
+        partner,
+    };
+    rt.block_on(serve_with(&opts, shutdown_signal())).map_err(|e| CliError::failure(format!("{e:#}")))
+}
