@@ -101,6 +101,24 @@ pub enum Command {
         #[command(subcommand)]
         command: BindingsCommand,
     },
+    /// Manage the users of the admin pages (`/admin`).
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Add an admin user to `[[admin.users]]` of the config file, or set a new password for an existing
+    /// one. Only the argon2id hash is stored. Restart the gateway to apply.
+    AddUser {
+        /// Sign-in name (letters, digits, `.`, `_`, `-`, `@`; at most 64).
+        name: String,
+        /// Read the password from this environment variable instead of standard input.
+        #[arg(long)]
+        password_env: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -348,6 +366,7 @@ pub fn run(cli: Cli) -> CliResult<()> {
             let settings = ensure_config(&cli.config, None, None, None)?;
             rt.block_on(run_bindings(&settings, command))
         }
+        Command::Admin { command } => run_admin(&cli.config, command),
     }
 }
 
@@ -631,6 +650,56 @@ async fn run_bindings(settings: &Settings, command: BindingsCommand) -> CliResul
                 })
                 .await?;
             println!("removed the binding of {x_user_id} (was domainId {})", b.domain_id);
+            Ok(())
+        }
+    }
+}
+
+fn run_admin(path: &Path, command: AdminCommand) -> CliResult<()> {
+    match command {
+        AdminCommand::AddUser { name, password_env } => {
+            if name.is_empty()
+                || name.len() > 64
+                || !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'))
+            {
+                return Err(CliError::usage("NAME must be 1–64 letters, digits, `.`, `_`, `-` or `@`"));
+            }
+            let password = match password_env {
+                Some(var) => std::env::var(&var)
+                    .map_err(|_| CliError::usage(format!("environment variable {var} is not set (or not UTF-8)")))?,
+                None => {
+                    if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+                        eprint!("password for {name} (shown as you type; --password-env VAR avoids that): ");
+                    }
+                    let mut line = String::new();
+                    std::io::stdin()
+                        .read_line(&mut line)
+                        .map_err(|e| CliError::failure(format!("cannot read the password from stdin: {e}")))?;
+                    line.trim_end_matches(['\n', '\r']).to_owned()
+                }
+            };
+            let min = crate::web::admin::MIN_PASSWORD_CHARS;
+            if password.chars().count() < min {
+                return Err(CliError::usage(format!("the password must have at least {min} characters")));
+            }
+            // The file as written, without SAMLGATE_* overrides, so they are not baked into it.
+            ensure_config(path, None, None, None)?;
+            let mut c = config::load_from(path, &[])?.config;
+            let hash = crate::web::admin::hash_password(&password).map_err(CliError::failure)?;
+            let replaced = match c.admin.users.iter_mut().find(|u| u.name == name) {
+                Some(u) => {
+                    u.password_hash = hash;
+                    true
+                }
+                None => {
+                    c.admin.users.push(config::AdminUser { name: name.clone(), password_hash: hash });
+                    false
+                }
+            };
+            c.validate()?;
+            write_file(path, c.to_toml().as_bytes())?;
+            let what = if replaced { "new password for admin user" } else { "added admin user" };
+            println!("{what} {name} in {}; restart the gateway to apply", path.display());
             Ok(())
         }
     }

@@ -239,3 +239,92 @@ fn chromium_follows_the_demo_from_partner_page_to_console_and_out() {
     drop(b);
     drop(demo);
 }
+
+/// Types `text` into the element matching `css` (WebDriver "Element Send Keys").
+fn type_into(b: &Browser, css: &str, text: &str) {
+    let id = b.element(css);
+    b.cmd(reqwest::Method::POST, &format!("/element/{id}/clear"), Some(json!({})));
+    b.cmd(reqwest::Method::POST, &format!("/element/{id}/value"), Some(json!({ "text": text })));
+}
+
+/// Waits until an element matching `css` exists (after a click that submits a form).
+fn wait_for(b: &Browser, css: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let found = b.cmd(reqwest::Method::POST, "/elements", Some(json!({"using": "css selector", "value": css})));
+        if found.as_array().is_some_and(|a| !a.is_empty()) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {css}: {}", b.source());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn chromium_signs_in_to_the_admin_pages_and_saves_a_return_url() {
+    if std::env::var("SAMLGATE_SKIP_BROWSER").as_deref() == Ok("1") {
+        eprintln!("SAMLGATE_SKIP_BROWSER=1: browser test skipped");
+        return;
+    }
+    let chromium = find_binary("SAMLGATE_CHROMIUM", &["/usr/bin/chromium", "/usr/bin/chromium-browser"])
+        .expect("Chromium is missing: apt-get install -y chromium chromium-driver (or set SAMLGATE_SKIP_BROWSER=1)");
+    let chromedriver = find_binary("SAMLGATE_CHROMEDRIVER", &["/usr/bin/chromedriver"])
+        .expect("chromedriver is missing: apt-get install -y chromium-driver (or set SAMLGATE_SKIP_BROWSER=1)");
+
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let o = run(dir, &["init", "--base-url", &base, "--x-account-type", "acme_IDP"]);
+    assert!(o.status.success(), "init: {}", stderr(&o));
+    let password = "correct horse battery staple";
+    let o = run_env(dir, &["admin", "add-user", "ops", "--password-env", "ADMIN_PW"], &[("ADMIN_PW", password)]);
+    assert!(o.status.success(), "add-user: {}", stderr(&o));
+    let g = Gateway::start_on(dir, port, &[]);
+
+    let b = Browser::start(&chromium, &chromedriver, &dir.join("chromedriver.log"));
+    b.cmd(reqwest::Method::POST, "/window/rect", Some(json!({"width": 1280, "height": 1500})));
+
+    // Not signed in: /admin leads to the sign-in form.
+    b.goto(&g.url("/admin"));
+    b.wait_url("the sign-in page", |u| u == g.url("/admin/login"));
+    type_into(&b, "#name", "ops");
+    type_into(&b, "#password", "wrong password!");
+    b.click("#sign-in");
+    wait_for(&b, "#login-error");
+    assert_eq!(b.text("#login-error"), "Wrong name or password.");
+    type_into(&b, "#password", password);
+    b.click("#sign-in");
+    b.wait_url("the overview", |u| u == g.url("/admin"));
+    assert_eq!(b.text("#admin-name"), "ops");
+
+    // Save the order-paid return URL.
+    b.click("a[href='/admin/return-urls']");
+    b.wait_url("the return URLs page", |u| u == g.url("/admin/return-urls"));
+    type_into(&b, "#order_paid", "javascript:alert(1)");
+    b.click("#save");
+    wait_for(&b, "#error-order_paid");
+    assert!(b.text("#error-order_paid").contains("scheme `javascript` is not allowed"), "{}", b.source());
+    type_into(&b, "#order_paid", "https://partner.example/paid");
+    type_into(&b, "#recharge", "https://partner.example/top-up");
+    b.click("#save");
+    b.wait_url("the saved page", |u| u.ends_with("/admin/return-urls?saved=1"));
+    assert_eq!(b.text("#saved"), "Saved.");
+    b.screenshot("admin-return-urls.png");
+
+    // The checklist shows what to enter in Partner Center, with the targets now set.
+    b.click("a[href='/admin']");
+    b.wait_url("the overview", |u| u == g.url("/admin"));
+    let checklist = b.text("#checklist");
+    assert!(checklist.contains(&g.url("/return/order-paid")), "{checklist}");
+    assert!(checklist.contains("redirects to https://partner.example/paid"), "{checklist}");
+    assert!(checklist.contains(&g.url("/huawei/bind")), "{checklist}");
+    b.screenshot("admin-checklist.png");
+
+    b.click("#logout");
+    b.wait_url("the sign-in page", |u| u == g.url("/admin/login"));
+    b.goto(&g.url("/admin"));
+    b.wait_url("the sign-in page (signed out)", |u| u == g.url("/admin/login"));
+    drop(b);
+    drop(g);
+}

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 #[macro_use]
 mod sql;
+mod batch;
 pub mod postgres;
 pub mod sqlite;
 
@@ -170,6 +171,16 @@ pub trait Store: Send + Sync {
     fn append_audit<'a>(&'a self, event: &'a NewAuditEvent) -> StoreFuture<'a, i64>;
     /// Newest first, optionally only events of one kind.
     fn list_audit<'a>(&'a self, limit: i64, offset: i64, kind: Option<&'a str>) -> StoreFuture<'a, Vec<AuditEvent>>;
+
+    // --- Settings (admin-edited values every replica reads; see migrations/*/…_settings.sql) ---
+    /// The value saved under `key`, if any.
+    fn get_setting<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<String>>;
+    /// Insert or replace the value of `key`.
+    fn put_setting<'a>(&'a self, key: &'a str, value: &'a str) -> StoreFuture<'a, ()>;
+    /// `true` when a row was deleted (the config file's value applies again).
+    fn delete_setting<'a>(&'a self, key: &'a str) -> StoreFuture<'a, bool>;
+    /// Number of stored bindings (admin overview).
+    fn count_bindings(&self) -> StoreFuture<'_, i64>;
 
     /// A cheap round trip to the database.
     fn health(&self) -> StoreFuture<'_, ()>;

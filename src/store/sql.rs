@@ -168,6 +168,9 @@ macro_rules! impl_sql_store {
             }
 
             fn put_session<'a>(&'a self, s: &'a $crate::store::Session) -> $crate::store::StoreFuture<'a, ()> {
+                if let Some(b) = $crate::store::batch::GroupCommit::batcher(self) {
+                    return b.put_session(s);
+                }
                 Box::pin(async move {
                     sqlx::query(
                         "INSERT INTO sessions (id, user_id, attributes_json, created_at, expires_at) \
@@ -249,6 +252,9 @@ macro_rules! impl_sql_store {
                 id: &'a str,
                 expires_at: i64,
             ) -> $crate::store::StoreFuture<'a, bool> {
+                if let Some(b) = $crate::store::batch::GroupCommit::batcher(self) {
+                    return b.use_once(kind, id, expires_at);
+                }
                 Box::pin(async move {
                     // One statement, so it is atomic in both databases: a new row is inserted, an
                     // expired row is taken over, a live row is left alone (0 rows affected).
@@ -269,6 +275,9 @@ macro_rules! impl_sql_store {
             }
 
             fn append_audit<'a>(&'a self, e: &'a $crate::store::NewAuditEvent) -> $crate::store::StoreFuture<'a, i64> {
+                if let Some(b) = $crate::store::batch::GroupCommit::batcher(self) {
+                    return b.append_audit(e);
+                }
                 Box::pin(async move {
                     sqlx::query_scalar::<_, i64>(
                         "INSERT INTO audit_events (at, kind, actor, subject, detail_json, correlation_id) \
@@ -319,6 +328,52 @@ macro_rules! impl_sql_store {
                         }
                     };
                     rows.map_err($crate::store::query_err("list_audit"))
+                })
+            }
+
+            fn get_setting<'a>(&'a self, key: &'a str) -> $crate::store::StoreFuture<'a, Option<String>> {
+                Box::pin(async move {
+                    sqlx::query_scalar::<_, String>("SELECT value FROM settings WHERE key = $1")
+                        .bind(key)
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err($crate::store::query_err("get_setting"))
+                })
+            }
+
+            fn put_setting<'a>(&'a self, key: &'a str, value: &'a str) -> $crate::store::StoreFuture<'a, ()> {
+                Box::pin(async move {
+                    sqlx::query(
+                        "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3) \
+                         ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                    )
+                    .bind(key)
+                    .bind(value)
+                    .bind($crate::store::now_unix())
+                    .execute(&self.pool)
+                    .await
+                    .map_err($crate::store::query_err("put_setting"))?;
+                    Ok(())
+                })
+            }
+
+            fn delete_setting<'a>(&'a self, key: &'a str) -> $crate::store::StoreFuture<'a, bool> {
+                Box::pin(async move {
+                    let r = sqlx::query("DELETE FROM settings WHERE key = $1")
+                        .bind(key)
+                        .execute(&self.pool)
+                        .await
+                        .map_err($crate::store::query_err("delete_setting"))?;
+                    Ok(r.rows_affected() > 0)
+                })
+            }
+
+            fn count_bindings(&self) -> $crate::store::StoreFuture<'_, i64> {
+                Box::pin(async move {
+                    sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM bindings")
+                        .fetch_one(&self.pool)
+                        .await
+                        .map_err($crate::store::query_err("count_bindings"))
                 })
             }
 

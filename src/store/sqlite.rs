@@ -1,4 +1,5 @@
-//! Embedded SQLite store (the default): one file, WAL journal, `synchronous=FULL`.
+//! Embedded SQLite store (the default): one file, WAL journal, `synchronous=FULL`; the hot writes are
+//! group-committed (see `batch`).
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -15,6 +16,8 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 pub struct SqliteStore {
     pool: SqlitePool,
     path: Option<PathBuf>,
+    /// Group commit of the hot writes (see `batch`).
+    pub(super) batcher: super::batch::Batcher,
 }
 
 impl SqliteStore {
@@ -60,7 +63,8 @@ impl SqliteStore {
             .await
             .map_err(|source| StoreError::Open { url: url.to_string(), source })?;
         MIGRATOR.run(&pool).await.map_err(|source| StoreError::Migrate { url: url.to_string(), source })?;
-        Ok(SqliteStore { pool, path })
+        let batcher = super::batch::Batcher::start(pool.clone());
+        Ok(SqliteStore { pool, path, batcher })
     }
 
     /// The database file (`None` for an in-memory store).

@@ -267,12 +267,12 @@ pub async fn bind(
         BindOutcome::Created => {
             audit(&state, &cid, "bind.created", &binding, serde_json::json!({})).await?;
             tracing::info!(x_user_id = %binding.x_user_id, domain_id = %binding.domain_id, "binding stored");
-            Ok(bound_page(&state, &headers, &binding, false))
+            Ok(bound_page(&state, &headers, &binding, false).await)
         }
         BindOutcome::AlreadySame => {
             audit(&state, &cid, "bind.repeated", &binding, serde_json::json!({"replayed": replayed})).await?;
             tracing::info!(x_user_id = %binding.x_user_id, "binding notification repeated; already bound");
-            Ok(bound_page(&state, &headers, &binding, true))
+            Ok(bound_page(&state, &headers, &binding, true).await)
         }
         BindOutcome::Conflict { existing_domain_id } => {
             audit(
@@ -356,7 +356,7 @@ struct BoundPage<'a> {
     partner_url: Option<&'a str>,
 }
 
-fn bound_page(state: &AppState, headers: &HeaderMap, b: &Binding, already: bool) -> Response {
+async fn bound_page(state: &AppState, headers: &HeaderMap, b: &Binding, already: bool) -> Response {
     let status = if already { "already_bound" } else { "bound" };
     let mut resp = if wants_json(headers) {
         axum::Json(serde_json::json!({
@@ -368,13 +368,17 @@ fn bound_page(state: &AppState, headers: &HeaderMap, b: &Binding, already: bool)
         .into_response()
     } else {
         let cfg = &state.settings.config;
+        let partner_url = match super::return_url(state, super::ReturnKind::AfterLogout).await {
+            Ok(u) => u,
+            Err(e) => return e.into_response(),
+        };
         let page = BoundPage {
             already,
             x_user_id: &b.x_user_id,
             domain_id: &b.domain_id,
             domain_name: &b.domain_name,
             console_url: format!("https://{}/", crate::huawei::site_hosts(cfg.huawei.site).console),
-            partner_url: cfg.return_urls.after_logout.as_deref(),
+            partner_url: partner_url.as_deref(),
         };
         match askama::Template::render(&page) {
             Ok(html) => Html(html).into_response(),

@@ -19,11 +19,16 @@ use crate::saml::dsig::{SignatureAlgorithm, SigningKey};
 use crate::saml::metadata::{self, IdpMetadataParams, SpMetadata, SpParseOptions};
 use crate::store::{NewAuditEvent, SpRecord, Store};
 
+pub mod admin;
+mod bind;
 mod console;
 mod health;
+pub mod limits;
+mod slo;
 pub mod sp_cache;
 pub mod sso;
 
+pub use admin::{ReturnKind, return_url};
 pub use console::{SESSION_COOKIE, SessionUser};
 
 /// The Huawei-shaped SP metadata shipped with samlgate (a stand-in built by samlgate, not Huawei's file).
@@ -139,6 +144,10 @@ pub async fn import_sp(
         metadata::parse_sp_metadata(&bytes, &opts).with_context(|| format!("SP metadata from {source} refused"))?;
     let xml = String::from_utf8(bytes).context("SP metadata is not UTF-8")?;
     let existing = store.get_sp(&md.entity_id).await?;
+    if let Some(e) = existing.as_ref().filter(|e| e.metadata_xml == xml && e.source == source) {
+        // Unchanged (e.g. the configured file re-read at start): nothing to store or audit.
+        return Ok(e.clone());
+    }
     let rec = SpRecord {
         entity_id: md.entity_id.clone(),
         source: source.to_owned(),
@@ -302,7 +311,11 @@ async fn around_request(mut req: Request, next: Next) -> Response {
     if let Some(refusal) = resp.extensions_mut().remove::<Refusal>() {
         tracing::warn!(parent: &span, reason = refusal.reason, status = refusal.status.as_u16(), "refused: {}", refusal.message);
         metrics::counter!("samlgate_refusals_total", "reason" => refusal.reason).increment(1);
+        let keep = resp.headers().get(header::RETRY_AFTER).cloned();
         resp = render_problem(refusal.status, refusal.reason, &refusal.message, &cid, json);
+        if let Some(v) = keep {
+            resp.headers_mut().insert(header::RETRY_AFTER, v);
+        }
     } else if let Some(InternalDetail(msg)) = resp.extensions_mut().remove::<InternalDetail>() {
         tracing::error!(parent: &span, "internal error: {msg}");
         resp = render_problem(
@@ -417,17 +430,25 @@ pub fn router(state: AppState) -> Router {
     let body_limit = cfg.max_body_bytes;
     let timeout = Duration::from_secs(cfg.request_timeout_secs);
     let concurrency = cfg.max_concurrent_requests;
+    let limiter = Arc::new(limits::RateLimiter::new(cfg.rate_limit_per_minute, cfg.trust_forwarded_for));
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/saml/metadata", get(metadata_xml))
         .route("/metrics", get(metrics_text))
         .route("/console", get(console::console))
         .route("/saml/sso", get(sso::sso_redirect).post(sso::sso_post))
+        .route("/saml/slo", get(slo::slo))
+        .route("/logout", get(slo::logout))
+        .route("/huawei/bind", axum::routing::post(bind::bind))
+        .route("/return/order-paid", get(slo::order_paid))
+        .route("/return/recharge", get(slo::recharge))
+        .merge(admin::routes())
         .with_state(state)
-        .layer(middleware::from_fn(around_request))
-        .layer(middleware::from_fn(security_headers))
         .layer(axum::extract::DefaultBodyLimit::max(body_limit))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(body_limit))
+        .layer(middleware::from_fn_with_state(limiter, limits::limit))
+        .layer(middleware::from_fn(around_request))
+        .layer(middleware::from_fn(security_headers))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, timeout))
         .layer(tower::limit::ConcurrencyLimitLayer::new(concurrency))
 }

@@ -10,6 +10,9 @@
 //! - `GET /return/order-paid`, `GET /return/recharge`: stable gateway URLs for Partner Center that
 //!   redirect to the configured `return_urls.order_paid` / `return_urls.recharge`.
 //!
+//! The return URLs are the effective ones from [`super::return_url`]: a value saved on the admin
+//! page overrides the config file's.
+//!
 //! Redirects only ever go to SP metadata endpoints or configured return URLs, never to a URL taken
 //! from the request.
 //!
@@ -27,7 +30,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::Cookie;
 
-use super::{AppState, CorrelationId, Internal, Refusal, SESSION_COOKIE, SessionUser, now_unix};
+use super::{AppState, CorrelationId, Internal, Refusal, ReturnKind, SESSION_COOKIE, SessionUser, now_unix};
 use crate::saml::dsig::DsigError;
 use crate::saml::metadata::BINDING_REDIRECT;
 use crate::saml::redirect::{self, MessageParam};
@@ -237,8 +240,9 @@ async fn local_logout(state: &AppState, cid: &CorrelationId, jar: CookieJar) -> 
         None => false,
     };
     let jar = if jar.get(SESSION_COOKIE).is_some() { jar.remove(removal_cookie()) } else { jar };
-    let resp = match &state.settings.config.return_urls.after_logout {
-        Some(u) => found(&configured_url("return_urls.after_logout", u).map_err(IntoResponse::into_response)?),
+    let after = super::return_url(state, ReturnKind::AfterLogout).await.map_err(IntoResponse::into_response)?;
+    let resp = match after {
+        Some(u) => found(&u),
         None => {
             let html = askama::Template::render(&SignedOutPage).map_err(internal)?;
             let mut r = Html(html).into_response();
@@ -250,19 +254,15 @@ async fn local_logout(state: &AppState, cid: &CorrelationId, jar: CookieJar) -> 
     Ok((jar, resp).into_response())
 }
 
-/// A configured return URL, re-checked and serialized by the URL parser (ASCII, for `Location`).
-fn configured_url(key: &str, u: &str) -> Result<String, Internal> {
-    Ok(crate::config::check_http_url(key, u, true).map(|p| p.to_string())?)
-}
-
-fn return_to(key: &'static str, label: &str, url: Option<&str>) -> Response {
-    match url.map(|u| configured_url(key, u)) {
-        Some(Ok(u)) => found(&u),
-        Some(Err(e)) => e.into_response(),
-        None => Refusal::new(
+/// A 302 to the effective return URL of `kind` (admin setting, else config file; re-checked on use).
+async fn return_to(state: &AppState, kind: ReturnKind, label: &str) -> Response {
+    match super::return_url(state, kind).await {
+        Ok(Some(u)) => found(&u),
+        Err(e) => e.into_response(),
+        Ok(None) => Refusal::new(
             StatusCode::NOT_FOUND,
             "not_configured",
-            format!("the partner has not configured a {label} page ({key})"),
+            format!("the partner has not configured a {label} page ({})", kind.key()),
         )
         .into_response(),
     }
@@ -270,12 +270,10 @@ fn return_to(key: &'static str, label: &str, url: Option<&str>) -> Response {
 
 /// `GET /return/order-paid` (订单支付成功跳转地址).
 pub async fn order_paid(State(state): State<AppState>) -> Response {
-    let r = &state.settings.config.return_urls;
-    return_to("return_urls.order_paid", "order-paid", r.order_paid.as_deref())
+    return_to(&state, ReturnKind::OrderPaid, "order-paid").await
 }
 
 /// `GET /return/recharge` (订单充值跳转地址).
 pub async fn recharge(State(state): State<AppState>) -> Response {
-    let r = &state.settings.config.return_urls;
-    return_to("return_urls.recharge", "recharge", r.recharge.as_deref())
+    return_to(&state, ReturnKind::Recharge, "recharge").await
 }

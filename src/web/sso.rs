@@ -109,7 +109,7 @@ pub async fn sso_post(
         .map_err(|_| Refusal::bad_request("bad_base64", "SAMLRequest is not valid base64").into_response())?;
     let limits = ReadLimits { max_bytes: MAX_MESSAGE_BYTES, ..ReadLimits::default() };
     let doc = xml::parse(&xml_bytes, &limits)
-        .map_err(|e| Refusal::bad_request("malformed_xml", e.to_string()).into_response())?;
+        .map_err(|e| Refusal::bad_request(e.reason(), e.to_string()).into_response())?;
     // Issuer first (to find the keys), read from the same parsed tree that is then verified.
     let issuer = doc
         .root
@@ -318,25 +318,24 @@ async fn answer(
         user.issued.remove(0);
     }
     session.attributes_json = serde_json::to_string(&user).map_err(|e| Internal::from(e).into_response())?;
-    state.store.put_session(&session).await.map_err(|e| Internal::from(e).into_response())?;
-    state
-        .store
-        .append_audit(&NewAuditEvent {
-            at: now,
-            kind: "sso.response".into(),
-            actor: user.sub.clone(),
-            subject: c.sp.metadata.entity_id.clone(),
-            detail_json: serde_json::json!({
-                "request_id": c.req.id,
-                "response_id": built.response_id,
-                "assertion_id": built.assertion_id,
-                "acs": c.acs.location,
-            })
-            .to_string(),
-            correlation_id: cid.0.clone(),
+    let audit = NewAuditEvent {
+        at: now,
+        kind: "sso.response".into(),
+        actor: user.sub.clone(),
+        subject: c.sp.metadata.entity_id.clone(),
+        detail_json: serde_json::json!({
+            "request_id": c.req.id,
+            "response_id": built.response_id,
+            "assertion_id": built.assertion_id,
+            "acs": c.acs.location,
         })
-        .await
-        .map_err(|e| Internal::from(e).into_response())?;
+        .to_string(),
+        correlation_id: cid.0.clone(),
+    };
+    // Both writes at once: the SQLite store commits them together (one fsync, see store::batch).
+    let (put, audited) = tokio::join!(state.store.put_session(&session), state.store.append_audit(&audit));
+    put.map_err(|e| Internal::from(e).into_response())?;
+    audited.map_err(|e| Internal::from(e).into_response())?;
     tracing::info!(user = %user.sub, sp = %c.sp.metadata.entity_id, request_id = %c.req.id, "signed response issued");
     let b64 = base64::engine::general_purpose::STANDARD.encode(built.xml.as_bytes());
     Ok(post_form_response(&c.acs.location, "SAMLResponse", &b64, c.relay_state.as_deref()))

@@ -1,0 +1,401 @@
+//! Admin sign-in: argon2id passwords from `[[admin.users]]`, a short-lived session in the store's
+//! sessions table (cookie `samlgate_admin`, path `/admin`, HttpOnly, SameSite=Strict, Secure on https),
+//! and CSRF protection for every POST (a per-session token in a hidden field, compared in constant
+//! time, plus the `Origin` header when the browser sends one).
+//!
+//! The sign-in form itself carries a token bound to a short-lived pre-login cookie (double submit), so
+//! another site cannot sign a browser into an admin account either.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use argon2::{Argon2, PasswordHasher, PasswordVerifier};
+use axum::extract::{FromRequest, FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum_extra::extract::CookieJar;
+use axum_extra::extract::cookie::{Cookie, SameSite};
+
+use super::{audit, html, no_store, redirect_see_other};
+use crate::store::Session;
+use crate::web::console::new_session_id;
+use crate::web::{AppState, CorrelationId, Internal, Refusal, now_unix};
+
+/// The admin session cookie (separate from the customers' `samlgate_session`).
+pub const ADMIN_COOKIE: &str = "samlgate_admin";
+/// The pre-login cookie that binds the sign-in form's token.
+const LOGIN_COOKIE: &str = "samlgate_admin_login";
+/// Admin sessions end this long after sign-in.
+pub const ADMIN_SESSION_SECS: i64 = 30 * 60;
+/// The sign-in form is good for this long.
+const LOGIN_FORM_SECS: i64 = 15 * 60;
+/// Longest admin form body.
+const MAX_FORM_BYTES: usize = 16 * 1024;
+/// Longest password accepted at sign-in (argon2 hashes any length; this only bounds the work).
+const MAX_PASSWORD_BYTES: usize = 1024;
+/// Shortest password `admin add-user` accepts.
+pub const MIN_PASSWORD_CHARS: usize = 12;
+
+/// What an admin session stores (JSON in `sessions.attributes_json`). `deny_unknown_fields` keeps a
+/// customer session (which has `sub`, `issued` …) from ever passing as an admin session.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AdminSessionData {
+    admin: String,
+    csrf: String,
+}
+
+fn session_user_id(name: &str) -> String {
+    format!("admin\u{1f}{name}")
+}
+
+/// A signed-in admin (an axum extractor: without a session, GETs go to the sign-in page).
+#[derive(Debug, Clone)]
+pub struct Admin {
+    pub name: String,
+    pub csrf: String,
+    pub session_id: String,
+    pub correlation_id: String,
+}
+
+/// What the admin pages' navigation bar needs.
+pub struct Nav {
+    pub admin: String,
+    pub csrf: String,
+    pub active: &'static str,
+}
+
+impl Admin {
+    pub fn nav(&self, active: &'static str) -> Nav {
+        Nav { admin: self.name.clone(), csrf: self.csrf.clone(), active }
+    }
+}
+
+fn secure(state: &AppState) -> bool {
+    state.settings.config.server.base_url.starts_with("https://")
+}
+
+fn cookie(state: &AppState, name: &'static str, value: String, path: &'static str, max_age: i64) -> Cookie<'static> {
+    Cookie::build((name, value))
+        .http_only(true)
+        .secure(secure(state))
+        .same_site(SameSite::Strict)
+        .path(path)
+        .max_age(time::Duration::seconds(max_age))
+        .build()
+}
+
+fn removal(name: &'static str, path: &'static str) -> Cookie<'static> {
+    Cookie::build((name, "")).path(path).build()
+}
+
+fn is_session_id(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Constant-time equality of two tokens (lengths are not secret: tokens are fixed-size hex).
+fn token_eq(expected: &str, given: &str) -> bool {
+    expected.len() == given.len() && !expected.is_empty() && openssl::memcmp::eq(expected.as_bytes(), given.as_bytes())
+}
+
+/// The admin named by this request's admin cookie, if the session is live and the user still exists.
+async fn session_admin(state: &AppState, headers: &HeaderMap) -> Result<Option<(String, String, String)>, Internal> {
+    let jar = CookieJar::from_headers(headers);
+    let Some(c) = jar.get(ADMIN_COOKIE) else { return Ok(None) };
+    let id = c.value();
+    if !is_session_id(id) {
+        return Ok(None);
+    }
+    let Some(s) = state.store.get_session(id).await? else { return Ok(None) };
+    let Ok(data) = serde_json::from_str::<AdminSessionData>(&s.attributes_json) else { return Ok(None) };
+    if s.user_id != session_user_id(&data.admin)
+        || !state.settings.config.admin.users.iter().any(|u| u.name == data.admin)
+    {
+        return Ok(None);
+    }
+    Ok(Some((data.admin, data.csrf, id.to_owned())))
+}
+
+fn correlation_id(parts: &Parts) -> String {
+    parts.extensions.get::<CorrelationId>().map(|c| c.0.clone()).unwrap_or_default()
+}
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        if state.settings.config.admin.users.is_empty() {
+            return Err(setup_page(&parts.method));
+        }
+        match session_admin(state, &parts.headers).await.map_err(IntoResponse::into_response)? {
+            Some((name, csrf, session_id)) => {
+                Ok(Admin { name, csrf, session_id, correlation_id: correlation_id(parts) })
+            }
+            None if parts.method == Method::GET || parts.method == Method::HEAD => {
+                Err(redirect_see_other("/admin/login"))
+            }
+            None => Err(Refusal::new(StatusCode::UNAUTHORIZED, "admin_session", "sign in at /admin/login first")
+                .into_response()),
+        }
+    }
+}
+
+/// A POSTed admin form: the signed-in admin, a same-origin check and a valid CSRF token, then the
+/// fields (each name at most once).
+pub struct AdminForm {
+    pub admin: Admin,
+    pub fields: HashMap<String, String>,
+}
+
+impl FromRequest<AppState> for AdminForm {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Response> {
+        let (mut parts, body) = req.into_parts();
+        let admin = Admin::from_request_parts(&mut parts, state).await?;
+        check_origin(state, &parts.headers).map_err(IntoResponse::into_response)?;
+        let fields = read_form(body).await?;
+        let given = fields.get("csrf").map(String::as_str).unwrap_or("");
+        if !token_eq(&admin.csrf, given) {
+            return Err(csrf_refusal(given.is_empty()));
+        }
+        Ok(AdminForm { admin, fields })
+    }
+}
+
+fn csrf_refusal(missing: bool) -> Response {
+    let msg = if missing {
+        "the form has no CSRF token; reload the page and try again"
+    } else {
+        "the form's CSRF token is wrong or expired; reload the page and try again"
+    };
+    Refusal::new(StatusCode::FORBIDDEN, "csrf", msg).into_response()
+}
+
+async fn read_form(body: axum::body::Body) -> Result<HashMap<String, String>, Response> {
+    let bytes = axum::body::to_bytes(body, MAX_FORM_BYTES).await.map_err(|_| {
+        Refusal::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "the form is too large").into_response()
+    })?;
+    let text = std::str::from_utf8(&bytes)
+        .map_err(|_| Refusal::bad_request("bad_encoding", "the form body is not UTF-8").into_response())?;
+    let mut out = HashMap::new();
+    for (k, v) in url::form_urlencoded::parse(text.as_bytes()) {
+        if out.insert(k.clone().into_owned(), v.into_owned()).is_some() {
+            return Err(Refusal::bad_request("duplicate_parameter", format!("field `{k}` appears more than once"))
+                .into_response());
+        }
+    }
+    Ok(out)
+}
+
+/// When the browser names the page that sent a POST (`Origin`), it must be this gateway's public origin.
+pub fn check_origin(state: &AppState, headers: &HeaderMap) -> Result<(), Refusal> {
+    let Some(origin) = headers.get(header::ORIGIN) else { return Ok(()) };
+    let expected = url::Url::parse(&state.settings.config.server.base_url)
+        .map(|u| u.origin().ascii_serialization())
+        .unwrap_or_default();
+    if origin.as_bytes() == expected.as_bytes() {
+        Ok(())
+    } else {
+        Err(Refusal::new(
+            StatusCode::FORBIDDEN,
+            "csrf",
+            format!("cross-origin form post refused (Origin is not {expected})"),
+        ))
+    }
+}
+
+#[derive(askama::Template)]
+#[template(path = "admin_setup.html")]
+struct SetupPage;
+
+/// Shown on every admin URL while `[[admin.users]]` is empty.
+fn setup_page(method: &Method) -> Response {
+    let status = if *method == Method::GET || *method == Method::HEAD { StatusCode::OK } else { StatusCode::FORBIDDEN };
+    html(status, &SetupPage)
+}
+
+#[derive(askama::Template)]
+#[template(path = "admin_login.html")]
+struct LoginPage<'a> {
+    csrf: &'a str,
+    name: &'a str,
+    error: &'a str,
+}
+
+fn login_page(state: &AppState, jar: CookieJar, status: StatusCode, name: &str, error: &str) -> Response {
+    // Reuse a well-formed pre-login token, so several tabs keep working.
+    let token = match jar.get(LOGIN_COOKIE).map(|c| c.value().to_owned()) {
+        Some(t) if is_session_id(&t) => t,
+        _ => new_session_id(),
+    };
+    let jar = jar.add(cookie(state, LOGIN_COOKIE, token.clone(), "/admin/login", LOGIN_FORM_SECS));
+    let page = LoginPage { csrf: &token, name, error };
+    (jar, html(status, &page)).into_response()
+}
+
+/// `GET /admin/login`.
+pub async fn login_form(State(state): State<AppState>, jar: CookieJar, headers: HeaderMap) -> Response {
+    if state.settings.config.admin.users.is_empty() {
+        return setup_page(&Method::GET);
+    }
+    match session_admin(&state, &headers).await {
+        Ok(Some(_)) => redirect_see_other("/admin"),
+        Ok(None) => login_page(&state, jar, StatusCode::OK, "", ""),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// A PHC hash of a random password with the default parameters: verified against when the name is
+/// unknown, so a wrong name costs as much time as a wrong password.
+fn dummy_hash() -> &'static str {
+    static H: OnceLock<String> = OnceLock::new();
+    H.get_or_init(|| hash_password(&crate::config::random_secret()).unwrap_or_default())
+}
+
+/// argon2id (default parameters, random salt) PHC string of `password`.
+pub fn hash_password(password: &str) -> Result<String, String> {
+    Argon2::default().hash_password(password.as_bytes()).map(|h| h.to_string()).map_err(|e| e.to_string())
+}
+
+/// Checks `name` and `password` against `[[admin.users]]`; the same argon2 work is done whether or not
+/// the name exists.
+fn verify(users: &[crate::config::AdminUser], name: &str, password: &str) -> bool {
+    let user =
+        users.iter().find(|u| u.name.len() == name.len() && openssl::memcmp::eq(u.name.as_bytes(), name.as_bytes()));
+    let hash = user.map(|u| u.password_hash.as_str()).unwrap_or_else(|| dummy_hash());
+    let ok = Argon2::default().verify_password(password.as_bytes(), hash).is_ok();
+    ok && user.is_some()
+}
+
+/// At most this many argon2 verifications run at once (each takes ~19 MiB and a core for a while).
+static VERIFY_SLOTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
+/// `POST /admin/login`.
+pub async fn login(State(state): State<AppState>, jar: CookieJar, req: Request) -> Response {
+    match login_inner(&state, jar, req).await {
+        Ok(r) | Err(r) => r,
+    }
+}
+
+async fn login_inner(state: &AppState, jar: CookieJar, req: Request) -> Result<Response, Response> {
+    if state.settings.config.admin.users.is_empty() {
+        return Ok(setup_page(&Method::POST));
+    }
+    let (parts, body) = req.into_parts();
+    let cid = correlation_id(&parts);
+    check_origin(state, &parts.headers).map_err(IntoResponse::into_response)?;
+    let fields = read_form(body).await?;
+    let given = fields.get("csrf").map(String::as_str).unwrap_or("");
+    let expected = jar.get(LOGIN_COOKIE).map(|c| c.value().to_owned()).unwrap_or_default();
+    if !token_eq(&expected, given) {
+        return Err(csrf_refusal(given.is_empty()));
+    }
+    let name = fields.get("name").map(|s| s.trim().to_owned()).unwrap_or_default();
+    let password = fields.get("password").cloned().unwrap_or_default();
+    if name.is_empty() || name.len() > 64 || password.is_empty() || password.len() > MAX_PASSWORD_BYTES {
+        return Ok(login_page(state, jar, StatusCode::UNAUTHORIZED, "", "Wrong name or password."));
+    }
+    let users = state.settings.config.admin.users.clone();
+    let ok = {
+        let _slot = VERIFY_SLOTS.acquire().await.map_err(|e| Internal::from(e).into_response())?;
+        let (n, p) = (name.clone(), password);
+        tokio::task::spawn_blocking(move || verify(&users, &n, &p))
+            .await
+            .map_err(|e| Internal::from(e).into_response())?
+    };
+    let now = now_unix();
+    if !ok {
+        let shown: String = name.chars().take(64).collect();
+        let event = crate::store::NewAuditEvent {
+            at: now,
+            kind: "admin.login_failed".into(),
+            actor: String::new(),
+            subject: shown.clone(),
+            detail_json: serde_json::json!({"name": shown}).to_string(),
+            correlation_id: cid,
+        };
+        state.store.append_audit(&event).await.map_err(|e| Internal::from(e).into_response())?;
+        tracing::warn!(name = %shown, "admin sign-in refused");
+        return Ok(login_page(state, jar, StatusCode::UNAUTHORIZED, &shown, "Wrong name or password."));
+    }
+
+    // A fresh session id at every sign-in (no fixation); an earlier admin session of this browser ends.
+    if let Some(old) = jar.get(ADMIN_COOKIE).map(|c| c.value().to_owned())
+        && is_session_id(&old)
+        && let Ok(Some(s)) = state.store.get_session(&old).await
+        && serde_json::from_str::<AdminSessionData>(&s.attributes_json).is_ok()
+    {
+        let _ = state.store.delete_session(&old).await;
+    }
+    let id = new_session_id();
+    let csrf = new_session_id();
+    let data = AdminSessionData { admin: name.clone(), csrf: csrf.clone() };
+    let session = Session {
+        id: id.clone(),
+        user_id: session_user_id(&name),
+        attributes_json: serde_json::to_string(&data).map_err(|e| Internal::from(e).into_response())?,
+        created_at: now,
+        expires_at: now + ADMIN_SESSION_SECS,
+    };
+    state.store.put_session(&session).await.map_err(|e| Internal::from(e).into_response())?;
+    let admin = Admin { name: name.clone(), csrf, session_id: id.clone(), correlation_id: cid };
+    audit(state, &admin, "admin.login", &name, serde_json::json!({})).await.map_err(IntoResponse::into_response)?;
+    tracing::info!(admin = %name, "admin signed in");
+    let jar = jar.remove(removal(LOGIN_COOKIE, "/admin/login")).add(cookie(
+        state,
+        ADMIN_COOKIE,
+        id,
+        "/admin",
+        ADMIN_SESSION_SECS,
+    ));
+    Ok((jar, redirect_see_other("/admin")).into_response())
+}
+
+/// `POST /admin/logout`.
+pub async fn logout(State(state): State<AppState>, jar: CookieJar, form: AdminForm) -> Response {
+    let admin = form.admin;
+    if let Err(e) = state.store.delete_session(&admin.session_id).await {
+        return Internal::from(e).into_response();
+    }
+    if let Err(e) = audit(&state, &admin, "admin.logout", &admin.name, serde_json::json!({})).await {
+        return e.into_response();
+    }
+    tracing::info!(admin = %admin.name, "admin signed out");
+    let mut resp = (jar.remove(removal(ADMIN_COOKIE, "/admin")), redirect_see_other("/admin/login")).into_response();
+    no_store(&mut resp);
+    resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_verify_and_names_must_match() {
+        let h = hash_password("correct horse battery").unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        let users = vec![crate::config::AdminUser { name: "ops".into(), password_hash: h }];
+        assert!(verify(&users, "ops", "correct horse battery"));
+        assert!(!verify(&users, "ops", "wrong"));
+        assert!(!verify(&users, "op", "correct horse battery"));
+        assert!(!verify(&users, "nobody", "correct horse battery"));
+    }
+
+    #[test]
+    fn tokens_compare_whole() {
+        assert!(token_eq("abcd", "abcd"));
+        assert!(!token_eq("abcd", "abce"));
+        assert!(!token_eq("abcd", "abc"));
+        assert!(!token_eq("", ""));
+    }
+
+    #[test]
+    fn customer_sessions_are_not_admin_sessions() {
+        let customer = r#"{"sub":"cust-1","name":null,"mobile":null,"email":null,"issued":[]}"#;
+        assert!(serde_json::from_str::<AdminSessionData>(customer).is_err());
+        let with_extra = r#"{"admin":"a","csrf":"b","sub":"c"}"#;
+        assert!(serde_json::from_str::<AdminSessionData>(with_extra).is_err());
+    }
+}

@@ -1,0 +1,86 @@
+//! The admin pages under `/admin`: sign-in, overview with the Partner Center access-configuration
+//! checklist, IdP metadata download, the partner return URLs, bindings and the audit log.
+//!
+//! Every page needs an admin session (see [`auth`]); every POST carries a CSRF token; every change is
+//! audited with kind `admin.*` and the admin's name as actor. Pages are askama templates
+//! (`templates/admin_*.html`), so every value is HTML-escaped.
+
+use axum::Router;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+
+use super::{AppState, Internal, now_unix};
+use crate::store::NewAuditEvent;
+
+mod auth;
+mod pages;
+mod return_urls;
+
+pub use auth::{ADMIN_COOKIE, ADMIN_SESSION_SECS, MIN_PASSWORD_CHARS, hash_password};
+pub use return_urls::{ReturnKind, return_url};
+
+/// The admin routes (merged into the application router).
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin", get(pages::overview))
+        .route("/admin/login", get(auth::login_form).post(auth::login))
+        .route("/admin/logout", post(auth::logout))
+        .route("/admin/metadata", get(pages::metadata))
+        .route("/admin/return-urls", get(return_urls::page).post(return_urls::save))
+        .route("/admin/bindings", get(pages::bindings))
+        .route("/admin/audit", get(pages::audit))
+}
+
+/// `Cache-Control: no-store` (admin pages hold tokens and customer data), and `Referrer-Policy:
+/// same-origin` instead of the global `no-referrer`: under `no-referrer` browsers send `Origin: null`
+/// with form posts, and the admin forms need their real `Origin` to pass [`auth::check_origin`].
+fn no_store(resp: &mut Response) {
+    resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp.headers_mut().insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+}
+
+/// Renders a page (no-store).
+fn html<T: askama::Template>(status: StatusCode, page: &T) -> Response {
+    let mut resp = match page.render() {
+        Ok(s) => (status, Html(s)).into_response(),
+        Err(e) => Internal::from(e).into_response(),
+    };
+    no_store(&mut resp);
+    resp
+}
+
+/// A 303 to one of our own fixed paths.
+fn redirect_see_other(path: &'static str) -> Response {
+    let mut r = StatusCode::SEE_OTHER.into_response();
+    r.headers_mut().insert(header::LOCATION, HeaderValue::from_static(path));
+    no_store(&mut r);
+    r
+}
+
+/// Appends an `admin.*` audit event with the admin as actor.
+async fn audit(
+    state: &AppState,
+    admin: &auth::Admin,
+    kind: &str,
+    subject: &str,
+    detail: serde_json::Value,
+) -> Result<(), Internal> {
+    state
+        .store
+        .append_audit(&NewAuditEvent {
+            at: now_unix(),
+            kind: kind.to_owned(),
+            actor: admin.name.clone(),
+            subject: subject.to_owned(),
+            detail_json: detail.to_string(),
+            correlation_id: admin.correlation_id.clone(),
+        })
+        .await?;
+    Ok(())
+}
+
+/// `2026-01-02T03:04:05Z`.
+fn format_time(unix: i64) -> String {
+    crate::saml::response::format_instant(unix).unwrap_or_else(|_| unix.to_string())
+}
