@@ -445,12 +445,23 @@ fn key_paths(s: &Settings) -> KeyPaths {
 }
 
 fn passphrase(s: &Settings) -> CliResult<Option<String>> {
-    match &s.config.idp.key_passphrase_env {
-        None => Ok(None),
-        Some(var) => std::env::var(var)
+    if let Some(var) = &s.config.idp.key_passphrase_env {
+        return std::env::var(var)
             .map(Some)
-            .map_err(|_| CliError::usage(format!("idp.key_passphrase_env names {var}, which is not set"))),
+            .map_err(|_| CliError::usage(format!("idp.key_passphrase_env names {var}, which is not set")));
     }
+    if let Some(file) = &s.config.idp.key_passphrase_file {
+        let path = s.resolve(file);
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            CliError::usage(format!("idp.key_passphrase_file {} cannot be read: {e}", path.display()))
+        })?;
+        let pass = text.trim_end_matches(['\n', '\r']).to_owned();
+        if pass.is_empty() {
+            return Err(CliError::usage(format!("idp.key_passphrase_file {} is empty", path.display())));
+        }
+        return Ok(Some(pass));
+    }
+    Ok(None)
 }
 
 pub fn load_keys(s: &Settings) -> CliResult<keys::IdpKeys> {

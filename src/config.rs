@@ -116,6 +116,8 @@ pub struct IdpConfig {
     pub chain: Option<String>,
     /// Environment variable holding the passphrase of an encrypted private key.
     pub key_passphrase_env: Option<String>,
+    /// File holding that passphrase (e.g. a mounted secret), used when `key_passphrase_env` is unset.
+    pub key_passphrase_file: Option<String>,
     /// `rsa-sha256` (default), `rsa-sha512` or `ecdsa-sha256`.
     pub signature_algorithm: String,
     /// Lifetime of an assertion (Conditions/NotOnOrAfter), seconds.
@@ -228,6 +230,7 @@ impl Default for IdpConfig {
             cert: "certs/idp.crt".into(),
             chain: None,
             key_passphrase_env: None,
+            key_passphrase_file: None,
             signature_algorithm: "rsa-sha256".into(),
             assertion_lifetime_secs: 300,
             clock_skew_secs: 120,
@@ -534,6 +537,7 @@ fn key_paths() -> Vec<(Vec<String>, toml::Value)> {
     let mut full = Config::default();
     full.idp.chain = Some(String::new());
     full.idp.key_passphrase_env = Some(String::new());
+    full.idp.key_passphrase_file = Some(String::new());
     full.huawei.auth_base_url = Some(String::new());
     full.huawei.bp_id = Some(String::new());
     full.handoff.partner_login_url = Some(String::new());

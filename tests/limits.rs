@@ -75,6 +75,15 @@ fn encrypted_private_key_with_passphrase_from_env() {
     let o = run_env(tmp.path(), &["serve"], &[("SAMLGATE_IDP_KEY_PASSPHRASE_ENV", "IDP_KEY_PASS")]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("IDP_KEY_PASS"), "{}", stderr(&o));
+    // The passphrase from a file (a mounted secret) works too; a wrong one is refused.
+    let pass_file = tmp.path().join("passphrase");
+    std::fs::write(&pass_file, "s3cret passphrase\n").unwrap();
+    let g = Gateway::start(tmp.path(), &[("SAMLGATE_IDP_KEY_PASSPHRASE_FILE", pass_file.to_str().unwrap())]);
+    assert_eq!(client().get(g.url("/healthz")).send().unwrap().status(), 200);
+    drop(g);
+    std::fs::write(&pass_file, "wrong").unwrap();
+    let o = run_env(tmp.path(), &["serve"], &[("SAMLGATE_IDP_KEY_PASSPHRASE_FILE", pass_file.to_str().unwrap())]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
 }
 
 #[test]
