@@ -134,13 +134,11 @@ fn audit_count(dir: &Path, kind: &str) -> usize {
     })
 }
 
-#[test]
-fn authn_request_corpus() {
-    let k = setup();
-    let c = session_client(&k);
-    let dest = k.g.url("/saml/sso");
-    let table = std::fs::read_to_string(repo().join("tests/data/corpus/expected.tsv")).unwrap();
-    let files: Vec<String> = std::fs::read_dir(repo().join("tests/data/corpus/authn"))
+/// Runs one table of signed Redirect-bound messages against `endpoint`; returns the mismatches.
+fn run_table(k: &Corpus, c: &reqwest::blocking::Client, dir: &str, tsv: &str, endpoint: &str) -> Vec<String> {
+    let dest = k.g.url(endpoint);
+    let table = std::fs::read_to_string(repo().join("tests/data/corpus").join(tsv)).unwrap();
+    let files: Vec<String> = std::fs::read_dir(repo().join("tests/data/corpus").join(dir))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
@@ -149,23 +147,159 @@ fn authn_request_corpus() {
     for (n, line) in table.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()).enumerate() {
         let cols: Vec<&str> = line.split('\t').collect();
         let (file, status, reason) = (cols[0], cols[1].parse::<u16>().unwrap(), cols[2]);
-        assert!(files.iter().any(|f| f == file), "{file} is in the table but not in the corpus");
+        assert!(files.iter().any(|f| f == file), "{file} is in {tsv} but not in {dir}/");
         seen += 1;
-        let template = std::fs::read_to_string(repo().join("tests/data/corpus/authn").join(file)).unwrap();
+        let template = std::fs::read_to_string(repo().join("tests/data/corpus").join(dir).join(file)).unwrap();
         let xml = fill(&template, &dest, n);
         let q = encode_redirect_query(MessageParam::SamlRequest, &xml, Some("rs"), Some(&k.key)).unwrap();
-        let got = outcome(&c, &format!("{dest}?{q}"));
+        let got = outcome(c, &format!("{dest}?{q}"));
         if got != (status, reason.to_owned()) {
-            failures.push(format!("{file}: expected {status} {reason}, got {} {}", got.0, got.1));
+            failures.push(format!("{dir}/{file}: expected {status} {reason}, got {} {}", got.0, got.1));
         }
     }
-    assert_eq!(seen, files.len(), "every corpus file has an expected outcome");
+    assert_eq!(seen, files.len(), "every file in {dir}/ has an expected outcome in {tsv}");
+    failures
+}
+
+#[test]
+fn authn_request_corpus() {
+    let k = setup();
+    let c = session_client(&k);
+    let failures = run_table(&k, &c, "authn", "expected.tsv", "/saml/sso");
     assert!(failures.is_empty(), "corpus mismatches:\n{}", failures.join("\n"));
     // Only the control was answered.
-    drop(c);
     std::thread::sleep(std::time::Duration::from_millis(100));
     assert_eq!(audit_count(&k.dir, "sso.response"), 1);
     assert!(!k.g.log_text().contains("panicked"));
+}
+
+#[test]
+fn logout_request_corpus() {
+    let k = setup();
+    let c = session_client(&k);
+    let failures = run_table(&k, &c, "logout", "expected-logout.tsv", "/saml/slo");
+    assert!(failures.is_empty(), "corpus mismatches:\n{}", failures.join("\n"));
+    // The customer's session survived every one of them (none named a NameID it was issued).
+    let r = c.get(k.g.url("/saml/sso")).header("accept", "application/json").send().unwrap();
+    assert_eq!(r.status(), 400, "still a session: the SSO endpoint asks for a request, not a login");
+    // A LogoutRequest ID is single use.
+    let template = std::fs::read_to_string(repo().join("tests/data/corpus/logout/ok-unknown-nameid.xml")).unwrap();
+    let xml = fill(&template, &k.g.url("/saml/slo"), 99);
+    let q = encode_redirect_query(MessageParam::SamlRequest, &xml, None, Some(&k.key)).unwrap();
+    let url = k.g.url(&format!("/saml/slo?{q}"));
+    assert_eq!(outcome(&c, &url).0, 302);
+    assert_eq!(outcome(&c, &url), (400, "replay".to_owned()));
+}
+
+/// POST binding: enveloped signatures, wrapped and forged (XSW), through the strict verifier.
+#[test]
+fn post_binding_signature_wrapping_corpus() {
+    use samlgate::saml::dsig::sign_enveloped;
+    use samlgate::saml::xml::XmlWriter;
+    let k = setup();
+    let c = session_client(&k);
+    let dest = k.g.url("/saml/sso");
+    let request = |id: &str, acs: &str, key: Option<&SigningKey>| -> String {
+        let mut w = XmlWriter::new();
+        w.start("samlp:AuthnRequest")
+            .attr("ID", id)
+            .attr("Version", "2.0")
+            .attr("IssueInstant", &instant(0))
+            .attr("Destination", &dest)
+            .attr("AssertionConsumerServiceURL", acs)
+            .attr("ProtocolBinding", "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST");
+        w.text_element("saml:Issuer", &[], SP);
+        let at = w.len();
+        w.start("samlp:NameIDPolicy").attr("Format", "urn:oasis:names:tc:SAML:2.0:nameid-format:transient").end();
+        w.end();
+        let xml = w.finish().unwrap();
+        match key {
+            Some(key) => sign_enveloped(key, &xml, id, at).unwrap(),
+            None => xml,
+        }
+    };
+    let fresh = || format!("_post{}", uuid::Uuid::new_v4().simple());
+    let root_open = |id: &str, acs: &str| {
+        format!(
+            "<samlp:AuthnRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" \
+             xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"{id}\" Version=\"2.0\" IssueInstant=\"{}\" \
+             Destination=\"{dest}\" AssertionConsumerServiceURL=\"{acs}\"><saml:Issuer>{SP}</saml:Issuer>",
+            instant(0)
+        )
+    };
+    let evil = "https://evil.example/acs";
+    let mut cases: Vec<(&str, String, u16, &str)> = Vec::new();
+    cases.push(("control: signed by the SP", request(&fresh(), ACS, Some(&k.key)), 200, "-"));
+    cases.push(("unsigned while the SP signs", request(&fresh(), ACS, None), 400, "missing_signature"));
+    cases.push((
+        "signed by an attacker key with its cert in KeyInfo",
+        request(&fresh(), ACS, Some(&k.attacker)),
+        400,
+        "bad_signature",
+    ));
+    let signed = request(&fresh(), ACS, Some(&k.key));
+    cases.push((
+        "content changed after signing",
+        signed.replace(
+            &format!("AssertionConsumerServiceURL=\"{ACS}\""),
+            &format!("AssertionConsumerServiceURL=\"{evil}\""),
+        ),
+        400,
+        "digest_mismatch",
+    ));
+    // XSW: the signed request hidden in Extensions under a forged, unsigned root.
+    let signed = request(&fresh(), ACS, Some(&k.key));
+    cases.push((
+        "signed copy under Extensions, forged root unsigned",
+        format!("{}<samlp:Extensions>{signed}</samlp:Extensions></samlp:AuthnRequest>", root_open(&fresh(), evil)),
+        400,
+        "missing_signature",
+    ));
+    // XSW: the forged root carries the genuine Signature (moved) and the same ID as the hidden original.
+    let id = fresh();
+    let signed = request(&id, ACS, Some(&k.key));
+    let sig_start = signed.find("<ds:Signature").unwrap();
+    let sig_end = signed.find("</ds:Signature>").unwrap() + "</ds:Signature>".len();
+    let sig = &signed[sig_start..sig_end];
+    let original_without_sig = format!("{}{}", &signed[..sig_start], &signed[sig_end..]);
+    cases.push((
+        "Signature moved to a forged root with the same ID",
+        format!(
+            "{}{sig}<samlp:Extensions>{original_without_sig}</samlp:Extensions></samlp:AuthnRequest>",
+            root_open(&id, evil)
+        ),
+        400,
+        "duplicate_id",
+    ));
+    cases.push((
+        "Signature moved to a forged root with another ID",
+        format!("{}{sig}</samlp:AuthnRequest>", root_open(&fresh(), evil)),
+        400,
+        "wrong_reference",
+    ));
+    let mut failures = Vec::new();
+    for (what, xml, status, reason) in &cases {
+        let b64 = base64::engine::general_purpose::STANDARD.encode(xml.as_bytes());
+        let r = c
+            .post(&dest)
+            .header("accept", "application/json")
+            .form(&[("SAMLRequest", b64.as_str()), ("RelayState", "rs")])
+            .send()
+            .unwrap();
+        let st = r.status().as_u16();
+        let text = r.text().unwrap();
+        let reason_got = serde_json::from_str::<serde_json::Value>(&text)
+            .ok()
+            .and_then(|j| j["error"].as_str().map(str::to_owned))
+            .unwrap_or_else(|| "-".into());
+        if (st, reason_got.as_str()) != (*status, *reason) {
+            failures.push(format!("{what}: expected {status} {reason}, got {st} {reason_got}"));
+        }
+        if st == 200 {
+            assert!(text.contains(&format!("action=\"{ACS}\"")), "answered to the metadata ACS only");
+        }
+    }
+    assert!(failures.is_empty(), "mismatches:\n{}", failures.join("\n"));
 }
 
 #[test]
