@@ -412,19 +412,8 @@ pub fn ensure_config(
         tracing::info!(path = %path.display(), "wrote a new config file with defaults");
     } else if base_url.is_some() || x_account_type.is_some() || site.is_some() {
         // `init` with options on an existing file: update just those keys.
-        let s = config::load(path)?;
-        let mut c = s.config;
-        if let Some(u) = base_url {
-            let u = u.trim_end_matches('/');
-            c.server.base_url = u.to_owned();
-            c.idp.entity_id = format!("{u}/saml/metadata");
-        }
-        if let Some(x) = x_account_type {
-            c.huawei.x_account_type = x.to_owned();
-        }
-        if let Some(s) = site {
-            c.huawei.site = s;
-        }
+        let mut c = config::load(path)?.config;
+        c.apply_init_options(base_url, x_account_type, site);
         c.validate()?;
         write_file(path, c.to_toml().as_bytes())?;
     }
@@ -452,9 +441,8 @@ fn passphrase(s: &Settings) -> CliResult<Option<String>> {
     }
     if let Some(file) = &s.config.idp.key_passphrase_file {
         let path = s.resolve(file);
-        let text = std::fs::read_to_string(&path).map_err(|e| {
-            CliError::usage(format!("idp.key_passphrase_file {} cannot be read: {e}", path.display()))
-        })?;
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| CliError::usage(format!("idp.key_passphrase_file {} cannot be read: {e}", path.display())))?;
         let pass = text.trim_end_matches(['\n', '\r']).to_owned();
         if pass.is_empty() {
             return Err(CliError::usage(format!("idp.key_passphrase_file {} is empty", path.display())));

@@ -313,19 +313,24 @@ impl Config {
     /// A fresh configuration as `init` writes it: defaults plus the given values and a new random secret.
     pub fn for_init(base_url: Option<&str>, x_account_type: Option<&str>, site: Option<Site>) -> Config {
         let mut c = Config::default();
-        if let Some(u) = base_url {
-            let u = u.trim_end_matches('/');
-            c.server.base_url = u.to_owned();
-            c.idp.entity_id = format!("{u}/saml/metadata");
-        }
-        if let Some(x) = x_account_type {
-            c.huawei.x_account_type = x.to_owned();
-        }
-        if let Some(s) = site {
-            c.huawei.site = s;
-        }
+        c.apply_init_options(base_url, x_account_type, site);
         c.handoff.secret = random_secret();
         c
+    }
+
+    /// Applies `init`'s options: the base URL (and the entityID derived from it), xAccountType, site.
+    pub fn apply_init_options(&mut self, base_url: Option<&str>, x_account_type: Option<&str>, site: Option<Site>) {
+        if let Some(u) = base_url {
+            let u = u.trim_end_matches('/');
+            self.server.base_url = u.to_owned();
+            self.idp.entity_id = format!("{u}/saml/metadata");
+        }
+        if let Some(x) = x_account_type {
+            self.huawei.x_account_type = x.to_owned();
+        }
+        if let Some(s) = site {
+            self.huawei.site = s;
+        }
     }
 
     /// Serializes to TOML with a short header.

@@ -12,33 +12,12 @@ use base64::Engine as _;
 use common::*;
 use openssl::hash::MessageDigest;
 use openssl::pkey::{PKey, Private};
-use openssl::x509::X509;
 use samlgate::saml::dsig::{SignatureAlgorithm, SigningKey};
-use samlgate::saml::metadata::{SpMetadataParams, sp_metadata_xml};
 use samlgate::saml::redirect::{MessageParam, encode_redirect_query, url_encode};
 
 const SP: &str = "https://sp.corpus.test/";
 const ACS: &str = "https://sp.corpus.test/acs";
 const RSA_SHA256: &str = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
-
-fn key_and_cert(cn: &str) -> (PKey<Private>, X509) {
-    let rsa = openssl::rsa::Rsa::generate(2048).unwrap();
-    let key = PKey::from_rsa(rsa).unwrap();
-    let mut name = openssl::x509::X509NameBuilder::new().unwrap();
-    name.append_entry_by_text("CN", cn).unwrap();
-    let name = name.build();
-    let mut b = openssl::x509::X509Builder::new().unwrap();
-    b.set_version(2).unwrap();
-    b.set_subject_name(&name).unwrap();
-    b.set_issuer_name(&name).unwrap();
-    b.set_pubkey(&key).unwrap();
-    b.set_not_before(&openssl::asn1::Asn1Time::days_from_now(0).unwrap()).unwrap();
-    b.set_not_after(&openssl::asn1::Asn1Time::days_from_now(30).unwrap()).unwrap();
-    let serial = openssl::bn::BigNum::from_u32(7).unwrap().to_asn1_integer().unwrap();
-    b.set_serial_number(&serial).unwrap();
-    b.sign(&key, MessageDigest::sha256()).unwrap();
-    (key, b.build())
-}
 
 struct Corpus {
     _tmp: tempfile::TempDir,
@@ -51,20 +30,8 @@ struct Corpus {
 
 fn setup() -> Corpus {
     let tmp = tempfile::tempdir().unwrap();
-    let (pkey, cert) = key_and_cert("sp.corpus.test");
-    let md = sp_metadata_xml(&SpMetadataParams {
-        entity_id: SP.into(),
-        acs_post_url: ACS.into(),
-        slo_redirect_url: "https://sp.corpus.test/slo".into(),
-        slo_redirect_response_url: "https://sp.corpus.test/slo/response".into(),
-        slo_post_url: None,
-        signing_cert_der: cert.to_der().unwrap(),
-        authn_requests_signed: true,
-        want_assertions_signed: true,
-    })
-    .unwrap();
     let md_path = tmp.path().join("sp.xml");
-    std::fs::write(&md_path, md).unwrap();
+    let (pkey, cert) = write_test_sp("sp.corpus.test", &md_path);
     let dir = tmp.path().join("gw");
     std::fs::create_dir(&dir).unwrap();
     let g = Gateway::start(
@@ -72,7 +39,7 @@ fn setup() -> Corpus {
         &[("SAMLGATE_HUAWEI_SP_METADATA", md_path.to_str().unwrap()), ("SAMLGATE_SERVER_RATE_LIMIT_PER_MINUTE", "0")],
     );
     let key = SigningKey::new(pkey.clone(), cert.to_der().unwrap(), SignatureAlgorithm::RsaSha256).unwrap();
-    let (akey, acert) = key_and_cert("attacker");
+    let (akey, acert) = rsa_key_and_cert("attacker");
     let attacker = SigningKey::new(akey, acert.to_der().unwrap(), SignatureAlgorithm::RsaSha256).unwrap();
     Corpus { _tmp: tmp, dir, g, key, pkey, attacker }
 }

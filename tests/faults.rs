@@ -11,30 +11,12 @@ use std::time::Duration;
 use base64::Engine as _;
 use common::*;
 use openssl::hash::MessageDigest;
-use openssl::pkey::PKey;
 use samlgate::saml::dsig::{SignatureAlgorithm, SigningKey};
-use samlgate::saml::metadata::{SpMetadataParams, sp_metadata_xml};
 use samlgate::saml::redirect::{MessageParam, encode_redirect_query, url_encode};
 
 const SP: &str = "https://sp.faults.test/";
 const ACS: &str = "https://sp.faults.test/acs";
 const RSA_SHA256: &str = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
-
-fn self_signed() -> (PKey<openssl::pkey::Private>, openssl::x509::X509) {
-    let key = PKey::from_rsa(openssl::rsa::Rsa::generate(2048).unwrap()).unwrap();
-    let mut name = openssl::x509::X509NameBuilder::new().unwrap();
-    name.append_entry_by_text("CN", "sp.faults.test").unwrap();
-    let name = name.build();
-    let mut b = openssl::x509::X509Builder::new().unwrap();
-    b.set_version(2).unwrap();
-    b.set_subject_name(&name).unwrap();
-    b.set_issuer_name(&name).unwrap();
-    b.set_pubkey(&key).unwrap();
-    b.set_not_before(&openssl::asn1::Asn1Time::days_from_now(0).unwrap()).unwrap();
-    b.set_not_after(&openssl::asn1::Asn1Time::days_from_now(30).unwrap()).unwrap();
-    b.sign(&key, MessageDigest::sha256()).unwrap();
-    (key, b.build())
-}
 
 fn now_text() -> String {
     time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap()
@@ -49,20 +31,8 @@ enum Job {
 #[test]
 fn sigkill_loses_nothing_acknowledged() {
     let tmp = tempfile::tempdir().unwrap();
-    let (pkey, cert) = self_signed();
-    let md = sp_metadata_xml(&SpMetadataParams {
-        entity_id: SP.into(),
-        acs_post_url: ACS.into(),
-        slo_redirect_url: "https://sp.faults.test/slo".into(),
-        slo_redirect_response_url: String::new(),
-        slo_post_url: None,
-        signing_cert_der: cert.to_der().unwrap(),
-        authn_requests_signed: true,
-        want_assertions_signed: true,
-    })
-    .unwrap();
     let md_path = tmp.path().join("sp.xml");
-    std::fs::write(&md_path, md).unwrap();
+    let (pkey, cert) = write_test_sp("sp.faults.test", &md_path);
     let dir = tmp.path().join("gw");
     std::fs::create_dir(&dir).unwrap();
     let env =

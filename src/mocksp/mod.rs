@@ -1045,24 +1045,7 @@ pub async fn serve_with(
     Ok(())
 }
 
-/// Resolves when Ctrl-C or SIGTERM arrives.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
-}
+pub use crate::web::shutdown_signal;
 
 /// Command-line options of `samlgate mock-sp`.
 #[derive(Debug, Clone, clap::Args)]

@@ -453,7 +453,8 @@ pub fn router(state: AppState) -> Router {
         .layer(tower::limit::ConcurrencyLimitLayer::new(concurrency))
 }
 
-async fn shutdown_signal() {
+/// Resolves when Ctrl-C or SIGTERM arrives.
+pub async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

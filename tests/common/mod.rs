@@ -233,3 +233,43 @@ pub fn parse_post_form(html: &str) -> PostedForm {
         relay_state: attr_after("name=\"RelayState\"", "value"),
     }
 }
+
+/// A fresh RSA-2048 key and a self-signed SHA-256 certificate for it (a test SP's signing key).
+pub fn rsa_key_and_cert(cn: &str) -> (openssl::pkey::PKey<openssl::pkey::Private>, openssl::x509::X509) {
+    use openssl::hash::MessageDigest;
+    let key = openssl::pkey::PKey::from_rsa(openssl::rsa::Rsa::generate(2048).unwrap()).unwrap();
+    let mut name = openssl::x509::X509NameBuilder::new().unwrap();
+    name.append_entry_by_text("CN", cn).unwrap();
+    let name = name.build();
+    let mut b = openssl::x509::X509Builder::new().unwrap();
+    b.set_version(2).unwrap();
+    b.set_subject_name(&name).unwrap();
+    b.set_issuer_name(&name).unwrap();
+    b.set_pubkey(&key).unwrap();
+    b.set_not_before(&openssl::asn1::Asn1Time::days_from_now(0).unwrap()).unwrap();
+    b.set_not_after(&openssl::asn1::Asn1Time::days_from_now(30).unwrap()).unwrap();
+    let serial = openssl::bn::BigNum::from_u32(7).unwrap().to_asn1_integer().unwrap();
+    b.set_serial_number(&serial).unwrap();
+    b.sign(&key, MessageDigest::sha256()).unwrap();
+    (key, b.build())
+}
+
+/// A test SP (entityID `https://<host>/`, ACS `https://<host>/acs`, SLO `…/slo` with ResponseLocation
+/// `…/slo/response`, signed requests) with a fresh key; its metadata is written to `path`.
+pub fn write_test_sp(host: &str, path: &Path) -> (openssl::pkey::PKey<openssl::pkey::Private>, openssl::x509::X509) {
+    use samlgate::saml::metadata::{SpMetadataParams, sp_metadata_xml};
+    let (key, cert) = rsa_key_and_cert(host);
+    let md = sp_metadata_xml(&SpMetadataParams {
+        entity_id: format!("https://{host}/"),
+        acs_post_url: format!("https://{host}/acs"),
+        slo_redirect_url: format!("https://{host}/slo"),
+        slo_redirect_response_url: format!("https://{host}/slo/response"),
+        slo_post_url: None,
+        signing_cert_der: cert.to_der().unwrap(),
+        authn_requests_signed: true,
+        want_assertions_signed: true,
+    })
+    .unwrap();
+    std::fs::write(path, md).unwrap();
+    (key, cert)
+}
