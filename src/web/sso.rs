@@ -108,8 +108,8 @@ pub async fn sso_post(
         .decode(compact.as_bytes())
         .map_err(|_| Refusal::bad_request("bad_base64", "SAMLRequest is not valid base64").into_response())?;
     let limits = ReadLimits { max_bytes: MAX_MESSAGE_BYTES, ..ReadLimits::default() };
-    let doc = xml::parse(&xml_bytes, &limits)
-        .map_err(|e| Refusal::bad_request(e.reason(), e.to_string()).into_response())?;
+    let doc =
+        xml::parse(&xml_bytes, &limits).map_err(|e| Refusal::bad_request(e.reason(), e.to_string()).into_response())?;
     // Issuer first (to find the keys), read from the same parsed tree that is then verified.
     let issuer = doc
         .root

@@ -1,0 +1,72 @@
+#!/usr/bin/env python3
+"""Turns the figures gathered by scripts/bench-hop (JSON on stdin) into the report: a table on stdout,
+SCRATCH/results.json and SCRATCH/results.md (the Markdown table for the README)."""
+
+import json
+import sys
+
+
+def ok_rate(w):
+    """Successful hops per second of a wrk run (non-2xx and socket errors excluded)."""
+    if not w:
+        return None
+    return (w["requests"] - w["non2xx"] - w["socket_errors"]) * 1e6 / w["duration_us"]
+
+
+def main():
+    scratch = sys.argv[1]
+    d = json.load(sys.stdin)
+    base = (d["openssl_before"] + d["openssl_after"]) / 2
+    sat, half = d["saturated"], d["half"]
+    r_sat = ok_rate(sat)
+    r_half = ok_rate(half)
+    r_py, r_sl = ok_rate(d.get("pysaml2")), ok_rate(d.get("samlify"))
+    ms = lambda us: us / 1000.0
+    rows = [
+        ("openssl speed -multi %d rsa2048 (before / after; baseline = mean)" % d["cores"],
+         "%.0f / %.0f sign/s" % (d["openssl_before"], d["openssl_after"]), "1.00", "—"),
+        ("samlgate hops/s at saturation (wrk -c%d, %d s)" % (d["connections"], d["duration_s"]),
+         "%.0f" % r_sat, "%.2f" % (r_sat / base), "≥ 0.85"),
+        ("samlgate p50 / p99 at saturation", "%.1f / %.1f ms" % (ms(sat["p50_us"]), ms(sat["p99_us"])), "", ""),
+        ("samlgate p99 at half rate (%.0f hops/s achieved, target %.0f)" % (r_half, d["half_target"]),
+         "%.1f ms (p50 %.1f)" % (ms(half["p99_us"]), ms(half["p50_us"])), "", "< 10 ms"),
+        ("samlgate RSS idle / peak", "%.1f / %.1f MB" % (d["idle_rss_kb"] / 1024, d["peak_rss_kb"] / 1024), "",
+         "idle < 30 MB"),
+        ("samlgate start → first /healthz (existing keys, median of 5)", "%.0f ms" % d["startup"]["median_ms"], "",
+         "< 200 ms"),
+    ]
+    if r_py is not None:
+        p = d["pysaml2"]
+        rows.append(("pysaml2 7.5.5 IdP, gunicorn -w %d (xmlsec1 signs)" % d["cores"],
+                     "%.1f hops/s, p99 %.0f ms, peak RSS %.0f MB" % (r_py, ms(p["p99_us"]), d["pysaml2_peak_rss_kb"] / 1024),
+                     "%.3f" % (r_py / base), "samlgate ×%.0f (≥ 10)" % (r_sat / r_py)))
+    if r_sl is not None:
+        s = d["samlify"]
+        rows.append(("samlify 2.13.1 IdP, Node %d workers (schema validator stubbed)" % d["cores"],
+                     "%.0f hops/s, p99 %.0f ms, peak RSS %.0f MB" % (r_sl, ms(s["p99_us"]), d["samlify_peak_rss_kb"] / 1024),
+                     "%.3f" % (r_sl / base), "samlgate ×%.1f (≥ 3)" % (r_sat / r_sl)))
+    errors = {k: (d[k]["non2xx"], d[k]["socket_errors"]) for k in ("saturated", "half", "pysaml2", "samlify") if d.get(k)}
+
+    md = ["| measure | figure | ratio to openssl | target |", "|---|---|---|---|"]
+    md += ["| %s | %s | %s | %s |" % r for r in rows]
+    text = "\n".join(md)
+    print()
+    print("machine: %d cores, %s; load average at start %s, at end %s (other work on the machine shares the"
+          " cores with the load run)" % (d["cores"], d["cpu"], d["loadavg_start"], d["loadavg_end"]))
+    print("command: %s" % d["command"])
+    print(text)
+    print("errors (non-2xx, socket) per run: %s" % errors)
+    d["results"] = {"baseline_sign_per_s": base, "samlgate_hops_per_s": r_sat, "ratio_to_openssl": r_sat / base,
+                    "half_rate_hops_per_s": r_half, "half_rate_p99_ms": ms(half["p99_us"]),
+                    "pysaml2_hops_per_s": r_py, "samlify_hops_per_s": r_sl,
+                    "vs_pysaml2": (r_sat / r_py) if r_py else None, "vs_samlify": (r_sat / r_sl) if r_sl else None,
+                    "errors": errors}
+    with open(scratch + "/results.json", "w") as f:
+        json.dump(d, f, indent=1)
+    with open(scratch + "/results.md", "w") as f:
+        f.write("machine: %d cores, %s; load average %s → %s\n\n`%s`\n\n%s\n"
+                % (d["cores"], d["cpu"], d["loadavg_start"], d["loadavg_end"], d["command"], text))
+
+
+if __name__ == "__main__":
+    main()
