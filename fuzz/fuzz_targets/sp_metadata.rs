@@ -1,0 +1,9 @@
+//! SP metadata import (what an admin uploads or a URL serves).
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+use samlgate::saml::metadata::{SpParseOptions, parse_sp_metadata};
+
+fuzz_target!(|data: &[u8]| {
+    let opts = SpParseOptions { allow_http: true, now_unix: 1_800_000_000, max_bytes: 512 * 1024 };
+    let _ = parse_sp_metadata(data, &opts);
+});
