@@ -68,12 +68,11 @@ impl TokenError {
     }
 }
 
-fn hmac(secret: &[u8], data: &[u8]) -> Vec<u8> {
-    // HMAC with a non-empty key cannot fail in OpenSSL short of memory exhaustion.
-    let key = PKey::hmac(secret).expect("HMAC key");
-    let mut signer = Signer::new(MessageDigest::sha256(), &key).expect("HMAC signer");
-    signer.update(data).expect("HMAC update");
-    signer.sign_to_vec().expect("HMAC sign")
+fn hmac(secret: &[u8], data: &[u8]) -> Option<Vec<u8>> {
+    let key = PKey::hmac(secret).ok()?;
+    let mut signer = Signer::new(MessageDigest::sha256(), &key).ok()?;
+    signer.update(data).ok()?;
+    signer.sign_to_vec().ok()
 }
 
 /// Makes a token (used by `samlgate token` and tests; partners make their own with any JWT library).
@@ -81,7 +80,7 @@ pub fn issue(secret: &str, claims: &Claims) -> String {
     let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
     let body = URL_SAFE_NO_PAD.encode(serde_json::to_vec(claims).unwrap_or_default());
     let signing_input = format!("{header}.{body}");
-    let sig = URL_SAFE_NO_PAD.encode(hmac(secret.as_bytes(), signing_input.as_bytes()));
+    let sig = URL_SAFE_NO_PAD.encode(hmac(secret.as_bytes(), signing_input.as_bytes()).unwrap_or_default());
     format!("{signing_input}.{sig}")
 }
 
@@ -117,7 +116,7 @@ pub fn verify(secret: &str, token: &str, now: i64, max_age_secs: u64, skew_secs:
         return Err(TokenError::Algorithm(header.alg.chars().take(32).collect()));
     }
     let sig = URL_SAFE_NO_PAD.decode(s).map_err(|_| TokenError::Malformed("signature is not base64url"))?;
-    let expected = hmac(secret.as_bytes(), &token.as_bytes()[..h.len() + 1 + b.len()]);
+    let expected = hmac(secret.as_bytes(), &token.as_bytes()[..h.len() + 1 + b.len()]).ok_or(TokenError::Signature)?;
     if sig.len() != expected.len() || !openssl::memcmp::eq(&sig, &expected) {
         return Err(TokenError::Signature);
     }
@@ -153,6 +152,12 @@ mod tests {
 
     fn claims(now: i64) -> Claims {
         Claims { sub: "cust-1".into(), iat: now, exp: now + 60, jti: new_jti(), name: None, mobile: None, email: None }
+    }
+
+    #[test]
+    fn an_empty_secret_never_verifies_and_never_panics() {
+        let t = issue(SECRET, &claims(1000));
+        assert!(verify("", &t, 1010, 120, 30).is_err());
     }
 
     #[test]
