@@ -238,6 +238,10 @@ pub struct PostForm<'a> {
 
 /// The auto-submitting form, with a strict CSP that allows only its own script (by nonce).
 pub fn post_form_response(action: &str, field: &str, message_b64: &str, relay_state: Option<&str>) -> Response {
+    // The template writes the message unescaped (it is base64); refuse anything else outright.
+    if !message_b64.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=')) {
+        return Internal(anyhow::anyhow!("post form message is not base64")).into_response();
+    }
     let mut n = [0u8; 16];
     let _ = openssl::rand::rand_bytes(&mut n);
     let nonce = hex::encode(n);
