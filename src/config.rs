@@ -139,6 +139,9 @@ pub struct HuaweiConfig {
     pub x_account_type: String,
     /// Huawei's SP Metadata.xml: a file path or an https URL.
     pub sp_metadata: String,
+    /// When `sp_metadata` is a URL: how often to fetch it again, seconds (0 = only at start). A failed
+    /// fetch or a refused document keeps the last good copy.
+    pub sp_metadata_refresh_secs: u64,
     /// Overrides the auth host for the site (e.g. `http://127.0.0.1:8081` for the local mock SP).
     pub auth_base_url: Option<String>,
     /// Sign the Response as well as the Assertion.
@@ -246,6 +249,7 @@ impl Default for HuaweiConfig {
             site: Site::Cn,
             x_account_type: PLACEHOLDER_X_ACCOUNT_TYPE.into(),
             sp_metadata: "metadata/huawei-sp-metadata.xml".into(),
+            sp_metadata_refresh_secs: 3600,
             auth_base_url: None,
             sign_response: false,
             allow_sha1: false,
@@ -401,6 +405,9 @@ impl Config {
         }
         if h.sp_metadata.trim().is_empty() {
             return Err(invalid("huawei.sp_metadata", "must name a file or an https URL"));
+        }
+        if h.sp_metadata_refresh_secs != 0 && !(5..=7 * 86400).contains(&h.sp_metadata_refresh_secs) {
+            return Err(invalid("huawei.sp_metadata_refresh_secs", "must be 0 (off) or between 5 and 604800"));
         }
         if let Some(u) = &h.auth_base_url {
             check_http_url("huawei.auth_base_url", u, true)?;

@@ -60,7 +60,6 @@ pub async fn run(settings: Settings, mut mock: MockSpOptions) -> anyhow::Result<
     let state = crate::web::AppState::build(settings).await?;
     mock.idp_metadata = IdpSource::Inline(state.idp_metadata.to_string());
     let sp = MockSp::new(&mock)?;
-    let store = state.store.clone();
     let gw_listener =
         tokio::net::TcpListener::bind(&gw_bind).await.with_context(|| format!("cannot listen on {gw_bind}"))?;
     let sp_listener =
@@ -74,15 +73,7 @@ pub async fn run(settings: Settings, mut mock: MockSpOptions) -> anyhow::Result<
     let stop = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|v| *v).await;
     };
-    let purge = tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
-        loop {
-            tick.tick().await;
-            if let Err(e) = store.purge_expired(crate::web::now_unix()).await {
-                tracing::warn!(error = %e, "purging expired rows failed");
-            }
-        }
-    });
+    let purge = crate::web::spawn_housekeeping(&state);
     eprintln!(
         "\nsamlgate demo\n  partner platform: {}/partner   <- open this and click \"Go to console\"\n  gateway (IdP):    http://{} (metadata /saml/metadata)\n  mock Huawei SP:   {} (metadata /metadata)\n  files:            {}\nCtrl-C stops both.\n",
         sp.urls().base,

@@ -473,6 +473,37 @@ pub async fn shutdown_signal() {
     tracing::info!("shutting down: finishing open requests");
 }
 
+/// Background work of a running gateway: purge expired sessions and one-time IDs every minute, and
+/// re-fetch the SP metadata from its URL every `huawei.sp_metadata_refresh_secs` (keeping the last good
+/// copy when a fetch fails).
+pub fn spawn_housekeeping(state: &AppState) -> tokio::task::JoinHandle<()> {
+    let state = state.clone();
+    tokio::spawn(async move {
+        let source = &state.settings.config.huawei.sp_metadata;
+        let refresh = state.settings.config.huawei.sp_metadata_refresh_secs;
+        let refresh_url = refresh > 0 && (source.starts_with("https://") || source.starts_with("http://"));
+        let mut purge_tick = tokio::time::interval(Duration::from_secs(60));
+        let mut refresh_tick = tokio::time::interval(Duration::from_secs(refresh.max(5)));
+        refresh_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        refresh_tick.tick().await; // the first tick is immediate; start already loaded the metadata
+        loop {
+            tokio::select! {
+                _ = purge_tick.tick() => {
+                    if let Err(e) = state.store.purge_expired(now_unix()).await {
+                        tracing::warn!(error = %e, "purging expired rows failed");
+                    }
+                }
+                _ = refresh_tick.tick(), if refresh_url => {
+                    match sync_configured_sp(&state.settings, state.store.as_ref()).await {
+                        Ok(()) => state.sp_cache.clear(),
+                        Err(e) => tracing::warn!(error = %format!("{e:#}"), "SP metadata refresh failed"),
+                    }
+                }
+            }
+        }
+    })
+}
+
 /// Runs the gateway until SIGTERM or Ctrl-C.
 pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     let bind = settings.config.server.bind.clone();
@@ -480,25 +511,15 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         tracing::warn!("{w}");
     }
     let state = AppState::build(settings).await?;
-    let store = state.store.clone();
+    let housekeeping = spawn_housekeeping(&state);
     let app = router(state);
     let listener = tokio::net::TcpListener::bind(&bind).await.with_context(|| format!("cannot listen on {bind}"))?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "samlgate listening on http://{addr}");
-    // Housekeeping: drop expired sessions and one-time ids.
-    let purge = tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(60));
-        loop {
-            tick.tick().await;
-            if let Err(e) = store.purge_expired(now_unix()).await {
-                tracing::warn!(error = %e, "purging expired rows failed");
-            }
-        }
-    });
     axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await?;
-    purge.abort();
+    housekeeping.abort();
     tracing::info!("stopped");
     Ok(())
 }
