@@ -20,7 +20,7 @@ use crate::saml::metadata::{self, IdpMetadataParams, SpMetadata, SpParseOptions}
 use crate::store::{NewAuditEvent, SpRecord, Store};
 
 pub mod admin;
-mod bind;
+pub mod bind;
 mod console;
 mod health;
 pub mod limits;
