@@ -531,7 +531,10 @@ pub fn parse_with_env(text: &str, path: &Path, env: &[(String, String)]) -> Resu
     if !env.is_empty() {
         let paths = key_paths();
         for (var, raw) in env {
-            if var == "SAMLGATE_CONFIG" || var == "SAMLGATE_LOG" || var.starts_with("SAMLGATE_TEST") {
+            // Only variables naming a config section are overrides (a typo inside a section is an
+            // error); others such as SAMLGATE_CONFIG, SAMLGATE_LOG or tooling variables are not ours.
+            let rest = var[ENV_PREFIX.len()..].to_ascii_lowercase();
+            if !SECTIONS.iter().any(|s| rest.strip_prefix(s).is_some_and(|r| r.starts_with('_'))) {
                 continue;
             }
             apply_env(&mut table, &paths, var, raw)?;
@@ -543,6 +546,9 @@ pub fn parse_with_env(text: &str, path: &Path, env: &[(String, String)]) -> Resu
     let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
     Ok(Settings { config, path: path.to_path_buf(), dir })
 }
+
+/// The sections of the file; `SAMLGATE_<SECTION>_…` variables override keys in them.
+const SECTIONS: &[&str] = &["server", "idp", "huawei", "handoff", "store", "return_urls", "admin"];
 
 /// Every scalar key path, with a sample value giving its type.
 fn key_paths() -> Vec<(Vec<String>, toml::Value)> {
@@ -671,11 +677,18 @@ mod tests {
             let rest = if section == "return_urls" { rest.trim_start_matches("urls_") } else { rest };
             assert!(err.contains(&format!("{section}.{rest}")), "{var}: {err}");
         }
-        let env = vec![("SAMLGATE_NO_SUCH_KEY".to_string(), "1".to_string())];
+        let env = vec![("SAMLGATE_SERVER_NO_SUCH_KEY".to_string(), "1".to_string())];
         assert!(matches!(
             parse_with_env(&valid_text(), Path::new("s.toml"), &env),
             Err(ConfigError::UnknownEnv { .. })
         ));
+        // Variables outside the config sections belong to other tools and are left alone.
+        let env = vec![
+            ("SAMLGATE_VENV".to_string(), "/x".to_string()),
+            ("SAMLGATE_SKIP_BROWSER".to_string(), "1".to_string()),
+            ("SAMLGATE_SERVERLESS".to_string(), "1".to_string()),
+        ];
+        assert!(parse_with_env(&valid_text(), Path::new("s.toml"), &env).is_ok());
     }
 
     #[test]
