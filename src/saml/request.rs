@@ -242,6 +242,39 @@ pub fn authn_request_from_element(root: &Element, signature_verified: bool) -> R
     })
 }
 
+/// What every request from an SP must satisfy: its Issuer is the SP's entityID, its Destination is our
+/// endpoint (required), and its IssueInstant is at most `skew_secs` in the future and at most
+/// `max_age_secs + skew_secs` old.
+#[allow(clippy::too_many_arguments)]
+fn check_issuer_destination_time(
+    issuer: &str,
+    destination: Option<&str>,
+    issue_instant: &Timestamp,
+    sp: &SpMetadata,
+    expected_destination: &str,
+    now: i64,
+    skew_secs: i64,
+    max_age_secs: i64,
+) -> Result<(), RequestError> {
+    if issuer != sp.entity_id {
+        return Err(RequestError::UnknownIssuer(issuer.to_owned()));
+    }
+    if destination != Some(expected_destination) {
+        return Err(RequestError::Destination {
+            found: destination.map(str::to_owned),
+            expected: expected_destination.to_owned(),
+        });
+    }
+    let t = issue_instant.unix;
+    if t > now.saturating_add(skew_secs) {
+        return Err(RequestError::NotYetValid(issue_instant.text.clone()));
+    }
+    if now.saturating_sub(t) > max_age_secs.saturating_add(skew_secs) {
+        return Err(RequestError::Expired(issue_instant.text.clone()));
+    }
+    Ok(())
+}
+
 /// Checks a parsed AuthnRequest against the SP it claims to come from (looked up by its Issuer) and
 /// resolves the ACS to answer to. `expected_destination` is our SSO URL; `now` unix seconds.
 /// IssueInstant may be at most `skew_secs` in the future and at most `max_age_secs + skew_secs` old.
@@ -254,22 +287,16 @@ pub fn check_authn_request(
     skew_secs: i64,
     max_age_secs: i64,
 ) -> Result<ResolvedAcs, RequestError> {
-    if req.issuer != sp.entity_id {
-        return Err(RequestError::UnknownIssuer(req.issuer.clone()));
-    }
-    if req.destination.as_deref() != Some(expected_destination) {
-        return Err(RequestError::Destination {
-            found: req.destination.clone(),
-            expected: expected_destination.to_owned(),
-        });
-    }
-    let t = req.issue_instant.unix;
-    if t > now.saturating_add(skew_secs) {
-        return Err(RequestError::NotYetValid(req.issue_instant.text.clone()));
-    }
-    if now.saturating_sub(t) > max_age_secs.saturating_add(skew_secs) {
-        return Err(RequestError::Expired(req.issue_instant.text.clone()));
-    }
+    check_issuer_destination_time(
+        &req.issuer,
+        req.destination.as_deref(),
+        &req.issue_instant,
+        sp,
+        expected_destination,
+        now,
+        skew_secs,
+        max_age_secs,
+    )?;
     if let Some(b) = &req.protocol_binding
         && b != BINDING_HTTP_POST
     {
@@ -300,22 +327,16 @@ pub fn check_logout_request(
     skew_secs: i64,
     max_age_secs: i64,
 ) -> Result<(), RequestError> {
-    if req.issuer != sp.entity_id {
-        return Err(RequestError::UnknownIssuer(req.issuer.clone()));
-    }
-    if req.destination.as_deref() != Some(expected_destination) {
-        return Err(RequestError::Destination {
-            found: req.destination.clone(),
-            expected: expected_destination.to_owned(),
-        });
-    }
-    let t = req.issue_instant.unix;
-    if t > now.saturating_add(skew_secs) {
-        return Err(RequestError::NotYetValid(req.issue_instant.text.clone()));
-    }
-    if now.saturating_sub(t) > max_age_secs.saturating_add(skew_secs) {
-        return Err(RequestError::Expired(req.issue_instant.text.clone()));
-    }
+    check_issuer_destination_time(
+        &req.issuer,
+        req.destination.as_deref(),
+        &req.issue_instant,
+        sp,
+        expected_destination,
+        now,
+        skew_secs,
+        max_age_secs,
+    )?;
     if let Some(n) = &req.not_on_or_after
         && now >= n.unix.saturating_add(skew_secs)
     {
