@@ -123,27 +123,9 @@ impl Env {
         let r = c.get(&url).send().unwrap();
         assert_eq!(r.status(), 200);
         let form = parse_post_form(&r.text().unwrap());
-        let f = self.dir.join(format!("resp-{request_id}.b64"));
-        std::fs::write(&f, &form.message).unwrap();
-        let at = format!("@{}", f.display());
-        let mut args = vec![
-            "consume",
-            "--sp-dir",
-            self.sp_dir.to_str().unwrap(),
-            "--idp-metadata",
-            self.idp_md.to_str().unwrap(),
-            "--request-id",
-            &request_id,
-            "--saml-response",
-            &at,
-            "--verifier",
-            "onelogin",
-        ];
-        let rs = form.relay_state.clone().unwrap_or_default();
-        if form.relay_state.is_some() {
-            args.extend_from_slice(&["--relay-state", &rs]);
-        }
-        let j = py_sp(&args);
+        let (ok, j) =
+            py_consume(&self.sp_dir, &self.idp_md, &self.dir, &request_id, &form, &["--verifier", "onelogin"]);
+        assert!(ok, "python3-saml refused our response: {j}");
         let ol = &j["onelogin"];
         (ol["nameid"].as_str().unwrap().to_owned(), ol["session_index"].as_str().unwrap().to_owned())
     }

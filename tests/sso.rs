@@ -67,25 +67,7 @@ impl Hop {
     }
 
     fn consume(&self, request_id: &str, form: &PostedForm) -> (bool, serde_json::Value) {
-        let resp_file = self.dir.join(format!("resp-{request_id}.b64"));
-        std::fs::write(&resp_file, &form.message).unwrap();
-        let at = format!("@{}", resp_file.display());
-        let mut args = vec![
-            "consume",
-            "--sp-dir",
-            self.sp_dir.to_str().unwrap(),
-            "--idp-metadata",
-            self.idp_md.to_str().unwrap(),
-            "--request-id",
-            request_id,
-            "--saml-response",
-            &at,
-        ];
-        if let Some(rs) = &form.relay_state {
-            args.push("--relay-state");
-            args.push(rs);
-        }
-        py_sp_raw(&args)
+        py_consume(&self.sp_dir, &self.idp_md, &self.dir, request_id, form, &[])
     }
 }
 

@@ -273,3 +273,35 @@ pub fn write_test_sp(host: &str, path: &Path) -> (openssl::pkey::PKey<openssl::p
     std::fs::write(path, md).unwrap();
     (key, cert)
 }
+
+/// Hands the posted form to the Python SP harness (`consume`): the response is written to a file in
+/// `work`, the form's RelayState is passed along; `extra` adds options such as `--verifier onelogin`.
+pub fn py_consume(
+    sp_dir: &Path,
+    idp_md: &Path,
+    work: &Path,
+    request_id: &str,
+    form: &PostedForm,
+    extra: &[&str],
+) -> (bool, serde_json::Value) {
+    let resp_file = work.join(format!("resp-{request_id}.b64"));
+    std::fs::write(&resp_file, &form.message).unwrap();
+    let at = format!("@{}", resp_file.display());
+    let mut args = vec![
+        "consume",
+        "--sp-dir",
+        sp_dir.to_str().unwrap(),
+        "--idp-metadata",
+        idp_md.to_str().unwrap(),
+        "--request-id",
+        request_id,
+        "--saml-response",
+        &at,
+    ];
+    if let Some(rs) = &form.relay_state {
+        args.push("--relay-state");
+        args.push(rs);
+    }
+    args.extend_from_slice(extra);
+    py_sp_raw(&args)
+}
