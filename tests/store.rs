@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use samlgate::store::{self, BindOutcome, Binding, NewAuditEvent, Session, SpRecord, Store, StoreError};
+use samlgate::store::{self, BindOutcome, Binding, HopRecord, NewAuditEvent, Session, SpRecord, Store, StoreError};
 
 const DEFAULT_PG: &str = "postgres://postgres@127.0.0.1:5432/test";
 
@@ -124,6 +124,8 @@ suite!(
     sessions_crud_and_expiry,
     use_once_first_use_and_expiry,
     use_once_concurrent,
+    record_hop_all_or_nothing,
+    record_hop_concurrent_replays,
     purge_expired_removes_only_expired,
     audit_append_and_list,
     health_ok,
@@ -325,6 +327,79 @@ async fn use_once_concurrent(ctx: &Ctx) {
     let other = ctx.reopen().await;
     let (a, b) = tokio::join!(ctx.store.use_once("assertion", "_two", exp), other.use_once("assertion", "_two", exp));
     assert!(a.unwrap() ^ b.unwrap());
+}
+
+fn hop(id: &str, session: &Session, cid: &str) -> HopRecord {
+    HopRecord {
+        once_kind: "authn".into(),
+        once_id: id.into(),
+        once_expires_at: now() + 300,
+        session: session.clone(),
+        audit: NewAuditEvent {
+            at: now(),
+            kind: "sso.response".into(),
+            actor: session.user_id.clone(),
+            subject: "https://sp.example/".into(),
+            detail_json: format!(r#"{{"request_id":"{id}"}}"#),
+            correlation_id: cid.into(),
+        },
+    }
+}
+
+async fn record_hop_all_or_nothing(ctx: &Ctx) {
+    let s = &ctx.store;
+    let mut sess = Session {
+        id: "h".repeat(64),
+        user_id: "customer-1".into(),
+        attributes_json: r#"{"issued":[]}"#.into(),
+        created_at: now(),
+        expires_at: now() + 3600,
+    };
+    s.put_session(&sess).await.unwrap();
+    sess.attributes_json = r#"{"issued":["first"]}"#.into();
+    assert!(s.record_hop(hop("_req1", &sess, "c1")).await.unwrap());
+    assert_eq!(s.get_session(&sess.id).await.unwrap().unwrap().attributes_json, sess.attributes_json);
+    let audit = s.list_audit(10, 0, Some("sso.response")).await.unwrap();
+    assert_eq!(audit.len(), 1);
+    assert_eq!(audit[0].correlation_id, "c1");
+
+    // The same request again: refused, and neither the session nor the audit log changes.
+    let mut replayed = sess.clone();
+    replayed.attributes_json = r#"{"issued":["first","replayed"]}"#.into();
+    assert!(!s.record_hop(hop("_req1", &replayed, "c2")).await.unwrap());
+    assert_eq!(s.get_session(&sess.id).await.unwrap().unwrap().attributes_json, sess.attributes_json);
+    assert_eq!(s.list_audit(10, 0, Some("sso.response")).await.unwrap().len(), 1);
+    // The request ID is the same namespace use_once spends.
+    assert!(!s.use_once("authn", "_req1", now() + 300).await.unwrap());
+    assert!(s.record_hop(hop("_req2", &replayed, "c3")).await.unwrap());
+    assert_eq!(s.list_audit(10, 0, Some("sso.response")).await.unwrap().len(), 2);
+    // Survives a reopen (durable, not only in the writer's memory).
+    let other = ctx.reopen().await;
+    assert!(!other.record_hop(hop("_req2", &replayed, "c4")).await.unwrap());
+    assert_eq!(other.get_session(&sess.id).await.unwrap().unwrap().attributes_json, replayed.attributes_json);
+}
+
+async fn record_hop_concurrent_replays(ctx: &Ctx) {
+    let sess = Session {
+        id: "r".repeat(64),
+        user_id: "customer-2".into(),
+        attributes_json: "{}".into(),
+        created_at: now(),
+        expires_at: now() + 3600,
+    };
+    // 50 different requests and each of them 4 times at once: exactly one answer per request.
+    let mut tasks = Vec::new();
+    for i in 0..200 {
+        let s = ctx.store.clone();
+        let h = hop(&format!("_c{}", i % 50), &sess, &format!("cid-{i}"));
+        tasks.push(tokio::spawn(async move { s.record_hop(h).await.unwrap() }));
+    }
+    let mut fresh = 0;
+    for t in tasks {
+        fresh += t.await.unwrap() as usize;
+    }
+    assert_eq!(fresh, 50);
+    assert_eq!(ctx.store.list_audit(500, 0, Some("sso.response")).await.unwrap().len(), 50);
 }
 
 async fn purge_expired_removes_only_expired(ctx: &Ctx) {

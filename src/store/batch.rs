@@ -1,207 +1,307 @@
-//! Group commit for the SQLite store's hot writes (`use_once`, `put_session`, `append_audit`).
+//! The file SQLite store's hot path: group commit on one writer thread, and session reads without a
+//! thread hand-off.
 //!
-//! With `synchronous=FULL` every SQLite commit waits for an fsync of the WAL (≈ 1–1.5 ms on the
-//! reference machine), and SQLite has one writer at a time, so three commits per SSO hop would cap the
-//! gateway at a few hundred hops/s — far below the RSA signing limit. Instead, concurrent writers hand
-//! their statement to one task that runs everything queued in **one** transaction and commits once; each
-//! caller gets its answer only after that commit returned, so durability is exactly what it was (a
-//! request ID spent by `use_once` is on disk before the response that spends it leaves). Under load a
-//! single fsync covers many hops; a lone request pays the same single commit as before.
+//! **Writes** (`use_once`, `put_session`, `append_audit`, `record_hop`). With `synchronous=FULL`
+//! every SQLite commit waits for an fsync of the WAL, and SQLite has one writer at a time, so one
+//! commit per write would cap the gateway far below its signing rate. Instead every caller hands its
+//! operation to one writer thread that owns a connection: it takes everything queued (up to
+//! [`MAX_BATCH`]), runs it in **one** `BEGIN IMMEDIATE … COMMIT` with cached prepared statements, and
+//! answers each caller only after that commit returned. Durability is exactly that of one commit per
+//! write (a request ID spent by `use_once` is on disk before the response that spends it leaves);
+//! under load one fsync covers many hops, and a batch costs one thread wake-up, not one per statement.
+//! Each operation is atomic on its own: a multi-statement operation (`record_hop`) runs inside a
+//! savepoint, so a failure or a refusal (replay) leaves nothing of it in the batch.
 //!
-//! The SQL is the same as in `sql.rs` (kept in step by the store tests, which run through this path).
+//! **Reads** (`get_session`, the one read of every SSO hop) run on the calling thread with a pooled
+//! read connection. A primary-key lookup in a WAL database never waits for the writer (readers see the
+//! last commit), so it costs a few microseconds: less than handing it to another thread and back.
+//!
+//! The SQL is the same text as the sqlx path (`sql.rs` constants), so both paths keep in step; the
+//! store tests run through this one.
 
-use sqlx::SqlitePool;
-use tokio::sync::{mpsc, oneshot};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::Duration;
 
-use super::{NewAuditEvent, Session, StoreError, StoreFuture, query_err};
+use rusqlite::{Connection, OptionalExtension, params};
+use tokio::sync::oneshot;
+
+use super::sql::{SQL_APPEND_AUDIT, SQL_GET_SESSION, SQL_PUT_SESSION, SQL_USE_ONCE};
+use super::{HopRecord, NewAuditEvent, Session, StoreError, StoreFuture};
 
 /// Most operations committed together.
 const MAX_BATCH: usize = 256;
+/// Idle read connections kept for reuse (one per thread that reads at the same time is enough).
+const MAX_IDLE_READERS: usize = 8;
+/// How long a statement waits for a lock held by another connection (admin writes, the CLI).
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+type Reply<T> = oneshot::Sender<Result<T, StoreError>>;
 
 enum Op {
-    UseOnce { kind: String, id: String, expires_at: i64, reply: oneshot::Sender<Result<bool, StoreError>> },
-    PutSession { session: Session, reply: oneshot::Sender<Result<(), StoreError>> },
-    AppendAudit { event: NewAuditEvent, reply: oneshot::Sender<Result<i64, StoreError>> },
+    UseOnce { kind: String, id: String, expires_at: i64, reply: Reply<bool> },
+    PutSession { session: Session, reply: Reply<()> },
+    AppendAudit { event: NewAuditEvent, reply: Reply<i64> },
+    Hop { hop: HopRecord, reply: Reply<bool> },
+}
+
+impl Op {
+    fn name(&self) -> &'static str {
+        match self {
+            Op::UseOnce { .. } => "use_once",
+            Op::PutSession { .. } => "put_session",
+            Op::AppendAudit { .. } => "append_audit",
+            Op::Hop { .. } => "record_hop",
+        }
+    }
 }
 
 /// Result of one operation inside a batch, held until the commit is known.
 enum Done {
-    UseOnce(oneshot::Sender<Result<bool, StoreError>>, Result<bool, StoreError>),
-    PutSession(oneshot::Sender<Result<(), StoreError>>, Result<(), StoreError>),
-    AppendAudit(oneshot::Sender<Result<i64, StoreError>>, Result<i64, StoreError>),
+    Bool(&'static str, Reply<bool>, Result<bool, StoreError>),
+    Unit(&'static str, Reply<()>, Result<(), StoreError>),
+    Id(&'static str, Reply<i64>, Result<i64, StoreError>),
 }
 
 impl Done {
-    /// Sends the statement's result, or `err` (the failed begin/commit) in its place.
-    fn send(self, err: Option<&dyn Fn(&'static str) -> StoreError>) {
+    /// Sends the operation's result, or the failed commit's message in its place.
+    fn send(self, commit_failed: Option<&str>) {
+        fn pick<T>(r: Result<T, StoreError>, failed: Option<&str>, op: &'static str) -> Result<T, StoreError> {
+            match failed {
+                Some(m) => Err(StoreError::Failed { op, message: format!("commit failed: {m}") }),
+                None => r,
+            }
+        }
         match self {
-            Done::UseOnce(tx, r) => {
-                let _ = tx.send(match err {
-                    Some(e) => Err(e("use_once")),
-                    None => r,
-                });
+            Done::Bool(op, tx, r) => {
+                let _ = tx.send(pick(r, commit_failed, op));
             }
-            Done::PutSession(tx, r) => {
-                let _ = tx.send(match err {
-                    Some(e) => Err(e("put_session")),
-                    None => r,
-                });
+            Done::Unit(op, tx, r) => {
+                let _ = tx.send(pick(r, commit_failed, op));
             }
-            Done::AppendAudit(tx, r) => {
-                let _ = tx.send(match err {
-                    Some(e) => Err(e("append_audit")),
-                    None => r,
-                });
+            Done::Id(op, tx, r) => {
+                let _ = tx.send(pick(r, commit_failed, op));
             }
         }
     }
 }
 
-/// Handle to the group-commit task; cheap to clone. The task ends when the last handle is dropped.
-#[derive(Debug, Clone)]
-pub(crate) struct Batcher {
-    tx: mpsc::UnboundedSender<Op>,
+fn failed(op: &'static str) -> impl Fn(rusqlite::Error) -> StoreError {
+    move |e| StoreError::Failed { op, message: e.to_string() }
 }
 
-fn closed(op: &'static str) -> StoreError {
-    StoreError::Query { op, source: sqlx::Error::PoolClosed }
+fn gone(op: &'static str) -> StoreError {
+    StoreError::Failed { op, message: "the store's writer thread has stopped".into() }
+}
+
+fn open_connection(path: &Path, op: &'static str) -> Result<Connection, StoreError> {
+    let conn = Connection::open(path).map_err(failed(op))?;
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(failed(op))?;
+    Ok(conn)
+}
+
+/// Handle to the writer thread and the read connections; cheap to clone. The writer thread ends
+/// when the last handle is dropped.
+#[derive(Debug, Clone)]
+pub(crate) struct Batcher {
+    tx: mpsc::Sender<Op>,
+    readers: Arc<Readers>,
+}
+
+#[derive(Debug)]
+struct Readers {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
 }
 
 impl Batcher {
-    /// Starts the task (needs a Tokio runtime).
-    pub(crate) fn start(pool: SqlitePool) -> Batcher {
-        let (tx, rx) = mpsc::unbounded_channel();
-        tokio::spawn(run(pool, rx));
-        Batcher { tx }
+    /// Opens the writer connection on `path` (an existing, migrated WAL database) and starts the
+    /// writer thread.
+    pub(crate) fn start(path: &Path) -> Result<Batcher, StoreError> {
+        let conn = open_connection(path, "open writer")?;
+        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
+            .map_err(failed("open writer"))?;
+        let (tx, rx) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("samlgate-sqlite-writer".into())
+            .spawn(move || writer(conn, rx))
+            .map_err(|e| StoreError::Failed { op: "open writer", message: e.to_string() })?;
+        Ok(Batcher { tx, readers: Arc::new(Readers { path: path.to_path_buf(), idle: Mutex::new(Vec::new()) }) })
     }
 
-    pub(crate) fn use_once<'a>(&'a self, kind: &'a str, id: &'a str, expires_at: i64) -> StoreFuture<'a, bool> {
-        let (reply, rx) = oneshot::channel();
-        let sent = self.tx.send(Op::UseOnce { kind: kind.to_owned(), id: id.to_owned(), expires_at, reply });
+    fn submit<T: Send + 'static>(
+        &self,
+        op: Op,
+        rx: oneshot::Receiver<Result<T, StoreError>>,
+    ) -> StoreFuture<'static, T> {
+        let name = op.name();
+        let sent = self.tx.send(op).is_ok();
         Box::pin(async move {
-            sent.map_err(|_| closed("use_once"))?;
-            rx.await.map_err(|_| closed("use_once"))?
-        })
-    }
-
-    pub(crate) fn put_session<'a>(&'a self, session: &'a Session) -> StoreFuture<'a, ()> {
-        let (reply, rx) = oneshot::channel();
-        let sent = self.tx.send(Op::PutSession { session: session.clone(), reply });
-        Box::pin(async move {
-            sent.map_err(|_| closed("put_session"))?;
-            rx.await.map_err(|_| closed("put_session"))?
-        })
-    }
-
-    pub(crate) fn append_audit<'a>(&'a self, event: &'a NewAuditEvent) -> StoreFuture<'a, i64> {
-        let (reply, rx) = oneshot::channel();
-        let sent = self.tx.send(Op::AppendAudit { event: event.clone(), reply });
-        Box::pin(async move {
-            sent.map_err(|_| closed("append_audit"))?;
-            rx.await.map_err(|_| closed("append_audit"))?
-        })
-    }
-}
-
-async fn run(pool: SqlitePool, mut rx: mpsc::UnboundedReceiver<Op>) {
-    let mut batch = Vec::with_capacity(MAX_BATCH);
-    while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        commit_batch(&pool, std::mem::take(&mut batch)).await;
-    }
-}
-
-async fn commit_batch(pool: &SqlitePool, ops: Vec<Op>) {
-    let mut tx = match pool.begin().await {
-        Ok(tx) => tx,
-        Err(e) => {
-            let msg = e.to_string();
-            let err = move |op| StoreError::Query { op, source: sqlx::Error::Protocol(msg.clone()) };
-            for op in ops {
-                pending(op).send(Some(&err));
+            if !sent {
+                return Err(gone(name));
             }
-            return;
+            rx.await.map_err(|_| gone(name))?
+        })
+    }
+
+    pub(crate) fn use_once(&self, kind: &str, id: &str, expires_at: i64) -> StoreFuture<'static, bool> {
+        let (reply, rx) = oneshot::channel();
+        self.submit(Op::UseOnce { kind: kind.to_owned(), id: id.to_owned(), expires_at, reply }, rx)
+    }
+
+    pub(crate) fn put_session(&self, session: &Session) -> StoreFuture<'static, ()> {
+        let (reply, rx) = oneshot::channel();
+        self.submit(Op::PutSession { session: session.clone(), reply }, rx)
+    }
+
+    pub(crate) fn append_audit(&self, event: &NewAuditEvent) -> StoreFuture<'static, i64> {
+        let (reply, rx) = oneshot::channel();
+        self.submit(Op::AppendAudit { event: event.clone(), reply }, rx)
+    }
+
+    pub(crate) fn record_hop(&self, hop: HopRecord) -> StoreFuture<'static, bool> {
+        let (reply, rx) = oneshot::channel();
+        self.submit(Op::Hop { hop, reply }, rx)
+    }
+
+    /// The live session `id`, read on the calling thread (see the module docs).
+    pub(crate) fn get_session(&self, id: &str) -> Result<Option<Session>, StoreError> {
+        let r = &self.readers;
+        let pooled = r.idle.lock().ok().and_then(|mut v| v.pop());
+        let conn = match pooled {
+            Some(c) => c,
+            None => {
+                let c = open_connection(&r.path, "get_session")?;
+                c.execute_batch("PRAGMA query_only = ON;").map_err(failed("get_session"))?;
+                c
+            }
+        };
+        let found = conn
+            .prepare_cached(SQL_GET_SESSION)
+            .and_then(|mut st| st.query_row(params![id, super::now_unix()], session_from_row).optional())
+            .map_err(failed("get_session"));
+        if let Ok(mut idle) = r.idle.lock()
+            && idle.len() < MAX_IDLE_READERS
+        {
+            idle.push(conn);
         }
-    };
-    let mut done = Vec::with_capacity(ops.len());
-    for op in ops {
-        done.push(match op {
-            Op::UseOnce { kind, id, expires_at, reply } => {
-                // One statement: a new row is inserted, an expired row is taken over, a live row is left
-                // alone (0 rows affected). A second use of the same id in this batch sees the first.
-                let r = sqlx::query(
-                    "INSERT INTO one_time_ids (kind, id, expires_at) VALUES ($1, $2, $3) \
-                     ON CONFLICT (kind, id) DO UPDATE SET expires_at = excluded.expires_at \
-                     WHERE one_time_ids.expires_at <= $4",
-                )
-                .bind(kind)
-                .bind(id)
-                .bind(expires_at)
-                .bind(super::now_unix())
-                .execute(&mut *tx)
-                .await
-                .map(|r| r.rows_affected() > 0)
-                .map_err(query_err("use_once"));
-                Done::UseOnce(reply, r)
-            }
-            Op::PutSession { session: s, reply } => {
-                let r = sqlx::query(
-                    "INSERT INTO sessions (id, user_id, attributes_json, created_at, expires_at) \
-                     VALUES ($1, $2, $3, $4, $5) \
-                     ON CONFLICT (id) DO UPDATE SET user_id = excluded.user_id, \
-                     attributes_json = excluded.attributes_json, created_at = excluded.created_at, \
-                     expires_at = excluded.expires_at",
-                )
-                .bind(s.id)
-                .bind(s.user_id)
-                .bind(s.attributes_json)
-                .bind(s.created_at)
-                .bind(s.expires_at)
-                .execute(&mut *tx)
-                .await
-                .map(|_| ())
-                .map_err(query_err("put_session"));
-                Done::PutSession(reply, r)
-            }
-            Op::AppendAudit { event: e, reply } => {
-                let r = sqlx::query_scalar::<_, i64>(
-                    "INSERT INTO audit_events (at, kind, actor, subject, detail_json, correlation_id) \
-                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-                )
-                .bind(e.at)
-                .bind(e.kind)
-                .bind(e.actor)
-                .bind(e.subject)
-                .bind(e.detail_json)
-                .bind(e.correlation_id)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(query_err("append_audit"));
-                Done::AppendAudit(reply, r)
-            }
-        });
+        found
     }
+}
+
+fn session_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Session> {
+    Ok(Session {
+        id: row.get(0)?,
+        user_id: row.get(1)?,
+        attributes_json: row.get(2)?,
+        created_at: row.get(3)?,
+        expires_at: row.get(4)?,
+    })
+}
+
+fn writer(conn: Connection, rx: mpsc::Receiver<Op>) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while let Ok(first) = rx.recv() {
+        batch.push(first);
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(op) => batch.push(op),
+                Err(_) => break,
+            }
+        }
+        commit_batch(&conn, &mut batch);
+    }
+}
+
+fn commit_batch(conn: &Connection, ops: &mut Vec<Op>) {
+    if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+        let msg = e.to_string();
+        for op in ops.drain(..) {
+            never_ran(op, &msg).send(None);
+        }
+        return;
+    }
+    let done: Vec<Done> = ops.drain(..).map(|op| run(conn, op)).collect();
     // Answers go out only after the commit: nobody acts on a write that is not yet durable.
-    match tx.commit().await {
+    match conn.execute_batch("COMMIT") {
         Ok(()) => done.into_iter().for_each(|d| d.send(None)),
         Err(e) => {
             let msg = e.to_string();
-            let err = move |op| StoreError::Query { op, source: sqlx::Error::Protocol(msg.clone()) };
-            done.into_iter().for_each(|d| d.send(Some(&err)));
+            let _ = conn.execute_batch("ROLLBACK");
+            done.into_iter().for_each(|d| d.send(Some(&msg)));
         }
     }
 }
 
-/// An operation that never ran (begin failed): its reply slot with a placeholder result.
-fn pending(op: Op) -> Done {
-    let placeholder = || StoreError::Query { op: "batch", source: sqlx::Error::PoolClosed };
+fn use_once(conn: &Connection, kind: &str, id: &str, expires_at: i64) -> rusqlite::Result<bool> {
+    // One statement: a new row is inserted, an expired row is taken over, a live row is left alone
+    // (0 rows affected). A second use of the same id in this batch sees the first.
+    let n = conn.prepare_cached(SQL_USE_ONCE)?.execute(params![kind, id, expires_at, super::now_unix()])?;
+    Ok(n > 0)
+}
+
+fn put_session(conn: &Connection, s: &Session) -> rusqlite::Result<()> {
+    conn.prepare_cached(SQL_PUT_SESSION)?.execute(params![
+        s.id,
+        s.user_id,
+        s.attributes_json,
+        s.created_at,
+        s.expires_at
+    ])?;
+    Ok(())
+}
+
+fn append_audit(conn: &Connection, e: &NewAuditEvent) -> rusqlite::Result<i64> {
+    conn.prepare_cached(SQL_APPEND_AUDIT)?
+        .query_row(params![e.at, e.kind, e.actor, e.subject, e.detail_json, e.correlation_id], |r| r.get(0))
+}
+
+/// Spends the request ID and, only when it was fresh, stores the session and the audit event; all of
+/// it or nothing (savepoint).
+fn record_hop(conn: &Connection, h: &HopRecord) -> rusqlite::Result<bool> {
+    conn.execute_batch("SAVEPOINT hop")?;
+    let r = (|| {
+        if !use_once(conn, &h.once_kind, &h.once_id, h.once_expires_at)? {
+            return Ok(false);
+        }
+        put_session(conn, &h.session)?;
+        append_audit(conn, &h.audit)?;
+        Ok(true)
+    })();
+    match r {
+        Ok(true) => conn.execute_batch("RELEASE hop")?,
+        _ => conn.execute_batch("ROLLBACK TO hop; RELEASE hop")?,
+    }
+    r
+}
+
+fn run(conn: &Connection, op: Op) -> Done {
     match op {
-        Op::UseOnce { reply, .. } => Done::UseOnce(reply, Err(placeholder())),
-        Op::PutSession { reply, .. } => Done::PutSession(reply, Err(placeholder())),
-        Op::AppendAudit { reply, .. } => Done::AppendAudit(reply, Err(placeholder())),
+        Op::UseOnce { kind, id, expires_at, reply } => {
+            Done::Bool("use_once", reply, use_once(conn, &kind, &id, expires_at).map_err(failed("use_once")))
+        }
+        Op::PutSession { session, reply } => {
+            Done::Unit("put_session", reply, put_session(conn, &session).map_err(failed("put_session")))
+        }
+        Op::AppendAudit { event, reply } => {
+            Done::Id("append_audit", reply, append_audit(conn, &event).map_err(failed("append_audit")))
+        }
+        Op::Hop { hop, reply } => Done::Bool("record_hop", reply, record_hop(conn, &hop).map_err(failed("record_hop"))),
     }
 }
 
-/// Which stores route their hot writes through a [`Batcher`]. `impl_sql_store!` asks this first.
+/// An operation that never ran (BEGIN failed), with its error.
+fn never_ran(op: Op, msg: &str) -> Done {
+    let name = op.name();
+    let err = || StoreError::Failed { op: name, message: format!("cannot begin a transaction: {msg}") };
+    match op {
+        Op::UseOnce { reply, .. } | Op::Hop { reply, .. } => Done::Bool(name, reply, Err(err())),
+        Op::PutSession { reply, .. } => Done::Unit(name, reply, Err(err())),
+        Op::AppendAudit { reply, .. } => Done::Id(name, reply, Err(err())),
+    }
+}
+
+/// Which stores route their hot path through a [`Batcher`]. `impl_sql_store!` asks this first.
 pub(crate) trait GroupCommit {
     fn batcher(&self) -> Option<&Batcher> {
         None
@@ -212,6 +312,6 @@ impl GroupCommit for super::PgStore {}
 
 impl GroupCommit for super::SqliteStore {
     fn batcher(&self) -> Option<&Batcher> {
-        Some(&self.batcher)
+        self.batcher.as_ref()
     }
 }

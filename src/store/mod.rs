@@ -47,6 +47,9 @@ pub enum StoreError {
         #[source]
         source: sqlx::migrate::MigrateError,
     },
+    /// A failure on the SQLite hot path (`batch`), which does not go through sqlx.
+    #[error("store operation `{op}` failed: {message}")]
+    Failed { op: &'static str, message: String },
     #[error("store operation `{op}` failed: {source}")]
     Query {
         op: &'static str,
@@ -117,6 +120,18 @@ pub struct NewAuditEvent {
     pub correlation_id: String,
 }
 
+/// What one answered AuthnRequest leaves in the store, written atomically by [`Store::record_hop`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HopRecord {
+    /// Replay-cache key of the request (`use_once` kind and id) and how long it is kept.
+    pub once_kind: String,
+    pub once_id: String,
+    pub once_expires_at: i64,
+    /// The session, updated with what was issued (for logout).
+    pub session: Session,
+    pub audit: NewAuditEvent,
+}
+
 /// A stored audit event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct AuditEvent {
@@ -165,6 +180,12 @@ pub trait Store: Send + Sync {
     /// `true` on the first use of (`kind`, `id`); `false` while an earlier use has not expired.
     /// Atomic across concurrent callers and processes sharing one database.
     fn use_once<'a>(&'a self, kind: &'a str, id: &'a str, expires_at: i64) -> StoreFuture<'a, bool>;
+
+    /// The durable record of one answered SSO request, in one transaction: spends the request ID
+    /// (as `use_once` does), and only if it was fresh stores the session and appends the audit event.
+    /// `false` — and nothing written — when the ID was already spent (a replay). The response must
+    /// not leave before this returned `true`.
+    fn record_hop(&self, hop: HopRecord) -> StoreFuture<'_, bool>;
 
     // --- Audit ---
     /// Returns the id assigned to the event.

@@ -5,6 +5,27 @@
 //! implementation is written once here as a macro and instantiated for each pool type. A macro
 //! rather than a generic impl keeps the concrete sqlx types (and their `Send` futures) simple.
 
+/// Spends a one-time ID: a new row is inserted, an expired row is taken over, a live row is left
+/// alone (0 rows affected). `$1` kind, `$2` id, `$3` expires_at, `$4` now.
+pub(crate) const SQL_USE_ONCE: &str = "INSERT INTO one_time_ids (kind, id, expires_at) VALUES ($1, $2, $3) \
+     ON CONFLICT (kind, id) DO UPDATE SET expires_at = excluded.expires_at \
+     WHERE one_time_ids.expires_at <= $4";
+
+/// Inserts or replaces a session.
+pub(crate) const SQL_PUT_SESSION: &str = "INSERT INTO sessions (id, user_id, attributes_json, created_at, expires_at) \
+     VALUES ($1, $2, $3, $4, $5) \
+     ON CONFLICT (id) DO UPDATE SET user_id = excluded.user_id, \
+     attributes_json = excluded.attributes_json, created_at = excluded.created_at, \
+     expires_at = excluded.expires_at";
+
+/// A live session by id (`$2` = now).
+pub(crate) const SQL_GET_SESSION: &str = "SELECT id, user_id, attributes_json, created_at, expires_at \
+     FROM sessions WHERE id = $1 AND expires_at > $2";
+
+/// Appends an audit event and returns its id.
+pub(crate) const SQL_APPEND_AUDIT: &str = "INSERT INTO audit_events (at, kind, actor, subject, detail_json, correlation_id) \
+     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
+
 /// Implements [`Store`](crate::store::Store) for a struct with a `pool: sqlx::Pool<DB>` field.
 macro_rules! impl_sql_store {
     ($ty:ty, $backend:literal) => {
@@ -172,21 +193,15 @@ macro_rules! impl_sql_store {
                     return b.put_session(s);
                 }
                 Box::pin(async move {
-                    sqlx::query(
-                        "INSERT INTO sessions (id, user_id, attributes_json, created_at, expires_at) \
-                         VALUES ($1, $2, $3, $4, $5) \
-                         ON CONFLICT (id) DO UPDATE SET user_id = excluded.user_id, \
-                         attributes_json = excluded.attributes_json, created_at = excluded.created_at, \
-                         expires_at = excluded.expires_at",
-                    )
-                    .bind(s.id.as_str())
-                    .bind(s.user_id.as_str())
-                    .bind(s.attributes_json.as_str())
-                    .bind(s.created_at)
-                    .bind(s.expires_at)
-                    .execute(&self.pool)
-                    .await
-                    .map_err($crate::store::query_err("put_session"))?;
+                    sqlx::query($crate::store::sql::SQL_PUT_SESSION)
+                        .bind(s.id.as_str())
+                        .bind(s.user_id.as_str())
+                        .bind(s.attributes_json.as_str())
+                        .bind(s.created_at)
+                        .bind(s.expires_at)
+                        .execute(&self.pool)
+                        .await
+                        .map_err($crate::store::query_err("put_session"))?;
                     Ok(())
                 })
             }
@@ -195,16 +210,17 @@ macro_rules! impl_sql_store {
                 &'a self,
                 id: &'a str,
             ) -> $crate::store::StoreFuture<'a, Option<$crate::store::Session>> {
+                if let Some(b) = $crate::store::batch::GroupCommit::batcher(self) {
+                    let found = b.get_session(id);
+                    return Box::pin(std::future::ready(found));
+                }
                 Box::pin(async move {
-                    sqlx::query_as::<_, $crate::store::Session>(
-                        "SELECT id, user_id, attributes_json, created_at, expires_at \
-                         FROM sessions WHERE id = $1 AND expires_at > $2",
-                    )
-                    .bind(id)
-                    .bind($crate::store::now_unix())
-                    .fetch_optional(&self.pool)
-                    .await
-                    .map_err($crate::store::query_err("get_session"))
+                    sqlx::query_as::<_, $crate::store::Session>($crate::store::sql::SQL_GET_SESSION)
+                        .bind(id)
+                        .bind($crate::store::now_unix())
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err($crate::store::query_err("get_session"))
                 })
             }
 
@@ -256,21 +272,63 @@ macro_rules! impl_sql_store {
                     return b.use_once(kind, id, expires_at);
                 }
                 Box::pin(async move {
-                    // One statement, so it is atomic in both databases: a new row is inserted, an
-                    // expired row is taken over, a live row is left alone (0 rows affected).
-                    let r = sqlx::query(
-                        "INSERT INTO one_time_ids (kind, id, expires_at) VALUES ($1, $2, $3) \
-                         ON CONFLICT (kind, id) DO UPDATE SET expires_at = excluded.expires_at \
-                         WHERE one_time_ids.expires_at <= $4",
-                    )
-                    .bind(kind)
-                    .bind(id)
-                    .bind(expires_at)
-                    .bind($crate::store::now_unix())
-                    .execute(&self.pool)
-                    .await
-                    .map_err($crate::store::query_err("use_once"))?;
+                    // One statement, so it is atomic in both databases.
+                    let r = sqlx::query($crate::store::sql::SQL_USE_ONCE)
+                        .bind(kind)
+                        .bind(id)
+                        .bind(expires_at)
+                        .bind($crate::store::now_unix())
+                        .execute(&self.pool)
+                        .await
+                        .map_err($crate::store::query_err("use_once"))?;
                     Ok(r.rows_affected() > 0)
+                })
+            }
+
+            fn record_hop(&self, hop: $crate::store::HopRecord) -> $crate::store::StoreFuture<'_, bool> {
+                if let Some(b) = $crate::store::batch::GroupCommit::batcher(self) {
+                    return b.record_hop(hop);
+                }
+                Box::pin(async move {
+                    let err = $crate::store::query_err;
+                    let mut tx = self.pool.begin().await.map_err(err("record_hop"))?;
+                    let fresh = sqlx::query($crate::store::sql::SQL_USE_ONCE)
+                        .bind(hop.once_kind.as_str())
+                        .bind(hop.once_id.as_str())
+                        .bind(hop.once_expires_at)
+                        .bind($crate::store::now_unix())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(err("record_hop"))?
+                        .rows_affected()
+                        > 0;
+                    if !fresh {
+                        tx.rollback().await.map_err(err("record_hop"))?;
+                        return Ok(false);
+                    }
+                    let s = &hop.session;
+                    sqlx::query($crate::store::sql::SQL_PUT_SESSION)
+                        .bind(s.id.as_str())
+                        .bind(s.user_id.as_str())
+                        .bind(s.attributes_json.as_str())
+                        .bind(s.created_at)
+                        .bind(s.expires_at)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(err("record_hop"))?;
+                    let e = &hop.audit;
+                    sqlx::query_scalar::<_, i64>($crate::store::sql::SQL_APPEND_AUDIT)
+                        .bind(e.at)
+                        .bind(e.kind.as_str())
+                        .bind(e.actor.as_str())
+                        .bind(e.subject.as_str())
+                        .bind(e.detail_json.as_str())
+                        .bind(e.correlation_id.as_str())
+                        .fetch_one(&mut *tx)
+                        .await
+                        .map_err(err("record_hop"))?;
+                    tx.commit().await.map_err(err("record_hop"))?;
+                    Ok(true)
                 })
             }
 
@@ -279,10 +337,7 @@ macro_rules! impl_sql_store {
                     return b.append_audit(e);
                 }
                 Box::pin(async move {
-                    sqlx::query_scalar::<_, i64>(
-                        "INSERT INTO audit_events (at, kind, actor, subject, detail_json, correlation_id) \
-                         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-                    )
+                    sqlx::query_scalar::<_, i64>($crate::store::sql::SQL_APPEND_AUDIT)
                     .bind(e.at)
                     .bind(e.kind.as_str())
                     .bind(e.actor.as_str())

@@ -1,5 +1,5 @@
 //! Embedded SQLite store (the default): one file, WAL journal, `synchronous=FULL`; the hot writes are
-//! group-committed (see `batch`).
+//! group-committed on one writer thread and session reads run on the caller's thread (see `batch`).
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -16,8 +16,9 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 pub struct SqliteStore {
     pool: SqlitePool,
     path: Option<PathBuf>,
-    /// Group commit of the hot writes (see `batch`).
-    pub(super) batcher: super::batch::Batcher,
+    /// Group commit of the hot writes and session reads on the calling thread (see `batch`); a file
+    /// database only (every connection to `sqlite::memory:` is a separate database).
+    pub(super) batcher: Option<super::batch::Batcher>,
 }
 
 impl SqliteStore {
@@ -63,7 +64,10 @@ impl SqliteStore {
             .await
             .map_err(|source| StoreError::Open { url: url.to_string(), source })?;
         MIGRATOR.run(&pool).await.map_err(|source| StoreError::Migrate { url: url.to_string(), source })?;
-        let batcher = super::batch::Batcher::start(pool.clone());
+        let batcher = match &path {
+            Some(p) => Some(super::batch::Batcher::start(p)?),
+            None => None,
+        };
         Ok(SqliteStore { pool, path, batcher })
     }
 

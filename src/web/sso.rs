@@ -24,7 +24,7 @@ use crate::saml::request::{self, AuthnRequest, RequestError};
 use crate::saml::response::{self, HuaweiAttribute, ResponseParams};
 use crate::saml::verify::{self, VerifyPolicy};
 use crate::saml::xml::{self, ReadLimits};
-use crate::store::{NewAuditEvent, Session};
+use crate::store::{HopRecord, NewAuditEvent, Session};
 
 /// Largest inflated or decoded SAML message accepted.
 pub const MAX_MESSAGE_BYTES: usize = 128 * 1024;
@@ -276,18 +276,10 @@ async fn answer(
         return Err(login_redirect(state, pending_url));
     };
     let now = now_unix();
-    // Single use, durable, shared by all replicas: a replayed request ID is refused, also after restart.
+    // The request ID is spent by `record_hop` below, in the same commit as the session and the audit
+    // event, before the response leaves (durable and shared by all replicas: a replayed request is
+    // refused, also after a restart). A replay therefore costs one signature, which is then thrown away.
     let expires = c.req.issue_instant.unix + cfg.idp.request_max_age_secs as i64 + 2 * cfg.idp.clock_skew_secs as i64;
-    let first = state
-        .store
-        .use_once("authn", &format!("{}\u{1f}{}", c.sp.metadata.entity_id, c.req.id), expires.max(now + 60))
-        .await
-        .map_err(|e| Internal::from(e).into_response())?;
-    if !first {
-        return Err(
-            Refusal::bad_request("replay", format!("AuthnRequest {} was already answered", c.req.id)).into_response()
-        );
-    }
     let attrs = attributes(state, &user)?;
     let name_id = response::new_id().map_err(|e| Internal::from(e).into_response())?;
     let session_index = response::new_id().map_err(|e| Internal::from(e).into_response())?;
@@ -336,10 +328,18 @@ async fn answer(
         .to_string(),
         correlation_id: cid.0.clone(),
     };
-    // Both writes at once: the SQLite store commits them together (one fsync, see store::batch).
-    let (put, audited) = tokio::join!(state.store.put_session(&session), state.store.append_audit(&audit));
-    put.map_err(|e| Internal::from(e).into_response())?;
-    audited.map_err(|e| Internal::from(e).into_response())?;
+    let hop = HopRecord {
+        once_kind: "authn".into(),
+        once_id: format!("{}\u{1f}{}", c.sp.metadata.entity_id, c.req.id),
+        once_expires_at: expires.max(now + 60),
+        session,
+        audit,
+    };
+    if !state.store.record_hop(hop).await.map_err(|e| Internal::from(e).into_response())? {
+        return Err(
+            Refusal::bad_request("replay", format!("AuthnRequest {} was already answered", c.req.id)).into_response()
+        );
+    }
     tracing::info!(user = %user.sub, sp = %c.sp.metadata.entity_id, request_id = %c.req.id, "signed response issued");
     let b64 = base64::engine::general_purpose::STANDARD.encode(built.xml.as_bytes());
     Ok(post_form_response(&c.acs.location, "SAMLResponse", &b64, c.relay_state.as_deref()))
