@@ -334,7 +334,8 @@ fn hop(id: &str, session: &Session, cid: &str) -> HopRecord {
         once_kind: "authn".into(),
         once_id: id.into(),
         once_expires_at: now() + 300,
-        session: session.clone(),
+        session_id: session.id.clone(),
+        attributes_json: session.attributes_json.clone(),
         audit: NewAuditEvent {
             at: now(),
             kind: "sso.response".into(),
@@ -373,6 +374,12 @@ async fn record_hop_all_or_nothing(ctx: &Ctx) {
     assert!(!s.use_once("authn", "_req1", now() + 300).await.unwrap());
     assert!(s.record_hop(hop("_req2", &replayed, "c3")).await.unwrap());
     assert_eq!(s.list_audit(10, 0, Some("sso.response")).await.unwrap().len(), 2);
+    // A session ended meanwhile (logout) is not brought back by a hop that was answered concurrently.
+    let ended = Session { id: "e".repeat(64), ..sess.clone() };
+    s.put_session(&ended).await.unwrap();
+    assert!(s.delete_session(&ended.id).await.unwrap());
+    assert!(s.record_hop(hop("_req3", &ended, "c5")).await.unwrap());
+    assert!(s.get_session(&ended.id).await.unwrap().is_none());
     // Survives a reopen (durable, not only in the writer's memory).
     let other = ctx.reopen().await;
     assert!(!other.record_hop(hop("_req2", &replayed, "c4")).await.unwrap());
@@ -556,6 +563,55 @@ async fn open_postgres_unreachable_is_an_error_with_redacted_password() {
 fn store_is_dyn_compatible() {
     fn takes(_: Option<Arc<dyn Store>>) {}
     takes(None);
+}
+
+/// A database created before the hot-table migration (rowid `one_time_ids`, AUTOINCREMENT audit ids)
+/// keeps its rows and audit ids when the current gateway opens it, and new ids continue after them
+/// (the audit log is append-only: nothing deletes from it, so largest-id-plus-one never reuses an id).
+#[tokio::test]
+async fn sqlite_upgrade_keeps_audit_ids_and_one_time_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("old-migrations");
+    std::fs::create_dir(&old).unwrap();
+    for f in ["20260101000000_initial.sql", "20261126000000_settings.sql"] {
+        std::fs::copy(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite").join(f), old.join(f))
+            .unwrap();
+    }
+    let db = dir.path().join("up.db");
+    {
+        use sqlx::ConnectOptions;
+        let mut c =
+            sqlx::sqlite::SqliteConnectOptions::new().filename(&db).create_if_missing(true).connect().await.unwrap();
+        sqlx::migrate::Migrator::new(old.as_path()).await.unwrap().run(&mut c).await.unwrap();
+        for i in 1..=3 {
+            sqlx::query("INSERT INTO audit_events (at, kind, actor, subject, detail_json, correlation_id) VALUES (?, 'k', 'a', 's', '{}', 'c')")
+                .bind(i)
+                .execute(&mut c)
+                .await
+                .unwrap();
+        }
+        sqlx::query("INSERT INTO one_time_ids (kind, id, expires_at) VALUES ('authn', '_old', ?)")
+            .bind(now() + 300)
+            .execute(&mut c)
+            .await
+            .unwrap();
+    }
+    let s = store::open("sqlite://up.db", dir.path()).await.unwrap();
+    let ids: Vec<i64> = s.list_audit(10, 0, None).await.unwrap().iter().map(|e| e.id).collect();
+    assert_eq!(ids, [3, 2, 1]);
+    assert!(!s.use_once("authn", "_old", now() + 300).await.unwrap(), "spent IDs survive the upgrade");
+    let next = s
+        .append_audit(&NewAuditEvent {
+            at: 4,
+            kind: "k".into(),
+            actor: "a".into(),
+            subject: "s".into(),
+            detail_json: "{}".into(),
+            correlation_id: "c".into(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(next, 4);
 }
 
 #[tokio::test]

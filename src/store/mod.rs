@@ -127,8 +127,10 @@ pub struct HopRecord {
     pub once_kind: String,
     pub once_id: String,
     pub once_expires_at: i64,
-    /// The session, updated with what was issued (for logout).
-    pub session: Session,
+    /// The session whose record of issued assertions (for logout) is replaced by `attributes_json`.
+    /// Only that column is written: a session that logout deleted meanwhile is not brought back.
+    pub session_id: String,
+    pub attributes_json: String,
     pub audit: NewAuditEvent,
 }
 
@@ -182,7 +184,7 @@ pub trait Store: Send + Sync {
     fn use_once<'a>(&'a self, kind: &'a str, id: &'a str, expires_at: i64) -> StoreFuture<'a, bool>;
 
     /// The durable record of one answered SSO request, in one transaction: spends the request ID
-    /// (as `use_once` does), and only if it was fresh stores the session and appends the audit event.
+    /// (as `use_once` does), and only if it was fresh updates the session and appends the audit event.
     /// `false` — and nothing written — when the ID was already spent (a replay). The response must
     /// not leave before this returned `true`.
     fn record_hop(&self, hop: HopRecord) -> StoreFuture<'_, bool>;

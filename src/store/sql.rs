@@ -5,6 +5,10 @@
 //! implementation is written once here as a macro and instantiated for each pool type. A macro
 //! rather than a generic impl keeps the concrete sqlx types (and their `Send` futures) simple.
 
+// The statements below are shared with the SQLite hot path (`batch`), which binds by position:
+// SQLite numbers `$N` parameters in the order they first appear, so each statement uses $1, $2, …
+// in that order.
+
 /// Spends a one-time ID: a new row is inserted, an expired row is taken over, a live row is left
 /// alone (0 rows affected). `$1` kind, `$2` id, `$3` expires_at, `$4` now.
 pub(crate) const SQL_USE_ONCE: &str = "INSERT INTO one_time_ids (kind, id, expires_at) VALUES ($1, $2, $3) \
@@ -17,6 +21,10 @@ pub(crate) const SQL_PUT_SESSION: &str = "INSERT INTO sessions (id, user_id, att
      ON CONFLICT (id) DO UPDATE SET user_id = excluded.user_id, \
      attributes_json = excluded.attributes_json, created_at = excluded.created_at, \
      expires_at = excluded.expires_at";
+
+/// Replaces a session's attributes (`$1` attributes_json, `$2` id); no other column, so no index
+/// of `sessions` is written.
+pub(crate) const SQL_SET_SESSION_ATTRIBUTES: &str = "UPDATE sessions SET attributes_json = $1 WHERE id = $2";
 
 /// A live session by id (`$2` = now).
 pub(crate) const SQL_GET_SESSION: &str = "SELECT id, user_id, attributes_json, created_at, expires_at \
@@ -306,13 +314,9 @@ macro_rules! impl_sql_store {
                         tx.rollback().await.map_err(err("record_hop"))?;
                         return Ok(false);
                     }
-                    let s = &hop.session;
-                    sqlx::query($crate::store::sql::SQL_PUT_SESSION)
-                        .bind(s.id.as_str())
-                        .bind(s.user_id.as_str())
-                        .bind(s.attributes_json.as_str())
-                        .bind(s.created_at)
-                        .bind(s.expires_at)
+                    sqlx::query($crate::store::sql::SQL_SET_SESSION_ATTRIBUTES)
+                        .bind(hop.attributes_json.as_str())
+                        .bind(hop.session_id.as_str())
                         .execute(&mut *tx)
                         .await
                         .map_err(err("record_hop"))?;

@@ -332,7 +332,8 @@ async fn answer(
         once_kind: "authn".into(),
         once_id: format!("{}\u{1f}{}", c.sp.metadata.entity_id, c.req.id),
         once_expires_at: expires.max(now + 60),
-        session,
+        session_id: session.id,
+        attributes_json: session.attributes_json,
         audit,
     };
     if !state.store.record_hop(hop).await.map_err(|e| Internal::from(e).into_response())? {
