@@ -34,7 +34,7 @@ const MAX_BATCH: usize = 256;
 /// How long the writer gathers operations before a commit when it is busy (PostgreSQL's
 /// `commit_delay`, applied only under load): "busy" is a new operation within `BUSY_GAP` of the last
 /// commit.
-const GATHER: Duration = Duration::from_micros(300);
+const GATHER: Duration = Duration::from_micros(500);
 const BUSY_GAP: Duration = Duration::from_millis(2);
 /// Idle read connections kept for reuse (one per thread that reads at the same time is enough).
 const MAX_IDLE_READERS: usize = 8;
