@@ -124,8 +124,14 @@ impl Batcher {
     /// writer thread.
     pub(crate) fn start(path: &Path) -> Result<Batcher, StoreError> {
         let conn = open_connection(path, "open writer")?;
-        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
-            .map_err(failed("open writer"))?;
+        // Checkpoints run inside a commit and hold every hop waiting for it, so the writer runs them ten
+        // times less often than SQLite's default (every 10,000 WAL pages, a WAL of ≤ 40 MB): each copies
+        // about the same hot pages, so the tail latency they cause comes ten times less often.
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
+             PRAGMA wal_autocheckpoint = 10000;",
+        )
+        .map_err(failed("open writer"))?;
         let (tx, rx) = mpsc::channel();
         std::thread::Builder::new()
             .name("samlgate-sqlite-writer".into())
