@@ -33,9 +33,10 @@ use super::{HopRecord, NewAuditEvent, Session, StoreError, StoreFuture};
 const MAX_BATCH: usize = 256;
 /// How long the writer gathers operations before a commit when it is busy (PostgreSQL's
 /// `commit_delay`, applied only under load): "busy" is a new operation within `BUSY_GAP` of the last
-/// commit.
+/// commit, while one of the last `BUSY_SPELL` commits carried more than one operation.
 const GATHER: Duration = Duration::from_micros(500);
 const BUSY_GAP: Duration = Duration::from_millis(2);
+const BUSY_SPELL: u32 = 8;
 /// Idle read connections kept for reuse (one per thread that reads at the same time is enough).
 const MAX_IDLE_READERS: usize = 8;
 /// How long a statement waits for a lock held by another connection (admin writes, the CLI).
@@ -212,18 +213,24 @@ fn session_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Session> {
 
 fn writer(conn: Connection, rx: mpsc::Receiver<Op>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
-    let mut last_commit = std::time::Instant::now() - BUSY_GAP;
+    let mut last_commit: Option<std::time::Instant> = None;
+    // Commits left in the current "busy" spell: set when a commit carried several operations (so
+    // requests overlap), counted down by each commit that carried one.
+    let mut busy_left = 0u32;
     while let Ok(first) = rx.recv() {
         batch.push(first);
         drain(&rx, &mut batch);
-        // Under load (the last commit ended moments ago) wait a little for more before committing:
-        // fewer, larger commits cost less CPU per write. A request on a quiet gateway never waits.
-        if last_commit.elapsed() < BUSY_GAP && batch.len() < MAX_BATCH {
+        // Under concurrent load wait a little for more before committing: fewer, larger commits cost
+        // less CPU per write. One request at a time (a quiet gateway, or one client in a loop) never
+        // waits.
+        let recent = last_commit.is_some_and(|t| t.elapsed() < BUSY_GAP);
+        if busy_left > 0 && recent && batch.len() < MAX_BATCH {
             std::thread::sleep(GATHER);
             drain(&rx, &mut batch);
         }
+        busy_left = if batch.len() > 1 { BUSY_SPELL } else { busy_left.saturating_sub(1) };
         commit_batch(&conn, &mut batch);
-        last_commit = std::time::Instant::now();
+        last_commit = Some(std::time::Instant::now());
     }
 }
 
