@@ -3,9 +3,10 @@
 //! signed SAMLResponse and the unchanged RelayState to the SP's ACS.
 //!
 //! Order of checks: decode (size caps) → strict parse → SP lookup by Issuer → signature with the SP's
-//! metadata certificates only → Destination/ACS/time checks → gateway session → single-use request ID →
-//! attribute rules → sign. A request without a session is fully checked before the browser is sent to
-//! log in, and its ID is spent only when it is answered.
+//! metadata certificates only → Destination/ACS/time checks → gateway session → attribute rules → sign →
+//! spend the request ID, update the session and append the audit event in one commit (`record_hop`) →
+//! answer. A replayed ID is refused at that commit, before anything leaves; a request without a session
+//! is fully checked before the browser is sent to log in, and its ID is spent only when it is answered.
 
 use std::time::Instant;
 
