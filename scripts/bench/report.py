@@ -44,6 +44,10 @@ def main():
         cl_ms = sat.get("client_cpu_s", 0) * 1000.0 / hops_sat
         rows.append(("CPU per hop at saturation: samlgate / wrk (one RSA-2048 sign = %.3f ms)" % sign_ms,
                      "%.3f / %.3f ms" % (sg_ms, cl_ms), "sign = %.0f %% of samlgate" % (100 * sign_ms / sg_ms), ""))
+        # A gateway that spent nothing but the signature, with wrk's CPU per hop on the same cores.
+        rows.append(("ceiling for this machine and load generator: sign / (sign + wrk CPU per hop)",
+                     "%.0f hops/s" % (d["cores"] * 1000.0 / (sign_ms + cl_ms)), "%.2f" % (sign_ms / (sign_ms + cl_ms)),
+                     ""))
     sm = d.get("store_metrics") or {}
     if sm.get("samlgate_store_batch_ops_count"):
         n = sm["samlgate_store_batch_ops_count"]
