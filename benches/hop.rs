@@ -11,21 +11,22 @@
 //!
 //! `cargo bench --bench hop` prints criterion's figures and then a table of ratios.
 
+#[path = "../tests/common/mod.rs"]
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use criterion::{BatchSize, Criterion, criterion_group};
-use openssl::asn1::Asn1Time;
-use openssl::bn::{BigNum, MsbOption};
 use openssl::ec::{EcGroup, EcKey};
 use openssl::hash::MessageDigest;
 use openssl::nid::Nid;
 use openssl::pkey::{PKey, Private};
 use openssl::rsa::Rsa;
 use openssl::sign::Signer;
-use openssl::x509::{X509, X509NameBuilder};
+use openssl::x509::X509;
 use samlgate::saml::dsig::{SignatureAlgorithm, SigningKey};
 use samlgate::saml::metadata::{SpMetadataParams, sp_metadata_xml};
 use samlgate::saml::redirect::{self, MessageParam};
@@ -39,24 +40,6 @@ const SP_ENTITY: &str = "https://auth.huaweicloud.com/";
 const SP_ACS: &str = "https://auth.huaweicloud.com/authui/saml/SAMLAssertionConsumer";
 const BASE: &str = "http://127.0.0.1:8443";
 
-fn self_signed(key: &PKey<Private>, cn: &str) -> X509 {
-    let mut name = X509NameBuilder::new().unwrap();
-    name.append_entry_by_text("CN", cn).unwrap();
-    let name = name.build();
-    let mut b = X509::builder().unwrap();
-    b.set_version(2).unwrap();
-    let mut serial = BigNum::new().unwrap();
-    serial.rand(64, MsbOption::MAYBE_ZERO, false).unwrap();
-    b.set_serial_number(&serial.to_asn1_integer().unwrap()).unwrap();
-    b.set_subject_name(&name).unwrap();
-    b.set_issuer_name(&name).unwrap();
-    b.set_pubkey(key).unwrap();
-    b.set_not_before(&Asn1Time::days_from_now(0).unwrap()).unwrap();
-    b.set_not_after(&Asn1Time::days_from_now(365).unwrap()).unwrap();
-    b.sign(key, MessageDigest::sha256()).unwrap();
-    b.build()
-}
-
 fn rsa_key(bits: u32) -> PKey<Private> {
     PKey::from_rsa(Rsa::generate(bits).unwrap()).unwrap()
 }
@@ -66,7 +49,7 @@ fn ec_key() -> PKey<Private> {
 }
 
 fn signing_key(key: PKey<Private>, alg: SignatureAlgorithm) -> SigningKey {
-    let cert = self_signed(&key, "bench").to_der().unwrap();
+    let cert = common::self_signed(&key, "bench").to_der().unwrap();
     SigningKey::new(key, cert, alg).unwrap()
 }
 
@@ -190,7 +173,7 @@ fn hop_fixture(rt: &tokio::runtime::Runtime) -> HopFixture {
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("samlgate.toml");
     let sp_key = rsa_key(2048);
-    let sp_cert = self_signed(&sp_key, "bench-sp").to_der().unwrap();
+    let sp_cert = common::self_signed(&sp_key, "bench-sp").to_der().unwrap();
     let md = sp_metadata_xml(&SpMetadataParams {
         entity_id: SP_ENTITY.into(),
         acs_post_url: SP_ACS.into(),

@@ -9,16 +9,15 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
+mod common;
+
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
-use openssl::asn1::Asn1Time;
-use openssl::bn::{BigNum, MsbOption};
 use openssl::ec::{EcGroup, EcKey};
-use openssl::hash::MessageDigest;
 use openssl::nid::Nid;
 use openssl::pkey::{PKey, Private};
 use openssl::rsa::Rsa;
-use openssl::x509::{X509, X509NameBuilder};
+use openssl::x509::X509;
 
 use samlgate::saml::dsig::{DsigError, SignatureAlgorithm, SigningKey};
 use samlgate::saml::metadata::{Endpoint, SpMetadata};
@@ -37,24 +36,6 @@ const HW_ACS: &str = "https://auth.huaweicloud.com/authui/saml/SAMLAssertionCons
 // ---------------------------------------------------------------------------------------------
 // Keys and the xmlsec1 harness
 
-fn self_signed(key: &PKey<Private>, cn: &str) -> X509 {
-    let mut name = X509NameBuilder::new().unwrap();
-    name.append_entry_by_text("CN", cn).unwrap();
-    let name = name.build();
-    let mut b = X509::builder().unwrap();
-    b.set_version(2).unwrap();
-    let mut serial = BigNum::new().unwrap();
-    serial.rand(64, MsbOption::MAYBE_ZERO, false).unwrap();
-    b.set_serial_number(&serial.to_asn1_integer().unwrap()).unwrap();
-    b.set_subject_name(&name).unwrap();
-    b.set_issuer_name(&name).unwrap();
-    b.set_pubkey(key).unwrap();
-    b.set_not_before(&Asn1Time::days_from_now(0).unwrap()).unwrap();
-    b.set_not_after(&Asn1Time::days_from_now(30).unwrap()).unwrap();
-    b.sign(key, MessageDigest::sha256()).unwrap();
-    b.build()
-}
-
 struct Idp {
     key: PKey<Private>,
     cert: X509,
@@ -70,7 +51,7 @@ fn idp(dir: &Path, name: &str, ec: bool) -> Idp {
     } else {
         PKey::from_rsa(Rsa::generate(2048).unwrap()).unwrap()
     };
-    let cert = self_signed(&key, name);
+    let cert = common::self_signed(&key, name);
     let key_pem = dir.join(format!("{name}.key"));
     let cert_pem = dir.join(format!("{name}.crt"));
     std::fs::write(&key_pem, key.private_key_to_pem_pkcs8().unwrap()).unwrap();

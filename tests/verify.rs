@@ -7,16 +7,16 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod common;
+
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
-use openssl::asn1::Asn1Time;
-use openssl::bn::{BigNum, MsbOption};
+use openssl::bn::BigNum;
 use openssl::ec::{EcGroup, EcKey};
-use openssl::hash::MessageDigest;
 use openssl::nid::Nid;
 use openssl::pkey::{PKey, Private};
 use openssl::rsa::Rsa;
-use openssl::x509::{X509, X509NameBuilder};
+use openssl::x509::X509;
 use samlgate::saml::verify::{VerifyPolicy, exc_c14n, verify_enveloped};
 use samlgate::saml::xml::{Document, Element, ReadLimits, ns, parse};
 
@@ -46,21 +46,7 @@ struct Signer {
 
 impl Signer {
     fn new(key: PKey<Private>, cn: &str) -> Signer {
-        let mut name = X509NameBuilder::new().unwrap();
-        name.append_entry_by_text("CN", cn).unwrap();
-        let name = name.build();
-        let mut b = X509::builder().unwrap();
-        b.set_version(2).unwrap();
-        let mut serial = BigNum::new().unwrap();
-        serial.rand(64, MsbOption::MAYBE_ZERO, false).unwrap();
-        b.set_serial_number(&serial.to_asn1_integer().unwrap()).unwrap();
-        b.set_subject_name(&name).unwrap();
-        b.set_issuer_name(&name).unwrap();
-        b.set_pubkey(&key).unwrap();
-        b.set_not_before(&Asn1Time::days_from_now(0).unwrap()).unwrap();
-        b.set_not_after(&Asn1Time::days_from_now(30).unwrap()).unwrap();
-        b.sign(&key, MessageDigest::sha256()).unwrap();
-        let cert = b.build();
+        let cert = common::self_signed(&key, cn);
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("key.pem"), key.private_key_to_pem_pkcs8().unwrap()).unwrap();
         std::fs::write(dir.path().join("cert.pem"), cert.to_pem().unwrap()).unwrap();

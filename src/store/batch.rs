@@ -310,17 +310,14 @@ fn record_hop(conn: &Connection, h: &HopRecord) -> rusqlite::Result<bool> {
 }
 
 fn run(conn: &Connection, op: Op) -> Done {
+    let name = op.name();
     match op {
         Op::UseOnce { kind, id, expires_at, reply } => {
-            Done::Bool("use_once", reply, use_once(conn, &kind, &id, expires_at).map_err(failed("use_once")))
+            Done::Bool(name, reply, use_once(conn, &kind, &id, expires_at).map_err(failed(name)))
         }
-        Op::PutSession { session, reply } => {
-            Done::Unit("put_session", reply, put_session(conn, &session).map_err(failed("put_session")))
-        }
-        Op::AppendAudit { event, reply } => {
-            Done::Id("append_audit", reply, append_audit(conn, &event).map_err(failed("append_audit")))
-        }
-        Op::Hop { hop, reply } => Done::Bool("record_hop", reply, record_hop(conn, &hop).map_err(failed("record_hop"))),
+        Op::PutSession { session, reply } => Done::Unit(name, reply, put_session(conn, &session).map_err(failed(name))),
+        Op::AppendAudit { event, reply } => Done::Id(name, reply, append_audit(conn, &event).map_err(failed(name))),
+        Op::Hop { hop, reply } => Done::Bool(name, reply, record_hop(conn, &hop).map_err(failed(name))),
     }
 }
 

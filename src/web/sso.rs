@@ -272,7 +272,7 @@ async fn answer(
     pending_url: &str,
 ) -> Result<Response, Response> {
     let cfg = &state.settings.config;
-    let Some((mut session, mut user)) = current_session(state, jar).await? else {
+    let Some((session, mut user)) = current_session(state, jar).await? else {
         tracing::info!(sp = %c.sp.metadata.entity_id, request_id = %c.req.id, "no gateway session: sending to login");
         return Err(login_redirect(state, pending_url));
     };
@@ -314,7 +314,7 @@ async fn answer(
     if user.issued.len() > 32 {
         user.issued.remove(0);
     }
-    session.attributes_json = serde_json::to_string(&user).map_err(|e| Internal::from(e).into_response())?;
+    let attributes_json = serde_json::to_string(&user).map_err(|e| Internal::from(e).into_response())?;
     let audit = NewAuditEvent {
         at: now,
         kind: "sso.response".into(),
@@ -334,7 +334,7 @@ async fn answer(
         once_id: format!("{}\u{1f}{}", c.sp.metadata.entity_id, c.req.id),
         once_expires_at: expires.max(now + 60),
         session_id: session.id,
-        attributes_json: session.attributes_json,
+        attributes_json,
         audit,
     };
     if !state.store.record_hop(hop).await.map_err(|e| Internal::from(e).into_response())? {

@@ -234,24 +234,32 @@ pub fn parse_post_form(html: &str) -> PostedForm {
     }
 }
 
-/// A fresh RSA-2048 key and a self-signed SHA-256 certificate for it (a test SP's signing key).
-pub fn rsa_key_and_cert(cn: &str) -> (openssl::pkey::PKey<openssl::pkey::Private>, openssl::x509::X509) {
+/// A self-signed SHA-256 certificate for `key` (subject and issuer `CN=<cn>`, random 64-bit serial, valid
+/// for 30 days from now).
+pub fn self_signed(key: &openssl::pkey::PKeyRef<openssl::pkey::Private>, cn: &str) -> openssl::x509::X509 {
     use openssl::hash::MessageDigest;
-    let key = openssl::pkey::PKey::from_rsa(openssl::rsa::Rsa::generate(2048).unwrap()).unwrap();
     let mut name = openssl::x509::X509NameBuilder::new().unwrap();
     name.append_entry_by_text("CN", cn).unwrap();
     let name = name.build();
     let mut b = openssl::x509::X509Builder::new().unwrap();
     b.set_version(2).unwrap();
+    let mut serial = openssl::bn::BigNum::new().unwrap();
+    serial.rand(64, openssl::bn::MsbOption::MAYBE_ZERO, false).unwrap();
+    b.set_serial_number(&serial.to_asn1_integer().unwrap()).unwrap();
     b.set_subject_name(&name).unwrap();
     b.set_issuer_name(&name).unwrap();
-    b.set_pubkey(&key).unwrap();
+    b.set_pubkey(key).unwrap();
     b.set_not_before(&openssl::asn1::Asn1Time::days_from_now(0).unwrap()).unwrap();
     b.set_not_after(&openssl::asn1::Asn1Time::days_from_now(30).unwrap()).unwrap();
-    let serial = openssl::bn::BigNum::from_u32(7).unwrap().to_asn1_integer().unwrap();
-    b.set_serial_number(&serial).unwrap();
-    b.sign(&key, MessageDigest::sha256()).unwrap();
-    (key, b.build())
+    b.sign(key, MessageDigest::sha256()).unwrap();
+    b.build()
+}
+
+/// A fresh RSA-2048 key and a self-signed SHA-256 certificate for it (a test SP's signing key).
+pub fn rsa_key_and_cert(cn: &str) -> (openssl::pkey::PKey<openssl::pkey::Private>, openssl::x509::X509) {
+    let key = openssl::pkey::PKey::from_rsa(openssl::rsa::Rsa::generate(2048).unwrap()).unwrap();
+    let cert = self_signed(&key, cn);
+    (key, cert)
 }
 
 /// A test SP (entityID `https://<host>/`, ACS `https://<host>/acs`, SLO `…/slo` with ResponseLocation
