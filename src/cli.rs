@@ -193,6 +193,19 @@ pub enum BindingsCommand {
     },
     /// Show the binding of one partner customer (xUserId).
     Show { x_user_id: String },
+    /// Record that a customer is already associated with a HUAWEI CLOUD account — one created with
+    /// Huawei's create-customer Partner API with `xaccount_id` = XUSERID — so that its first jump says
+    /// isFirstLogin=false. Audited (`bind.added`).
+    Add {
+        /// The partner's customer id (the `xaccount_id` given to Huawei's create-customer API).
+        x_user_id: String,
+        /// The HUAWEI CLOUD account ID (`domain_id` of the create-customer response), if known.
+        #[arg(long)]
+        domain_id: Option<String>,
+        /// The HUAWEI CLOUD account name (`domain_name`), if known.
+        #[arg(long)]
+        domain_name: Option<String>,
+    },
     /// Remove the binding of one partner customer: their next "go to console" uses isFirstLogin=true.
     /// (Huawei's side of the association is not changed.) Audited.
     Remove { x_user_id: String },
@@ -337,6 +350,16 @@ pub fn run(cli: Cli) -> CliResult<()> {
             if user.is_empty() || user.len() > 128 {
                 return Err(CliError::usage("--user must be 1–128 characters"));
             }
+            let customer = crate::huawei::Customer {
+                sub: &user,
+                name: name.as_deref(),
+                mobile: mobile.as_deref(),
+                email: email.as_deref(),
+            };
+            crate::huawei::check_customer(&customer).map_err(|e| {
+                let flag = if e.claim == "sub" { "user" } else { e.claim };
+                CliError::usage(format!("--{flag}: {e}"))
+            })?;
             let now = crate::web::now_unix();
             let claims = crate::handoff::Claims {
                 sub: user,
@@ -384,6 +407,9 @@ pub fn init_warnings(c: &Config) -> Vec<String> {
     }
     if c.huawei.x_account_type == config::PLACEHOLDER_X_ACCOUNT_TYPE {
         w.push("huawei.x_account_type is still the placeholder: set the value shown on Partner Center's Access Configuration page".into());
+    }
+    if c.huawei.bp_id.as_deref().is_none_or(|b| b.trim().is_empty()) {
+        w.push(crate::huawei::BP_ID_WARNING.into());
     }
     w
 }
@@ -499,7 +525,7 @@ pub fn ensure_initialized(
     }
     let sp = settings.resolve(&settings.config.huawei.sp_metadata);
     if settings.config.huawei.sp_metadata == Config::default().huawei.sp_metadata && !sp.exists() {
-        write_file(&sp, crate::web::BUNDLED_HUAWEI_SP_METADATA.as_bytes())?;
+        write_file(&sp, crate::huawei::BUNDLED_SP_METADATA.as_bytes())?;
     }
     Ok(settings)
 }
@@ -565,31 +591,49 @@ fn refresh_metadata(settings: &Settings) -> CliResult<()> {
 }
 
 async fn run_sp(settings: &Settings, command: SpCommand) -> CliResult<()> {
+    use crate::gateway::sp;
     let store = crate::store::open(&settings.config.store.url, &settings.dir).await?;
     match command {
         SpCommand::Import { source, allow_http } => {
-            let rec = crate::web::import_sp(settings, store.as_ref(), &source, allow_http)
+            let recorded = sp::import_source(&source);
+            let done = sp::import_sp(settings, store.as_ref(), &recorded, allow_http, sp::ORIGIN_IMPORT, "admin")
                 .await
                 .map_err(|e| CliError::failure(e.to_string()))?;
+            let rec = done.record();
             let md: crate::saml::metadata::SpMetadata = serde_json::from_str(&rec.parsed_json)
                 .map_err(|e| CliError::failure(format!("stored SP is unreadable: {e}")))?;
-            println!("imported SP {} from {}", md.entity_id, rec.source);
-            print_sp(&md);
+            match &done {
+                sp::Imported::Stored(_) => println!("imported SP {} from {}", md.entity_id, rec.source),
+                sp::Imported::Unchanged(_) => {
+                    println!("SP {} from {} is already imported (unchanged)", md.entity_id, rec.source)
+                }
+            }
+            let huawei_id = crate::huawei::sp_entity_id(&settings.config.huawei);
+            print_sp(rec, &md, &huawei_id);
+            if md.entity_id == huawei_id && !sp::same_source(settings, &rec.source, &settings.config.huawei.sp_metadata)
+            {
+                println!(
+                    "  note: this import is what the gateway uses for Huawei's SP from now on, across restarts; \
+                     huawei.sp_metadata (`{}`) only seeds an empty store",
+                    settings.config.huawei.sp_metadata
+                );
+            }
             Ok(())
         }
         SpCommand::List => {
             let sps = store.list_sps().await?;
+            let huawei_id = crate::huawei::sp_entity_id(&settings.config.huawei);
             if sps.is_empty() {
                 println!("no SPs imported");
             }
-            for rec in sps {
+            for rec in &sps {
                 match serde_json::from_str::<crate::saml::metadata::SpMetadata>(&rec.parsed_json) {
-                    Ok(md) => {
-                        println!("{} (from {})", md.entity_id, rec.source);
-                        print_sp(&md);
-                    }
+                    Ok(md) => print_sp(rec, &md, &huawei_id),
                     Err(e) => println!("{} (unreadable: {e})", rec.entity_id),
                 }
+            }
+            if let Some(w) = sp::huawei_sp_state(settings, store.as_ref()).await?.warning() {
+                println!("warning: {w}");
             }
             Ok(())
         }
@@ -628,6 +672,28 @@ async fn run_bindings(settings: &Settings, command: BindingsCommand) -> CliResul
             println!("userId:     {}", b.user_id.as_deref().unwrap_or("-"));
             println!("created:    {}", format_time(b.created_at));
             Ok(())
+        }
+        BindingsCommand::Add { x_user_id, domain_id, domain_name } => {
+            use crate::gateway::bindings::{AddBindingError, add_binding};
+            match add_binding(store.as_ref(), &x_user_id, domain_id.as_deref(), domain_name.as_deref(), "admin", "cli")
+                .await
+            {
+                Ok(crate::store::BindOutcome::AlreadySame) => {
+                    println!("{x_user_id} is already bound that way; nothing changed");
+                    Ok(())
+                }
+                Ok(_) => {
+                    let b = store.get_binding(&x_user_id).await?;
+                    let shown =
+                        b.as_ref().map(|b| b.domain_id.as_str()).filter(|d| !d.is_empty()).unwrap_or("(not given)");
+                    println!(
+                        "bound {x_user_id} (domainId {shown}): its next \"go to console\" uses isFirstLogin=false"
+                    );
+                    Ok(())
+                }
+                Err(AddBindingError::Invalid(m)) => Err(CliError::usage(m)),
+                Err(e) => Err(CliError::failure(e.to_string())),
+            }
         }
         BindingsCommand::Remove { x_user_id } => {
             let Some(b) = store.get_binding(&x_user_id).await? else {
@@ -704,25 +770,62 @@ fn run_admin(path: &Path, command: AdminCommand) -> CliResult<()> {
     }
 }
 
-fn print_sp(md: &crate::saml::metadata::SpMetadata) {
-    for a in &md.acs {
-        println!("  ACS  {} {} index={:?} default={}", a.binding, a.location, a.index, a.is_default);
+/// The details of one SP for `sp import` and `sp list`.
+fn print_sp(rec: &crate::store::SpRecord, md: &crate::saml::metadata::SpMetadata, huawei_id: &str) {
+    use crate::saml::metadata::cert_summary;
+    let role = if md.entity_id == huawei_id { " — Huawei's SP" } else { "" };
+    println!("{} (from {}){role}", md.entity_id, rec.source);
+    let origin = match rec.origin.as_str() {
+        crate::gateway::sp::ORIGIN_IMPORT => "import (samlgate sp import; kept across restarts)",
+        _ => "config (huawei.sp_metadata)",
+    };
+    println!("  origin:      {origin}");
+    println!("  imported:    {}; last changed {}", format_time(rec.imported_at), format_time(rec.updated_at));
+    println!("  signature:   {}", md.signature.describe());
+    let now = crate::util::now_unix();
+    let describe = |der: &[u8]| match cert_summary(der, now) {
+        Some(c) => {
+            let left = if c.days_left < 0 {
+                format!("EXPIRED {} days ago", -c.days_left)
+            } else {
+                format!("{} days left", c.days_left)
+            };
+            format!("{}, {}, SHA-256 {}, not after {} ({left})", c.subject, c.key, c.sha256, c.not_after)
+        }
+        None => "(unreadable certificate)".to_owned(),
+    };
+    for der in &md.signing_certs {
+        println!("  signing:     {}", describe(der));
     }
-    for s in &md.slo {
-        println!(
-            "  SLO  {} {}{}",
-            s.binding,
-            s.location,
-            s.response_location.as_deref().map(|r| format!(" (response {r})")).unwrap_or_default()
-        );
+    for der in &md.encryption_certs {
+        if md.signing_certs.contains(der) {
+            println!("  encryption:  the signing certificate above");
+        } else {
+            println!("  encryption:  {}", describe(der));
+        }
     }
     println!(
-        "  signing certs: {}, encryption certs: {}, AuthnRequestsSigned={}, WantAssertionsSigned={}",
-        md.signing_certs.len(),
-        md.encryption_certs.len(),
+        "  AuthnRequestsSigned={}, WantAssertionsSigned={}, NameIDFormat {}",
         md.authn_requests_signed,
-        md.want_assertions_signed
+        md.want_assertions_signed,
+        if md.name_id_formats.is_empty() { "(none)".to_owned() } else { md.name_id_formats.join(", ") }
     );
+    let binding = |b: &str| b.rsplit(':').next().unwrap_or(b).to_owned();
+    for a in &md.acs {
+        let mut extra = Vec::new();
+        if let Some(i) = a.index {
+            extra.push(format!("index {i}"));
+        }
+        if a.is_default {
+            extra.push("default".to_owned());
+        }
+        let extra = if extra.is_empty() { String::new() } else { format!(" ({})", extra.join(", ")) };
+        println!("  ACS  {} {}{extra}", binding(&a.binding), a.location);
+    }
+    for s in &md.slo {
+        let resp = s.response_location.as_deref().map(|r| format!(" (response {r})")).unwrap_or_default();
+        println!("  SLO  {} {}{resp}", binding(&s.binding), s.location);
+    }
     for w in &md.warnings {
         println!("  warning: {w}");
     }

@@ -144,11 +144,18 @@ pub struct HuaweiConfig {
     pub sp_metadata_refresh_secs: u64,
     /// Overrides the auth host for the site (e.g. `http://127.0.0.1:8081` for the local mock SP).
     pub auth_base_url: Option<String>,
+    /// Huawei's SP entityID: which imported SP is Huawei's (binding notification, console links).
+    /// Default: the auth base URL with a trailing `/` (`https://auth.huaweicloud.com/` on cn).
+    pub sp_entity_id: Option<String>,
+    /// SHA-256 fingerprints (hex, `:` optional) of certificates trusted to sign SP metadata, besides
+    /// Huawei's own metadata-signing certificate, which is pinned in samlgate.
+    pub sp_metadata_signers: Vec<String>,
     /// Sign the Response as well as the Assertion.
     pub sign_response: bool,
     /// Accept SHA-1 request signatures (off: SHA-1 is refused).
     pub allow_sha1: bool,
-    /// Partner ID sent as the `bpId` attribute when set.
+    /// The partner's ID (Partner Center → account information), sent as the `bpId` attribute. Huawei's
+    /// sample Response carries it; `init`, `serve` and the admin checklist warn while it is unset.
     pub bp_id: Option<String>,
     /// Further hosts allowed as `service` targets besides the site's console host.
     pub extra_console_hosts: Vec<String>,
@@ -160,6 +167,8 @@ pub struct HuaweiConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct AttributeNames {
     pub x_user_id: String,
+    /// Carries the same value as `x_user_id` (Huawei's sample requires both).
+    pub x_account_id: String,
     pub name: String,
     pub mobile: String,
     pub email: String,
@@ -251,6 +260,8 @@ impl Default for HuaweiConfig {
             sp_metadata: "metadata/huawei-sp-metadata.xml".into(),
             sp_metadata_refresh_secs: 3600,
             auth_base_url: None,
+            sp_entity_id: None,
+            sp_metadata_signers: Vec::new(),
             sign_response: false,
             allow_sha1: false,
             bp_id: None,
@@ -264,6 +275,7 @@ impl Default for AttributeNames {
     fn default() -> Self {
         AttributeNames {
             x_user_id: "xUserId".into(),
+            x_account_id: "xAccountId".into(),
             name: "name".into(),
             mobile: "mobile".into(),
             email: "email".into(),
@@ -412,6 +424,19 @@ impl Config {
         if let Some(u) = &h.auth_base_url {
             check_http_url("huawei.auth_base_url", u, true)?;
         }
+        if let Some(id) = &h.sp_entity_id
+            && (id.is_empty() || id.len() > 1024 || id.chars().any(|c| c.is_whitespace() || c.is_control()))
+        {
+            return Err(invalid("huawei.sp_entity_id", "must be a URI of at most 1024 characters without spaces"));
+        }
+        for (n, fp) in h.sp_metadata_signers.iter().enumerate() {
+            if crate::util::parse_fingerprint(fp).is_none() {
+                return Err(invalid(
+                    &format!("huawei.sp_metadata_signers[{n}]"),
+                    format!("`{fp}` is not a SHA-256 fingerprint (64 hex digits, `:` allowed)"),
+                ));
+            }
+        }
         for (n, host) in h.extra_console_hosts.iter().enumerate() {
             if host.is_empty() || !host.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-') {
                 return Err(invalid(&format!("huawei.extra_console_hosts[{n}]"), "must be a plain host name"));
@@ -420,6 +445,7 @@ impl Config {
         let a = &h.attributes;
         for (k, v) in [
             ("huawei.attributes.x_user_id", &a.x_user_id),
+            ("huawei.attributes.x_account_id", &a.x_account_id),
             ("huawei.attributes.name", &a.name),
             ("huawei.attributes.mobile", &a.mobile),
             ("huawei.attributes.email", &a.email),
@@ -558,6 +584,7 @@ fn key_paths() -> Vec<(Vec<String>, toml::Value)> {
     full.idp.key_passphrase_file = Some(String::new());
     full.huawei.auth_base_url = Some(String::new());
     full.huawei.bp_id = Some(String::new());
+    full.huawei.sp_entity_id = Some(String::new());
     full.handoff.partner_login_url = Some(String::new());
     full.return_urls = ReturnUrls {
         after_logout: Some(String::new()),

@@ -9,10 +9,12 @@
 
 pub mod cli;
 pub mod config;
+pub mod gateway;
 pub mod handoff;
 pub mod huawei;
 pub mod keys;
 pub mod mocksp;
 pub mod saml;
 pub mod store;
+pub mod util;
 pub mod web;

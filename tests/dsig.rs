@@ -131,7 +131,9 @@ fn params<'a>(attrs: &'a [(String, Vec<String>)], sign_response: bool, now: i64)
         recipient: HW_ACS,
         subject_name_id: "_3f1c2b9a8d7e6f5a4b3c2d1e0f9a8b7c",
         name_id_format: NAMEID_TRANSIENT,
+        name_qualifier: Some(HW_SP),
         sp_name_qualifier: Some(HW_SP),
+        subject_locality_address: Some(HW_SP),
         session_index: "_sess_1",
         authn_instant: now - 30,
         now,
@@ -559,6 +561,7 @@ fn huawei_sp() -> SpMetadata {
         name_id_formats: vec!["urn:oasis:names:tc:SAML:2.0:nameid-format:transient".to_owned()],
         valid_until: None,
         warnings: vec![],
+        signature: Default::default(),
     }
 }
 

@@ -30,7 +30,12 @@ fn bundled() -> Vec<u8> {
 const NOW: i64 = 1_767_225_600;
 
 fn opts() -> SpParseOptions {
-    SpParseOptions { allow_http: false, now_unix: NOW, max_bytes: 512 * 1024 }
+    SpParseOptions {
+        allow_http: false,
+        now_unix: NOW,
+        max_bytes: 512 * 1024,
+        trusted_signers: vec![samlgate::huawei::METADATA_SIGNER_SHA256],
+    }
 }
 
 fn now() -> i64 {
@@ -173,8 +178,7 @@ fn never_panics_on_mutated_metadata() {
 
 #[test]
 fn bundled_huawei_metadata_parses_to_the_expected_values() {
-    // the stand-in certificate is valid for ten years from when the file was generated: use the clock
-    let md = parse_sp_metadata(&bundled(), &SpParseOptions { now_unix: now(), ..opts() }).unwrap();
+    let md = parse_sp_metadata(&bundled(), &opts()).unwrap();
     assert_eq!(md.entity_id, "https://auth.huaweicloud.com/");
     assert_eq!(md.acs.len(), 1);
     let acs = &md.acs[0];
@@ -193,7 +197,10 @@ fn bundled_huawei_metadata_parses_to_the_expected_values() {
     assert_eq!((md.slo[0].index, md.slo[0].is_default), (None, false));
     assert_eq!(md.slo[1].binding, BINDING_POST);
     assert_eq!(md.slo[1].location, format!("{HUAWEI}/authui/saml/LogoutServiceHTTPPost"));
-    assert_eq!(md.slo[1].response_location, None);
+    assert_eq!(
+        md.slo[1].response_location.as_deref(),
+        Some(format!("{HUAWEI}/authui/saml/LogoutServiceHTTPPostResponse").as_str())
+    );
     assert!(md.authn_requests_signed);
     assert!(md.want_assertions_signed);
     assert_eq!(md.name_id_formats, vec![NAMEID_TRANSIENT.to_owned()]);
@@ -211,15 +218,26 @@ fn bundled_huawei_metadata_parses_to_the_expected_values() {
     assert_eq!(
         subject,
         vec![
-            ("CN".to_owned(), "auth.huaweicloud.com".to_owned()),
+            ("C".to_owned(), "CN".to_owned()),
+            ("ST".to_owned(), "GuangDong".to_owned()),
+            ("L".to_owned(), "ShenZhen".to_owned()),
             ("O".to_owned(), "Huawei Technologies Co., Ltd".to_owned()),
             ("OU".to_owned(), "Service Provider Operation Dept".to_owned()),
+            ("CN".to_owned(), "auth.huaweicloud.com".to_owned()),
         ]
     );
     assert_eq!(cert.public_key().unwrap().bits(), 4096);
     assert_eq!(cert.signature_algorithm().object().nid(), openssl::nid::Nid::SHA256WITHRSAENCRYPTION);
-    let days = cert.not_before().diff(cert.not_after()).unwrap().days;
-    assert!((3649..=3651).contains(&days), "validity {days} days");
+    // Huawei's real certificate: 2018-06-21 → 2028-06-18, SHA-256 fingerprint 70:14:9F:C1:…
+    assert_eq!(cert.not_after().to_string(), "Jun 18 13:25:00 2028 GMT");
+    assert_eq!(cert.not_before().to_string(), "Jun 21 13:25:00 2018 GMT");
+    let fp = samlgate::util::fingerprint_hex(&samlgate::util::sha256_fingerprint(&md.signing_certs[0]));
+    assert!(fp.starts_with("70:14:9F:C1"), "{fp}");
+    // Its enveloped signature verified with the pinned certificate (RSA-SHA256 over a SHA-1 digest).
+    assert!(matches!(md.signature, samlgate::saml::metadata::MetadataSignature::Verified { .. }), "{:?}", md.signature);
+    // byte for byte the file Huawei publishes (as kept in ../shared/huawei)
+    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/huawei/huawei-sp-metadata.xml");
+    assert_eq!(std::fs::read(shared).unwrap(), bundled());
     // helpers
     assert_eq!(md.default_acs().unwrap().location, acs.location);
     assert_eq!(md.acs_by_index(0).unwrap().location, acs.location);

@@ -143,8 +143,11 @@ fn full_hop_is_accepted_by_python_sps_and_xmlsec1() {
     assert!(ol["nameid"].as_str().unwrap().starts_with('_'));
     assert_eq!(ol["in_response_to"], request_id.as_str());
     let attrs = ol["attributes"].as_object().unwrap();
-    assert_eq!(attrs.len(), 4, "{attrs:?}");
+    // xUserId, xAccountId (the same value, as Huawei's sample requires), email, name, mobile (no bpId
+    // configured here).
+    assert_eq!(attrs.len(), 5, "{attrs:?}");
     assert_eq!(attrs["xUserId"], serde_json::json!(["cust-1001"]));
+    assert_eq!(attrs["xAccountId"], serde_json::json!(["cust-1001"]));
     assert_eq!(attrs["name"], serde_json::json!(["Acme Buyer"]));
     assert_eq!(attrs["mobile"], serde_json::json!(["0086-13900000000"]));
     assert_eq!(attrs["email"], serde_json::json!([hostile_email]));

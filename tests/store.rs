@@ -140,6 +140,7 @@ fn sp(entity_id: &str, t: i64) -> SpRecord {
         parsed_json: r#"{"entity_id":"x"}"#.into(),
         imported_at: t,
         updated_at: t,
+        origin: "config".into(),
     }
 }
 

@@ -706,7 +706,7 @@ fn hmac_signed_with_the_public_certificate_is_refused() {
 fn sha1_is_refused_by_default_and_allowed_per_policy() {
     let s = Signer::rsa("idp");
     let c = vec![s.cert.clone()];
-    let allow = VerifyPolicy { allow_sha1: true };
+    let allow = VerifyPolicy { allow_sha1: true, ..VerifyPolicy::default() };
     let x = signed_assertion_response(&s, RSA_SHA1, SHA1);
     assert_refused(&x, &c, "weak_algorithm");
     assert!(verify_first_assertion(&x, &c, &allow).is_ok());

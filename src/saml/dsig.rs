@@ -338,15 +338,26 @@ pub fn certs_from_der(ders: &[Vec<u8>]) -> Result<Vec<X509>, DsigError> {
     ders.iter().map(|d| X509::from_der(d).map_err(DsigError::from)).collect()
 }
 
-/// Writes `ds:SignedInfo` for one Reference to `#reference_id`.
-fn write_signed_info(w: &mut XmlWriter, alg: SignatureAlgorithm, reference_uri: &str, digest_b64: &str) {
+/// Writes `ds:SignedInfo` for one Reference to `#reference_id`; a non-empty `prefix_list` becomes the
+/// `ec:InclusiveNamespaces PrefixList` of the Reference's exc-c14n transform.
+fn write_signed_info(
+    w: &mut XmlWriter,
+    alg: SignatureAlgorithm,
+    reference_uri: &str,
+    digest_b64: &str,
+    prefix_list: &str,
+) {
     w.start("ds:SignedInfo");
     w.start("ds:CanonicalizationMethod").attr("Algorithm", EXC_C14N).end();
     w.start("ds:SignatureMethod").attr("Algorithm", alg.uri()).end();
     w.start("ds:Reference").attr("URI", reference_uri);
     w.start("ds:Transforms");
     w.start("ds:Transform").attr("Algorithm", ENVELOPED_SIGNATURE).end();
-    w.start("ds:Transform").attr("Algorithm", EXC_C14N).end();
+    w.start("ds:Transform").attr("Algorithm", EXC_C14N);
+    if !prefix_list.is_empty() {
+        w.start("ec:InclusiveNamespaces").attr("PrefixList", prefix_list).end();
+    }
+    w.end();
     w.end(); // Transforms
     w.start("ds:DigestMethod").attr("Algorithm", DIGEST_SHA256).end();
     w.text_element("ds:DigestValue", &[], digest_b64);
@@ -396,6 +407,26 @@ pub fn sign_enveloped(
     reference_id: &str,
     insert_at: usize,
 ) -> Result<String, DsigError> {
+    sign_enveloped_inclusive(key, element, reference_id, insert_at, &[])
+}
+
+/// [`sign_enveloped`] with an `InclusiveNamespaces PrefixList` on the Reference's exc-c14n transform.
+///
+/// The element's bytes must be their own canonical form *under that PrefixList*: each listed prefix
+/// declared on the root (see [`XmlWriter::declare_inclusive`]) and nowhere below it. Exclusive c14n
+/// renders a listed prefix wherever it is in scope and not yet rendered, which for a fresh writer's
+/// subtree is exactly the root's declaration.
+pub fn sign_enveloped_inclusive(
+    key: &SigningKey,
+    element: &str,
+    reference_id: &str,
+    insert_at: usize,
+    inclusive_prefixes: &[&str],
+) -> Result<String, DsigError> {
+    if inclusive_prefixes.iter().any(|p| !is_ncname(p)) {
+        return Err(DsigError::BadElement("an InclusiveNamespaces prefix is not an NCName"));
+    }
+    let prefix_list = inclusive_prefixes.join(" ");
     if !is_ncname(reference_id) {
         return Err(DsigError::BadElement("the reference ID is not an NCName"));
     }
@@ -415,13 +446,13 @@ pub fn sign_enveloped(
 
     // The canonical form of SignedInfo as a verifier computes it: its own subtree, xmlns:ds on it.
     let mut si = XmlWriter::with_capacity(1024);
-    write_signed_info(&mut si, key.algorithm, &reference_uri, &digest_b64);
+    write_signed_info(&mut si, key.algorithm, &reference_uri, &digest_b64, &prefix_list);
     let signed_info = si.finish()?;
     let signature_value = B64.encode(key.sign_xmldsig(signed_info.as_bytes())?);
 
     let mut sw = XmlWriter::with_capacity(2048 + key.cert_b64.len());
     sw.start("ds:Signature");
-    write_signed_info(&mut sw, key.algorithm, &reference_uri, &digest_b64);
+    write_signed_info(&mut sw, key.algorithm, &reference_uri, &digest_b64, &prefix_list);
     sw.text_element("ds:SignatureValue", &[], &signature_value);
     sw.start("ds:KeyInfo").start("ds:X509Data");
     sw.text_element("ds:X509Certificate", &[], &key.cert_b64);

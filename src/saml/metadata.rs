@@ -5,6 +5,14 @@
 //! URL without userinfo (lesson 11), a KeyDescriptor without `use` counts for signing *and* encryption
 //! (Keycloak CVE-2026-16443), and `AuthnRequestsSigned="true"` without a signing certificate is refused
 //! (lesson 7: fail closed).
+//!
+//! A metadata document that carries an enveloped signature (Huawei's does) must verify with a trusted
+//! certificate — one whose SHA-256 fingerprint the caller pins ([`SpParseOptions::trusted_signers`]) —
+//! or it is refused; unsigned metadata is accepted as the operator's choice and marked as such
+//! ([`MetadataSignature::Unsigned`]). SHA-1 as the *digest* of a metadata signature is accepted here,
+//! and nowhere else: Huawei signs its SP metadata with RSA-SHA256 over a SHA-1 digest. The signature
+//! method must still be SHA-256 or better, and the signer is pinned, so a forgery would need a
+//! second preimage of Huawei's own document under SHA-1, not a collision an attacker could prepare.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -13,7 +21,9 @@ use openssl::nid::Nid;
 use openssl::x509::X509;
 use serde::{Deserialize, Serialize};
 
+use crate::saml::verify::{VerifyPolicy, verify_enveloped};
 use crate::saml::xml::{self, Element, ReadLimits, XmlReadError, XmlWriteError, XmlWriter, ns};
+use crate::util::{fingerprint_hex, sha256_fingerprint};
 
 /// `protocolSupportEnumeration` value for SAML 2.0.
 pub const PROTOCOL_SAML2: &str = "urn:oasis:names:tc:SAML:2.0:protocol";
@@ -57,6 +67,46 @@ pub struct SpMetadata {
     pub valid_until: Option<String>,
     /// Non-fatal findings (expired certificate, missing NameIDFormat …) to show to the admin.
     pub warnings: Vec<String>,
+    /// Whether the document was signed, and by whom its signature was verified.
+    #[serde(default)]
+    pub signature: MetadataSignature,
+}
+
+/// The signature status of an imported metadata document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum MetadataSignature {
+    /// The document carries no signature: accepted because the operator chose the file or URL.
+    #[default]
+    Unsigned,
+    /// The enveloped signature verified with a pinned certificate.
+    Verified {
+        /// SignatureMethod and DigestMethod URIs.
+        algorithm: String,
+        digest: String,
+        /// Subject of the signing certificate and its SHA-256 fingerprint (`AA:BB:…`).
+        signer: String,
+        signer_sha256: String,
+        /// `notAfter` of the signing certificate, as OpenSSL prints it.
+        signer_not_after: String,
+    },
+}
+
+impl MetadataSignature {
+    /// One line for `sp list` and the admin pages.
+    pub fn describe(&self) -> String {
+        match self {
+            MetadataSignature::Unsigned => "unsigned (no signature to check; imported as the operator's choice)".into(),
+            MetadataSignature::Verified { algorithm, digest, signer, signer_sha256, .. } => {
+                let short = |u: &str| u.rsplit(['#', '/']).next().unwrap_or(u).to_owned();
+                format!(
+                    "verified ({} over a {} digest) by pinned certificate {signer}, SHA-256 {signer_sha256}",
+                    short(algorithm),
+                    short(digest)
+                )
+            }
+        }
+    }
 }
 
 impl SpMetadata {
@@ -261,13 +311,20 @@ pub struct SpParseOptions {
     pub now_unix: i64,
     /// Size cap (default 512 KiB).
     pub max_bytes: usize,
+    /// SHA-256 fingerprints of the certificates trusted to sign metadata. A signed document must
+    /// verify with one of them (taken from the signature's KeyInfo or the document's KeyDescriptors,
+    /// and used only because its fingerprint is pinned here).
+    pub trusted_signers: Vec<[u8; 32]>,
 }
 
 impl Default for SpParseOptions {
     fn default() -> Self {
-        let now =
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
-        SpParseOptions { allow_http: false, now_unix: now, max_bytes: DEFAULT_SP_METADATA_MAX_BYTES }
+        SpParseOptions {
+            allow_http: false,
+            now_unix: crate::util::now_unix(),
+            max_bytes: DEFAULT_SP_METADATA_MAX_BYTES,
+            trusted_signers: Vec::new(),
+        }
     }
 }
 
@@ -313,6 +370,25 @@ pub enum MetadataError {
         "md:SPSSODescriptor@AuthnRequestsSigned is true but there is no signing certificate (md:KeyDescriptor use=\"signing\" or without use)"
     )]
     SigningCertMissing,
+    #[error("metadata signature refused: {message}")]
+    Signature { reason: &'static str, message: String },
+    #[error(
+        "metadata signature cannot be checked: it is signed by {signer} (SHA-256 {fingerprint}), which is not a trusted metadata signer; if you trust it, add \"{fingerprint}\" to huawei.sp_metadata_signers, or import an unsigned copy"
+    )]
+    UntrustedSigner { signer: String, fingerprint: String },
+}
+
+impl MetadataError {
+    /// Short stable code naming the failed check.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            MetadataError::TooLarge { .. } => "too_large",
+            MetadataError::Xml(e) => e.reason(),
+            MetadataError::Signature { reason, .. } => reason,
+            MetadataError::UntrustedSigner { .. } => "untrusted_signer",
+            _ => "bad_metadata",
+        }
+    }
 }
 
 /// Reads and checks SP metadata with the strict reader. See the module documentation for the rules.
@@ -324,6 +400,7 @@ pub fn parse_sp_metadata(bytes: &[u8], opts: &SpParseOptions) -> Result<SpMetada
     let doc = xml::parse(bytes, &limits)?;
 
     let entity = entity_descriptor(&doc.root)?;
+    let signature = check_signature(&doc.root, entity, &opts.trusted_signers)?;
     let entity_id = match entity.attr("entityID") {
         Some(v) if !v.is_empty() => v.to_owned(),
         _ => return Err(MetadataError::MissingEntityId),
@@ -444,6 +521,153 @@ pub fn parse_sp_metadata(bytes: &[u8], opts: &SpParseOptions) -> Result<SpMetada
         name_id_formats,
         valid_until,
         warnings,
+        signature,
+    })
+}
+
+/// The signature check of a metadata document (see the module documentation). Only the root element
+/// (or, inside an EntitiesDescriptor, the one EntityDescriptor) may be signed; a `ds:Signature`
+/// anywhere else is refused rather than ignored.
+fn check_signature(root: &Element, entity: &Element, trusted: &[[u8; 32]]) -> Result<MetadataSignature, MetadataError> {
+    let refuse = |reason: &'static str, message: String| MetadataError::Signature { reason, message };
+    let signed: Vec<&Element> = [root, entity]
+        .into_iter()
+        .enumerate()
+        .filter(|(i, e)| *i == 0 || !std::ptr::eq(*e, root))
+        .map(|(_, e)| e)
+        .filter(|e| e.children_named(ns::DS, "Signature").next().is_some())
+        .collect();
+    let allowed =
+        |sig: &Element| signed.iter().any(|s| s.children_named(ns::DS, "Signature").any(|c| std::ptr::eq(c, sig)));
+    if let Some(stray) = find_signatures(root).into_iter().find(|s| !allowed(s)) {
+        return Err(refuse(
+            "signature_position",
+            format!(
+                "a ds:Signature at byte {} is not a child of the md:EntityDescriptor (or md:EntitiesDescriptor); only the whole document can be signed",
+                stray.start
+            ),
+        ));
+    }
+    let target = match signed.as_slice() {
+        [] => return Ok(MetadataSignature::Unsigned),
+        [one] => *one,
+        _ => {
+            return Err(refuse(
+                "multiple_signatures",
+                "both md:EntitiesDescriptor and md:EntityDescriptor are signed; exactly one signature is accepted"
+                    .into(),
+            ));
+        }
+    };
+
+    // Candidate certificates: the signature's KeyInfo and the document's KeyDescriptors — used only
+    // when their fingerprint is pinned. The message never chooses its own key (lesson 8).
+    let mut candidates: Vec<Vec<u8>> = Vec::new();
+    let mut shown: Option<Vec<u8>> = None;
+    for sig in target.children_named(ns::DS, "Signature") {
+        for c in descendants_named(sig, ns::DS, "X509Certificate") {
+            if let Some(der) = cert_der(c) {
+                shown.get_or_insert_with(|| der.clone());
+                candidates.push(der);
+            }
+        }
+    }
+    for c in descendants_named(entity, ns::DS, "X509Certificate") {
+        if let Some(der) = cert_der(c) {
+            candidates.push(der);
+        }
+    }
+    let mut pinned: Vec<(X509, Vec<u8>)> = Vec::new();
+    for der in candidates {
+        if trusted.contains(&sha256_fingerprint(&der))
+            && !pinned.iter().any(|(_, d)| *d == der)
+            && let Ok(cert) = X509::from_der(&der)
+        {
+            pinned.push((cert, der));
+        }
+    }
+    if pinned.is_empty() {
+        let (signer, fingerprint) = match shown.as_deref().and_then(|d| X509::from_der(d).ok().map(|c| (c, d))) {
+            Some((cert, der)) => (subject_label(&cert), fingerprint_hex(&sha256_fingerprint(der))),
+            None => ("an unnamed certificate (no X509Certificate in its KeyInfo)".into(), "unknown".into()),
+        };
+        return Err(MetadataError::UntrustedSigner { signer, fingerprint });
+    }
+    let certs: Vec<X509> = pinned.iter().map(|(c, _)| c.clone()).collect();
+    let policy = VerifyPolicy { allow_sha1: false, allow_sha1_digest: true };
+    let verified = verify_enveloped(root, target, &certs, &policy)
+        .map_err(|e| refuse(e.reason(), format!("{e} ({})", e.reason())))?;
+    let (cert, der) = &pinned[verified.cert_index];
+    let digest = target
+        .children_named(ns::DS, "Signature")
+        .next()
+        .and_then(|s| descendants_named(s, ns::DS, "DigestMethod").into_iter().next())
+        .and_then(|d| d.attr("Algorithm"))
+        .unwrap_or("")
+        .to_owned();
+    Ok(MetadataSignature::Verified {
+        algorithm: verified.algorithm.clone(),
+        digest,
+        signer: subject_label(cert),
+        signer_sha256: fingerprint_hex(&sha256_fingerprint(der)),
+        signer_not_after: cert.not_after().to_string(),
+    })
+}
+
+fn find_signatures(el: &Element) -> Vec<&Element> {
+    descendants_named(el, ns::DS, "Signature")
+}
+
+/// Every descendant (not `el` itself) named `{ns}local`, in document order.
+fn descendants_named<'a>(el: &'a Element, ns_uri: &str, local: &str) -> Vec<&'a Element> {
+    let mut out = Vec::new();
+    fn walk<'a>(e: &'a Element, ns_uri: &str, local: &str, out: &mut Vec<&'a Element>) {
+        for c in e.elements() {
+            if c.is(ns_uri, local) {
+                out.push(c);
+            }
+            walk(c, ns_uri, local, out);
+        }
+    }
+    walk(el, ns_uri, local, &mut out);
+    out
+}
+
+fn cert_der(c: &Element) -> Option<Vec<u8>> {
+    let text: Vec<u8> = c.text().bytes().filter(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r')).collect();
+    B64.decode(&text).ok()
+}
+
+/// Facts about a certificate for `sp list` and the admin pages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertSummary {
+    pub subject: String,
+    /// e.g. `RSA 4096`, `EC 256`.
+    pub key: String,
+    pub sha256: String,
+    pub not_after: String,
+    /// Whole days from `now` to `notAfter` (negative once expired).
+    pub days_left: i64,
+}
+
+/// Summarizes a DER certificate; `None` when it does not parse.
+pub fn cert_summary(der: &[u8], now_unix: i64) -> Option<CertSummary> {
+    let cert = X509::from_der(der).ok()?;
+    let pk = cert.public_key().ok()?;
+    let kind = match pk.id() {
+        openssl::pkey::Id::RSA => "RSA",
+        openssl::pkey::Id::EC => "EC",
+        openssl::pkey::Id::ED25519 => "Ed25519",
+        _ => "other",
+    };
+    let now = Asn1Time::from_unix(now_unix as _).ok()?;
+    let days_left = now.diff(cert.not_after()).map(|d| i64::from(d.days)).ok()?;
+    Some(CertSummary {
+        subject: subject_label(&cert),
+        key: format!("{kind} {}", pk.bits()),
+        sha256: fingerprint_hex(&sha256_fingerprint(der)),
+        not_after: cert.not_after().to_string(),
+        days_left,
     })
 }
 

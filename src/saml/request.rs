@@ -470,6 +470,7 @@ mod tests {
             name_id_formats: vec![],
             valid_until: None,
             warnings: vec![],
+            signature: Default::default(),
         };
         let t0 = parse_instant("2026-01-01T00:00:00Z").unwrap().unix;
         check_logout_request(&r, &sp, "https://idp/slo", t0 + 10, 60, 300).unwrap();

@@ -9,18 +9,26 @@ use openssl::rand::rand_bytes;
 use time::OffsetDateTime;
 use time::macros::format_description;
 
-use crate::saml::dsig::{DsigError, SigningKey, sign_enveloped};
+use crate::saml::dsig::{DsigError, SigningKey, sign_enveloped_inclusive};
 use crate::saml::xml::{XmlWriteError, XmlWriter, is_ncname};
 
 pub const NAMEID_TRANSIENT: &str = "urn:oasis:names:tc:SAML:2.0:nameid-format:transient";
 pub const NAMEID_UNSPECIFIED: &str = "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified";
 pub const NAMEID_PERSISTENT: &str = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent";
+pub const NAMEID_ENTITY: &str = "urn:oasis:names:tc:SAML:2.0:nameid-format:entity";
 pub const ATTRNAME_FORMAT_URI: &str = "urn:oasis:names:tc:SAML:2.0:attrname-format:uri";
 pub const CM_BEARER: &str = "urn:oasis:names:tc:SAML:2.0:cm:bearer";
+pub const CONSENT_UNSPECIFIED: &str = "urn:oasis:names:tc:SAML:2.0:consent:unspecified";
 pub const AC_PASSWORD_PROTECTED_TRANSPORT: &str = "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport";
+/// The AuthnContextClassRef of Huawei's sample Response.
+pub const AC_UNSPECIFIED: &str = "urn:oasis:names:tc:SAML:2.0:ac:classes:unspecified";
 pub const STATUS_SUCCESS: &str = "urn:oasis:names:tc:SAML:2.0:status:Success";
 pub const STATUS_REQUESTER: &str = "urn:oasis:names:tc:SAML:2.0:status:Requester";
 pub const STATUS_RESPONDER: &str = "urn:oasis:names:tc:SAML:2.0:status:Responder";
+
+/// The prefix of the XML Schema namespace in attribute values (`xsi:type="xsd:string"`), declared on
+/// the Assertion and named in the signatures' `InclusiveNamespaces PrefixList`, as in Huawei's sample.
+pub const XSD_PREFIX: &str = "xsd";
 
 /// Why a message could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -54,15 +62,21 @@ pub struct ResponseParams<'a> {
     pub recipient: &'a str,
     pub subject_name_id: &'a str,
     pub name_id_format: &'a str,
+    /// `NameID@NameQualifier`: Huawei's sample requires the SP entityID here.
+    pub name_qualifier: Option<&'a str>,
     pub sp_name_qualifier: Option<&'a str>,
     pub session_index: &'a str,
+    /// `AuthnStatement/SubjectLocality@Address`: Huawei's sample requires the SP entityID here.
+    pub subject_locality_address: Option<&'a str>,
     pub authn_instant: i64,
     pub now: i64,
     /// How far `Conditions@NotBefore` is backdated.
     pub not_before_skew_secs: i64,
     /// Lifetime of the assertion and of the bearer confirmation (`NotOnOrAfter` = now + this).
     pub lifetime_secs: i64,
-    /// (Name, values); written with NameFormat `…attrname-format:uri`, in this order.
+    /// (Name, values), in this order; each written with `FriendlyName` = `Name`, NameFormat
+    /// `…attrname-format:uri` and `xsi:type="xsd:string"` values (Huawei's sample). An empty value is
+    /// written as an empty AttributeValue (the sample's `email`).
     pub attributes: &'a [(String, Vec<String>)],
     pub authn_context_class_ref: &'a str,
     /// Also sign the Response (its Signature covers the already-signed Assertion).
@@ -96,6 +110,18 @@ pub fn format_instant(unix_secs: i64) -> Result<String, ResponseError> {
 }
 
 /// Writes and signs the Assertion; returns it with its ID.
+///
+/// The shape is Huawei's partner-documentation sample (`tests/data/huawei/doc-sample-response.xml`), in
+/// schema order: Issuer, Signature, Subject (NameID with NameQualifier, bearer SubjectConfirmation),
+/// Conditions (AudienceRestriction), AttributeStatement, AuthnStatement (SubjectLocality,
+/// AuthnContext). One deliberate difference: the sample puts `NotBefore` on the bearer
+/// `SubjectConfirmationData`, which SAML 2.0 Profiles §4.1.4.2 forbids; it is left out (Conditions
+/// carries the backdated NotBefore).
+///
+/// `xmlns:xsd` is declared on the Assertion although only attribute *values* use it
+/// (`xsi:type="xsd:string"`): exclusive c14n does not count a prefix used inside a value as visibly
+/// used, so the signature names it in `InclusiveNamespaces PrefixList="xsd"`, exactly as the sample
+/// does, and the written bytes stay their own canonical form under that PrefixList.
 fn build_assertion(
     key: &SigningKey,
     p: &ResponseParams<'_>,
@@ -106,15 +132,19 @@ fn build_assertion(
     let not_on_or_after = format_instant(p.now.saturating_add(p.lifetime_secs))?;
     let authn_instant = format_instant(p.authn_instant)?;
     let attr_len: usize =
-        p.attributes.iter().map(|(n, v)| n.len() + 96 + v.iter().map(|s| s.len() + 64).sum::<usize>()).sum();
+        p.attributes.iter().map(|(n, v)| 2 * n.len() + 160 + v.iter().map(|s| s.len() + 160).sum::<usize>()).sum();
 
     let mut w = XmlWriter::with_capacity(2048 + attr_len);
-    w.start("saml:Assertion").attr("ID", &id).attr("IssueInstant", issue_instant).attr("Version", "2.0");
+    w.start("saml:Assertion").declare_inclusive(XSD_PREFIX);
+    w.attr("ID", &id).attr("IssueInstant", issue_instant).attr("Version", "2.0");
     w.text_element("saml:Issuer", &[], p.issuer);
     let signature_at = w.len();
 
     w.start("saml:Subject");
-    w.start("saml:NameID").attr("Format", p.name_id_format).attr_opt("SPNameQualifier", p.sp_name_qualifier);
+    w.start("saml:NameID")
+        .attr("Format", p.name_id_format)
+        .attr_opt("NameQualifier", p.name_qualifier)
+        .attr_opt("SPNameQualifier", p.sp_name_qualifier);
     w.text(p.subject_name_id).end();
     w.start("saml:SubjectConfirmation").attr("Method", CM_BEARER);
     w.start("saml:SubjectConfirmationData")
@@ -130,32 +160,41 @@ fn build_assertion(
     w.text_element("saml:Audience", &[], p.audience);
     w.end().end();
 
-    w.start("saml:AuthnStatement").attr("AuthnInstant", &authn_instant).attr("SessionIndex", p.session_index);
-    w.start("saml:AuthnContext");
-    w.text_element("saml:AuthnContextClassRef", &[], p.authn_context_class_ref);
-    w.end().end();
-
     // The schema requires at least one Attribute in an AttributeStatement.
     if !p.attributes.is_empty() {
         w.start("saml:AttributeStatement");
         for (name, values) in p.attributes {
-            w.start("saml:Attribute").attr("Name", name).attr("NameFormat", ATTRNAME_FORMAT_URI);
+            w.start("saml:Attribute")
+                .attr("FriendlyName", name)
+                .attr("Name", name)
+                .attr("NameFormat", ATTRNAME_FORMAT_URI);
             for v in values {
-                // No xsi:type: the `xs:` prefix would be used only inside an attribute value, which
-                // exc-c14n does not treat as visibly used, so a verifier's canonical form could lose it.
-                w.text_element("saml:AttributeValue", &[], v);
+                w.text_element("saml:AttributeValue", &[("xsi:type", "xsd:string")], v);
             }
             w.end();
         }
         w.end();
     }
+
+    w.start("saml:AuthnStatement").attr("AuthnInstant", &authn_instant).attr("SessionIndex", p.session_index);
+    if let Some(address) = p.subject_locality_address {
+        w.start("saml:SubjectLocality").attr("Address", address).end();
+    }
+    w.start("saml:AuthnContext");
+    w.text_element("saml:AuthnContextClassRef", &[], p.authn_context_class_ref);
+    w.end().end();
     w.end(); // Assertion
     let unsigned = w.finish()?;
-    let signed = sign_enveloped(key, &unsigned, &id, signature_at)?;
+    let signed = sign_enveloped_inclusive(key, &unsigned, &id, signature_at, &[XSD_PREFIX])?;
     Ok((signed, id))
 }
 
 /// Builds the `samlp:Response` with a signed Assertion (and a signed Response when asked).
+///
+/// Like Huawei's sample: `Consent` unspecified, the Issuer with `Format=…nameid-format:entity`, and a
+/// `StatusMessage` beside the Success code. A Response signature carries the same PrefixList as the
+/// Assertion's (the spliced Assertion declares `xmlns:xsd`, which plain exclusive c14n of the
+/// Response would drop from its canonical form).
 pub fn build_response(key: &SigningKey, p: &ResponseParams<'_>) -> Result<BuiltResponse, ResponseError> {
     if let Some(irt) = p.in_response_to
         && !is_ncname(irt)
@@ -169,21 +208,23 @@ pub fn build_response(key: &SigningKey, p: &ResponseParams<'_>) -> Result<BuiltR
 
     let mut w = XmlWriter::with_capacity(assertion.len() + 1024);
     w.start("samlp:Response")
+        .attr("Consent", CONSENT_UNSPECIFIED)
         .attr("Destination", p.destination)
         .attr("ID", &response_id)
         .attr_opt("InResponseTo", p.in_response_to)
         .attr("IssueInstant", &issue_instant)
         .attr("Version", "2.0");
-    w.text_element("saml:Issuer", &[], p.issuer);
+    w.text_element("saml:Issuer", &[("Format", NAMEID_ENTITY)], p.issuer);
     let signature_at = w.len();
     w.start("samlp:Status");
     w.start("samlp:StatusCode").attr("Value", STATUS_SUCCESS).end();
+    w.text_element("samlp:StatusMessage", &[], STATUS_SUCCESS);
     w.end();
     w.fragment(&assertion);
     w.end();
     let mut response = w.finish()?;
     if p.sign_response {
-        response = sign_enveloped(key, &response, &response_id, signature_at)?;
+        response = sign_enveloped_inclusive(key, &response, &response_id, signature_at, &[XSD_PREFIX])?;
     }
     let mut xml = String::with_capacity(response.len() + 40);
     xml.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
@@ -310,8 +351,10 @@ mod tests {
             recipient: "https://auth.huaweicloud.com/authui/saml/SAMLAssertionConsumer",
             subject_name_id: "_nid",
             name_id_format: NAMEID_TRANSIENT,
+            name_qualifier: Some("https://auth.huaweicloud.com/"),
             sp_name_qualifier: Some("https://auth.huaweicloud.com/"),
             session_index: "_s1",
+            subject_locality_address: Some("https://auth.huaweicloud.com/"),
             authn_instant: 1_700_000_000,
             now: 1_700_000_010,
             not_before_skew_secs: 120,
@@ -341,18 +384,33 @@ mod tests {
         assert!(x.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<samlp:Response xmlns:samlp="));
         assert!(x.contains(&format!("ID=\"{}\" InResponseTo=\"_req1\"", r.response_id)));
         assert!(x.contains(&format!(
-            "<saml:Assertion xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"{}\"",
+            "<saml:Assertion xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" \
+             xmlns:xsd=\"http://www.w3.org/2001/XMLSchema\" ID=\"{}\"",
             r.assertion_id
         )));
+        assert!(x.contains(
+            "<ec:InclusiveNamespaces xmlns:ec=\"http://www.w3.org/2001/10/xml-exc-c14n#\" PrefixList=\"xsd\">"
+        ));
         assert!(x.contains("</saml:Issuer><ds:Signature"));
         assert_eq!(x.matches("<ds:Signature ").count(), 1);
         assert!(x.contains("NotBefore=\"2023-11-14T22:11:30Z\" NotOnOrAfter=\"2023-11-14T22:18:30Z\""));
-        assert!(x.contains("<saml:AttributeValue>u&lt;1&gt;&amp;\"</saml:AttributeValue>"));
+        assert!(x.contains(
+            "<saml:Attribute FriendlyName=\"xUserId\" Name=\"xUserId\" \
+             NameFormat=\"urn:oasis:names:tc:SAML:2.0:attrname-format:uri\"><saml:AttributeValue \
+             xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:type=\"xsd:string\">u&lt;1&gt;&amp;\"</saml:AttributeValue>"
+        ));
+        // AttributeStatement before AuthnStatement, SubjectLocality first in AuthnStatement.
+        assert!(x.find("<saml:AttributeStatement>").unwrap() < x.find("<saml:AuthnStatement ").unwrap());
+        assert!(x.contains("SessionIndex=\"_s1\"><saml:SubjectLocality Address=\"https://auth.huaweicloud.com/\">"));
+        assert!(x.contains(
+            "Format=\"urn:oasis:names:tc:SAML:2.0:nameid-format:entity\">https://idp.example/</saml:Issuer>"
+        ));
         assert!(x.contains(&format!("URI=\"#{}\"", r.assertion_id)));
         let both = build_response(&k, &ResponseParams { sign_response: true, ..params(&attrs) }).unwrap();
         assert_eq!(both.xml.matches("<ds:Signature ").count(), 2);
         // The Response signature sits right after the Response's Issuer, before Status.
         assert!(both.xml.contains("</ds:Signature><samlp:Status>"));
+        assert_eq!(both.xml.matches("PrefixList=\"xsd\"").count(), 2);
     }
 
     #[test]

@@ -6,9 +6,11 @@
 //! produces, and refuses everything else with a specific [`VerifyError`]:
 //!
 //! * one `ds:Signature`, a direct child of the element expected to be signed (the target);
-//! * one `ds:SignedInfo` with exclusive c14n (no PrefixList), an allowlisted `SignatureMethod` and one
-//!   `ds:Reference` whose URI is `#` + the target's `ID`, an ID that occurs once in the whole document;
+//! * one `ds:SignedInfo` with exclusive c14n, an allowlisted `SignatureMethod` and one `ds:Reference`
+//!   whose URI is `#` + the target's `ID`, an ID that occurs once in the whole document;
 //! * Reference transforms `enveloped-signature` then `exc-c14n` (or `exc-c14n` alone), nothing else;
+//!   an exc-c14n step may carry an `ec:InclusiveNamespaces PrefixList` (Huawei's sample assertion
+//!   has `PrefixList="xsd"`);
 //! * the `DigestValue` of that Reference (never one found elsewhere: CVE-2024-45409) equals the digest
 //!   of the exclusive canonical form of the target without its Signature, computed from the DOM;
 //! * the `SignatureValue` verifies over the canonical `SignedInfo` with one of the caller's
@@ -16,9 +18,12 @@
 //!
 //! The canonical form is computed from the reader's tree, never from re-serialized text (lesson 5): the
 //! reader has already resolved namespaces, references, attribute-value and line-end normalization, and
-//! dropped comments, which is exactly the XPath data model exc-c14n is defined on. Because exclusive
-//! c14n renders only *visibly utilized* namespaces, the element's resolved namespace and prefix are
-//! enough; the in-scope declarations of ancestors are never needed (hence no InclusiveNamespaces).
+//! dropped comments, which is exactly the XPath data model exc-c14n is defined on. Exclusive c14n
+//! renders the *visibly utilized* namespaces, for which each element's resolved namespace and prefix
+//! are enough; the prefixes of an InclusiveNamespaces PrefixList are rendered by the inclusive rule
+//! instead (wherever they are in scope and not yet rendered by an output ancestor), for which the
+//! reader keeps each element's own declarations and the verifier collects those of the signed
+//! element's ancestors.
 
 use std::ptr;
 
@@ -46,6 +51,9 @@ const DIGEST_SHA512: &str = "http://www.w3.org/2001/04/xmlenc#sha512";
 pub struct VerifyPolicy {
     /// Accept rsa-sha1 / ecdsa-sha1 signatures and sha1 digests (a per-SP override; off by default).
     pub allow_sha1: bool,
+    /// Accept a sha1 *digest* under a SHA-256-or-better signature method: only for SP metadata signed
+    /// by a pinned certificate (Huawei's metadata is signed that way; see `metadata`).
+    pub allow_sha1_digest: bool,
 }
 
 /// The element whose signature verified. Read data only from `element`.
@@ -77,7 +85,7 @@ pub enum VerifyError {
     MalformedSignature(&'static str),
     #[error("canonicalization method `{0}` is refused (only exclusive c14n without comments)")]
     UnsupportedCanonicalization(String),
-    #[error("InclusiveNamespaces PrefixList `{0}` is not supported")]
+    #[error("InclusiveNamespaces PrefixList `{0}` is refused (only prefixes and #default)")]
     InclusiveNamespaces(String),
     #[error("signature method `{0}` is refused (allowed: rsa-sha256/384/512, ecdsa-sha256/384)")]
     UnsupportedSignatureMethod(String),
@@ -143,9 +151,34 @@ impl VerifyError {
 ///
 /// `omit` is recognized by pointer or, for a clone from the same parse, by its byte span and name.
 pub fn exc_c14n(el: &Element, out: &mut Vec<u8>, omit: Option<&Element>) {
+    exc_c14n_inclusive(el, out, omit, &[], &[]);
+}
+
+/// Exclusive c14n with an InclusiveNamespaces PrefixList: `inclusive` holds its prefixes (`""` for
+/// `#default`), `ancestors` the namespace declarations of `el`'s ancestors from the root down (as
+/// [`Element::ns_decls`] records them), which decide what is in scope at `el`. A prefix of the list
+/// is rendered, as inclusive c14n does, on every element where it is in scope and not already
+/// rendered with the same URI by an output ancestor; all other prefixes only where visibly used.
+pub fn exc_c14n_inclusive<'a>(
+    el: &'a Element,
+    out: &mut Vec<u8>,
+    omit: Option<&Element>,
+    inclusive: &[&str],
+    ancestors: &[(&'a str, &'a str)],
+) {
     // Namespace declarations rendered by output ancestors, innermost last: (prefix, uri); "" = default.
     let mut rendered: Vec<(&str, &str)> = Vec::with_capacity(8);
-    c14n_element(el, out, omit, &mut rendered);
+    // Declarations in scope (only tracked when a PrefixList asks for them), innermost last.
+    let mut scope: Vec<(&str, &str)> = if inclusive.is_empty() { Vec::new() } else { ancestors.to_vec() };
+    let mut c = C14n { omit, inclusive, rendered: &mut rendered, scope: &mut scope };
+    c.element(el, out);
+}
+
+struct C14n<'a, 'o, 'r> {
+    omit: Option<&'o Element>,
+    inclusive: &'r [&'r str],
+    rendered: &'r mut Vec<(&'a str, &'a str)>,
+    scope: &'r mut Vec<(&'a str, &'a str)>,
 }
 
 fn is_omitted(el: &Element, omit: Option<&Element>) -> bool {
@@ -166,89 +199,103 @@ fn rendered_uri<'a>(rendered: &[(&'a str, &'a str)], prefix: &str) -> Option<&'a
     rendered.iter().rev().find(|(p, _)| *p == prefix).map(|(_, u)| *u)
 }
 
-fn c14n_element<'a>(
-    el: &'a Element,
-    out: &mut Vec<u8>,
-    omit: Option<&Element>,
-    rendered: &mut Vec<(&'a str, &'a str)>,
-) {
-    let mark = rendered.len();
-
-    // Visibly utilized namespaces: the element's own prefix (or the default namespace) and the
-    // prefixes of its attributes. `xml` is never declared.
-    let mut used: Vec<(&'a str, &'a str)> = Vec::with_capacity(2);
-    let el_prefix = el.prefix.as_deref().unwrap_or("");
-    used.push((el_prefix, el.ns.as_deref().unwrap_or("")));
-    for a in &el.attrs {
-        if let (Some(p), Some(u)) = (a.prefix.as_deref(), a.ns.as_deref())
-            && p != "xml"
-            && !used.iter().any(|(q, _)| *q == p)
-        {
-            used.push((p, u));
+impl<'a> C14n<'a, '_, '_> {
+    fn element(&mut self, el: &'a Element, out: &mut Vec<u8>) {
+        let mark = self.rendered.len();
+        let scope_mark = self.scope.len();
+        if !self.inclusive.is_empty() {
+            self.scope.extend(el.ns_decls.iter().map(|(p, u)| (p.as_str(), u.as_str())));
         }
-    }
-    let mut decls: Vec<(&'a str, &'a str)> = Vec::with_capacity(used.len());
-    for (p, u) in used {
-        if p == "xml" {
-            continue;
-        }
-        let current = rendered_uri(rendered, p);
-        let needed = if p.is_empty() {
-            // The default namespace: nothing rendered above means the empty default is in force, so
-            // `xmlns=""` appears only to undo a non-empty default rendered by an output ancestor.
-            current.unwrap_or("") != u
-        } else {
-            current != Some(u)
-        };
-        if needed {
-            decls.push((p, u));
-        }
-    }
-    decls.sort_by(|a, b| a.0.cmp(b.0));
 
-    let mut attrs: Vec<&'a super::xml::Attribute> = el.attrs.iter().collect();
-    attrs.sort_by(|a, b| {
-        (a.ns.as_deref().unwrap_or(""), a.local.as_str()).cmp(&(b.ns.as_deref().unwrap_or(""), b.local.as_str()))
-    });
+        // Visibly utilized namespaces: the element's own prefix (or the default namespace) and the
+        // prefixes of its attributes. `xml` is never declared.
+        let mut used: Vec<(&'a str, &'a str)> = Vec::with_capacity(2 + self.inclusive.len());
+        let el_prefix = el.prefix.as_deref().unwrap_or("");
+        used.push((el_prefix, el.ns.as_deref().unwrap_or("")));
+        for a in &el.attrs {
+            if let (Some(p), Some(u)) = (a.prefix.as_deref(), a.ns.as_deref())
+                && p != "xml"
+                && !used.iter().any(|(q, _)| *q == p)
+            {
+                used.push((p, u));
+            }
+        }
+        // PrefixList prefixes: rendered wherever they are in scope (the inclusive rule). The
+        // default namespace counts as in scope with "" when nothing declares it.
+        for p in self.inclusive {
+            if used.iter().any(|(q, _)| q == p) {
+                continue;
+            }
+            match self.scope.iter().rev().find(|(q, _)| q == p) {
+                Some((q, u)) => used.push((q, u)),
+                None if p.is_empty() => used.push(("", "")),
+                None => {}
+            }
+        }
+        let mut decls: Vec<(&'a str, &'a str)> = Vec::with_capacity(used.len());
+        for (p, u) in used {
+            if p == "xml" {
+                continue;
+            }
+            let current = rendered_uri(self.rendered, p);
+            let needed = if p.is_empty() {
+                // The default namespace: nothing rendered above means the empty default is in force, so
+                // `xmlns=""` appears only to undo a non-empty default rendered by an output ancestor.
+                current.unwrap_or("") != u
+            } else {
+                current != Some(u)
+            };
+            if needed {
+                decls.push((p, u));
+            }
+        }
+        decls.sort_by(|a, b| a.0.cmp(b.0));
 
-    out.push(b'<');
-    push_qname(out, el.prefix.as_deref(), &el.local);
-    for (p, u) in &decls {
-        if p.is_empty() {
-            out.extend_from_slice(b" xmlns=\"");
-        } else {
-            out.extend_from_slice(b" xmlns:");
-            out.extend_from_slice(p.as_bytes());
+        let mut attrs: Vec<&'a super::xml::Attribute> = el.attrs.iter().collect();
+        attrs.sort_by(|a, b| {
+            (a.ns.as_deref().unwrap_or(""), a.local.as_str()).cmp(&(b.ns.as_deref().unwrap_or(""), b.local.as_str()))
+        });
+
+        out.push(b'<');
+        push_qname(out, el.prefix.as_deref(), &el.local);
+        for (p, u) in &decls {
+            if p.is_empty() {
+                out.extend_from_slice(b" xmlns=\"");
+            } else {
+                out.extend_from_slice(b" xmlns:");
+                out.extend_from_slice(p.as_bytes());
+                out.extend_from_slice(b"=\"");
+            }
+            escape_attr(out, u);
+            out.push(b'"');
+        }
+        for a in attrs {
+            out.push(b' ');
+            push_qname(out, a.prefix.as_deref(), &a.local);
             out.extend_from_slice(b"=\"");
+            escape_attr(out, &a.value);
+            out.push(b'"');
         }
-        escape_attr(out, u);
-        out.push(b'"');
-    }
-    for a in attrs {
-        out.push(b' ');
-        push_qname(out, a.prefix.as_deref(), &a.local);
-        out.extend_from_slice(b"=\"");
-        escape_attr(out, &a.value);
-        out.push(b'"');
-    }
-    out.push(b'>');
-    rendered.extend(decls);
+        out.push(b'>');
+        self.rendered.extend(decls);
 
-    for child in &el.children {
-        match child {
-            Node::Text(t) => escape_text(out, t),
-            Node::Element(c) => {
-                if !is_omitted(c, omit) {
-                    c14n_element(c, out, omit, rendered);
+        for child in &el.children {
+            match child {
+                Node::Text(t) => escape_text(out, t),
+                Node::Element(c) => {
+                    if !is_omitted(c, self.omit) {
+                        self.element(c, out);
+                    }
                 }
             }
         }
-    }
 
-    out.extend_from_slice(b"</");
-    push_qname(out, el.prefix.as_deref(), &el.local);
-    out.push(b'>');
-    rendered.truncate(mark);
+        out.extend_from_slice(b"</");
+        push_qname(out, el.prefix.as_deref(), &el.local);
+        out.push(b'>');
+        self.rendered.truncate(mark);
+        self.scope.truncate(scope_mark);
+    }
 }
 
 fn push_qname(out: &mut Vec<u8>, prefix: Option<&str>, local: &str) {
@@ -377,7 +424,7 @@ pub fn verify_enveloped<'a>(
     if c14n_alg != EXC_C14N {
         return Err(VerifyError::UnsupportedCanonicalization(c14n_alg.to_owned()));
     }
-    check_exc_c14n_params(c14n_method, true)?;
+    let si_inclusive = check_exc_c14n_params(c14n_method, true)?;
 
     let sig_alg = algorithm_attr(sig_method)?;
     let (sig_md, key_type) = signature_method(sig_alg, policy)?;
@@ -406,7 +453,7 @@ pub fn verify_enveloped<'a>(
     {
         return Err(VerifyError::MalformedSignature("Reference must hold Transforms, DigestMethod, DigestValue"));
     }
-    let enveloped = check_transforms(transforms)?;
+    let (enveloped, ref_inclusive) = check_transforms(transforms)?;
 
     let digest_alg = algorithm_attr(digest_method)?;
     let digest_md = digest_method_of(digest_alg, policy)?;
@@ -420,7 +467,14 @@ pub fn verify_enveloped<'a>(
 
     // The digest of what the Reference covers: the target without its Signature, canonicalized.
     let mut octets = Vec::with_capacity(target.end.saturating_sub(target.start));
-    exc_c14n(target, &mut octets, if enveloped { Some(signature) } else { None });
+    let omit = if enveloped { Some(signature) } else { None };
+    if ref_inclusive.is_empty() {
+        exc_c14n(target, &mut octets, omit);
+    } else {
+        let prefixes: Vec<&str> = ref_inclusive.iter().map(String::as_str).collect();
+        let ancestors = ancestor_decls(doc_root, target);
+        exc_c14n_inclusive(target, &mut octets, omit, &prefixes, &ancestors);
+    }
     let actual_digest = hash(digest_md, &octets)?;
     if actual_digest.len() != expected_digest.len() || !openssl::memcmp::eq(&actual_digest, &expected_digest) {
         return Err(VerifyError::DigestMismatch);
@@ -432,7 +486,13 @@ pub fn verify_enveloped<'a>(
     }
     let sig_bytes = decode_b64(&signature_value.text(), "SignatureValue")?;
     let mut si_octets = Vec::with_capacity(1024);
-    exc_c14n(signed_info, &mut si_octets, None);
+    if si_inclusive.is_empty() {
+        exc_c14n(signed_info, &mut si_octets, None);
+    } else {
+        let prefixes: Vec<&str> = si_inclusive.iter().map(String::as_str).collect();
+        let ancestors = ancestor_decls(doc_root, signed_info);
+        exc_c14n_inclusive(signed_info, &mut si_octets, None, &prefixes, &ancestors);
+    }
 
     let mut fitting = 0usize;
     let mut key_names: Vec<&'static str> = Vec::new();
@@ -474,6 +534,28 @@ fn contains(root: &Element, target: &Element) -> bool {
     root.elements().any(|c| contains(c, target))
 }
 
+/// The namespace declarations of `target`'s ancestors, from `root` down to its parent (empty when
+/// `target` is `root` or not below it).
+fn ancestor_decls<'a>(root: &'a Element, target: &Element) -> Vec<(&'a str, &'a str)> {
+    fn path<'a>(el: &'a Element, target: &Element, out: &mut Vec<&'a Element>) -> bool {
+        if ptr::eq(el, target) {
+            return true;
+        }
+        if target.start < el.start || target.end > el.end {
+            return false;
+        }
+        out.push(el);
+        if el.elements().any(|c| path(c, target, out)) {
+            return true;
+        }
+        out.pop();
+        false
+    }
+    let mut chain = Vec::new();
+    path(root, target, &mut chain);
+    chain.iter().flat_map(|e| e.ns_decls.iter().map(|(p, u)| (p.as_str(), u.as_str()))).collect()
+}
+
 /// How many elements carry `id` in an `ID`, `Id` or `id` attribute of any namespace.
 fn count_id(el: &Element, id: &str) -> usize {
     let here = el.attrs.iter().any(|a| matches!(a.local.as_str(), "ID" | "Id" | "id") && a.value == id);
@@ -510,17 +592,30 @@ fn algorithm_attr(el: &Element) -> Result<&str, VerifyError> {
     el.attr("Algorithm").ok_or(VerifyError::MalformedSignature("Algorithm attribute missing"))
 }
 
-/// Refuses anything inside an exc-c14n CanonicalizationMethod/Transform other than an
-/// `ec:InclusiveNamespaces` with an empty PrefixList.
-fn check_exc_c14n_params(el: &Element, is_c14n_method: bool) -> Result<(), VerifyError> {
+/// Refuses anything inside an exc-c14n CanonicalizationMethod/Transform other than one
+/// `ec:InclusiveNamespaces`; returns its PrefixList (`#default` as `""`). Every token must be an
+/// NCName (not `xml` or `xmlns`) or `#default`.
+fn check_exc_c14n_params(el: &Element, is_c14n_method: bool) -> Result<Vec<String>, VerifyError> {
+    let mut prefixes: Option<Vec<String>> = None;
     for n in &el.children {
         match n {
             Node::Text(t) if t.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r')) => {}
-            Node::Element(e) if e.is(EXC_C14N, "InclusiveNamespaces") && !e.has_element_children() => {
+            Node::Element(e)
+                if e.is(EXC_C14N, "InclusiveNamespaces") && !e.has_element_children() && prefixes.is_none() =>
+            {
                 let list = e.attr("PrefixList").unwrap_or("");
-                if !list.trim_matches([' ', '\t', '\n', '\r']).is_empty() {
-                    return Err(VerifyError::InclusiveNamespaces(list.to_owned()));
+                let mut out = Vec::new();
+                for token in list.split([' ', '\t', '\n', '\r']).filter(|t| !t.is_empty()) {
+                    let p = match token {
+                        "#default" => "",
+                        t if is_ncname(t) && t != "xml" && t != "xmlns" => t,
+                        _ => return Err(VerifyError::InclusiveNamespaces(list.to_owned())),
+                    };
+                    if !out.iter().any(|q: &String| q == p) {
+                        out.push(p.to_owned());
+                    }
                 }
+                prefixes = Some(out);
             }
             _ if is_c14n_method => {
                 return Err(VerifyError::MalformedSignature("unexpected content in CanonicalizationMethod"));
@@ -530,13 +625,15 @@ fn check_exc_c14n_params(el: &Element, is_c14n_method: bool) -> Result<(), Verif
             }
         }
     }
-    Ok(())
+    Ok(prefixes.unwrap_or_default())
 }
 
-/// Checks the Transforms list; returns whether the enveloped-signature transform is applied.
-fn check_transforms(transforms: &Element) -> Result<bool, VerifyError> {
+/// Checks the Transforms list; returns whether the enveloped-signature transform is applied and the
+/// InclusiveNamespaces PrefixList of the exc-c14n transform.
+fn check_transforms(transforms: &Element) -> Result<(bool, Vec<String>), VerifyError> {
     let list = ds_children(transforms)?;
     let mut algs = Vec::with_capacity(list.len());
+    let mut inclusive = Vec::new();
     for t in &list {
         if t.local != "Transform" {
             return Err(VerifyError::MalformedSignature("Transforms may hold only Transform elements"));
@@ -548,14 +645,14 @@ fn check_transforms(transforms: &Element) -> Result<bool, VerifyError> {
                     return Err(VerifyError::MalformedSignature("unexpected content in Transform"));
                 }
             }
-            EXC_C14N => check_exc_c14n_params(t, false)?,
+            EXC_C14N => inclusive = check_exc_c14n_params(t, false)?,
             other => return Err(VerifyError::UnsupportedTransform(other.to_owned())),
         }
         algs.push(alg);
     }
     match algs.as_slice() {
-        [ENVELOPED_SIGNATURE, EXC_C14N] => Ok(true),
-        [EXC_C14N] => Ok(false),
+        [ENVELOPED_SIGNATURE, EXC_C14N] => Ok((true, inclusive)),
+        [EXC_C14N] => Ok((false, inclusive)),
         _ => Err(VerifyError::UnsupportedTransform(format!("sequence [{}]", algs.join(", ")))),
     }
 }
@@ -581,7 +678,7 @@ fn digest_method_of(alg: &str, policy: &VerifyPolicy) -> Result<MessageDigest, V
         DIGEST_SHA256 => MessageDigest::sha256(),
         DIGEST_SHA384 => MessageDigest::sha384(),
         DIGEST_SHA512 => MessageDigest::sha512(),
-        DIGEST_SHA1 if policy.allow_sha1 => MessageDigest::sha1(),
+        DIGEST_SHA1 if policy.allow_sha1 || policy.allow_sha1_digest => MessageDigest::sha1(),
         DIGEST_SHA1 => return Err(VerifyError::WeakAlgorithm(alg.to_owned())),
         _ => return Err(VerifyError::UnsupportedDigestMethod(alg.to_owned())),
     })
@@ -726,6 +823,45 @@ mod tests {
             c14n_str("<a v=\"&#9;&#10;&#13;\tx&lt;&gt;&amp;&quot;\">&#13;\r\n&gt;&amp;<![CDATA[<]]><!-- c --></a>"),
             "<a v=\"&#x9;&#xA;&#xD; x&lt;>&amp;&quot;\">&#xD;\n&gt;&amp;&lt;</a>"
         );
+    }
+
+    #[test]
+    fn inclusive_prefixes_are_rendered_where_in_scope() {
+        let xml =
+            r#"<r xmlns:xsd="urn:xsd" xmlns:a="urn:a"><a:s><t v="xsd:string"><u xmlns:xsd="urn:other"/></t></a:s></r>"#;
+        let d = parse(xml.as_bytes(), &ReadLimits::default()).unwrap();
+        let s_el = d.root.elements().next().unwrap();
+        let ancestors = ancestor_decls(&d.root, s_el);
+        let mut out = Vec::new();
+        exc_c14n_inclusive(s_el, &mut out, None, &["xsd"], &ancestors);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            r#"<a:s xmlns:a="urn:a" xmlns:xsd="urn:xsd"><t v="xsd:string"><u xmlns:xsd="urn:other"></u></t></a:s>"#
+        );
+        // Without the PrefixList the prefix used only in a value disappears.
+        let mut out = Vec::new();
+        exc_c14n(s_el, &mut out, None);
+        assert!(!String::from_utf8(out).unwrap().contains("urn:xsd"));
+        // #default: the in-scope default namespace is rendered on the apex.
+        let d = parse(br#"<r xmlns="urn:d"><p:s xmlns:p="urn:p"/></r>"#, &ReadLimits::default()).unwrap();
+        let s_el = d.root.elements().next().unwrap();
+        let mut out = Vec::new();
+        exc_c14n_inclusive(s_el, &mut out, None, &[""], &ancestor_decls(&d.root, s_el));
+        assert_eq!(String::from_utf8(out).unwrap(), r#"<p:s xmlns="urn:d" xmlns:p="urn:p"></p:s>"#);
+    }
+
+    #[test]
+    fn writer_output_with_an_inclusive_prefix_round_trips() {
+        let mut w = XmlWriter::new();
+        w.start("saml:Assertion").declare_inclusive("xsd").attr("ID", "_a");
+        w.start("saml:AttributeValue").attr("xsi:type", "xsd:string").text("v").end();
+        w.end();
+        let s = w.finish().unwrap();
+        assert!(s.starts_with(r#"<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" xmlns:xsd="http://www.w3.org/2001/XMLSchema" ID="_a">"#));
+        let d = parse(s.as_bytes(), &ReadLimits::default()).unwrap();
+        let mut out = Vec::new();
+        exc_c14n_inclusive(&d.root, &mut out, None, &["xsd"], &[]);
+        assert_eq!(String::from_utf8(out).unwrap(), s);
     }
 
     #[test]

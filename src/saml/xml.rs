@@ -20,11 +20,21 @@ pub mod ns {
     pub const XS: &str = "http://www.w3.org/2001/XMLSchema";
     pub const XSI: &str = "http://www.w3.org/2001/XMLSchema-instance";
     pub const XML: &str = "http://www.w3.org/XML/1998/namespace";
+    /// Exclusive c14n, the namespace of `ec:InclusiveNamespaces`.
+    pub const EC: &str = "http://www.w3.org/2001/10/xml-exc-c14n#";
 }
 
 /// The prefixes samlgate writes with, and their namespace URIs.
-const KNOWN_PREFIXES: &[(&str, &str)] =
-    &[("samlp", ns::SAMLP), ("saml", ns::SAML), ("md", ns::MD), ("ds", ns::DS), ("xs", ns::XS), ("xsi", ns::XSI)];
+const KNOWN_PREFIXES: &[(&str, &str)] = &[
+    ("samlp", ns::SAMLP),
+    ("saml", ns::SAML),
+    ("md", ns::MD),
+    ("ds", ns::DS),
+    ("ec", ns::EC),
+    ("xs", ns::XS),
+    ("xsd", ns::XS),
+    ("xsi", ns::XSI),
+];
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum XmlWriteError {
@@ -43,6 +53,8 @@ pub enum XmlWriteError {
 struct PendingStart {
     qname: String,
     attrs: Vec<(String, String)>,
+    /// Prefixes declared here although not visibly used (see [`XmlWriter::declare_inclusive`]).
+    inclusive: Vec<String>,
 }
 
 struct Frame {
@@ -131,7 +143,7 @@ impl XmlWriter {
         if !is_qname(qname) {
             self.fail(XmlWriteError::InvalidName(qname.to_owned()));
         }
-        self.pending = Some(PendingStart { qname: qname.to_owned(), attrs: Vec::new() });
+        self.pending = Some(PendingStart { qname: qname.to_owned(), attrs: Vec::new(), inclusive: Vec::new() });
         self
     }
 
@@ -152,6 +164,27 @@ impl XmlWriter {
                 }
             }
             None => self.fail(XmlWriteError::Misuse("attribute outside a start tag")),
+        }
+        self
+    }
+
+    /// Declares `prefix` on the element just started although the element does not use it visibly —
+    /// what exclusive c14n does for a prefix of an `InclusiveNamespaces PrefixList` at the apex of the
+    /// signed subtree. Use it on the root of a signed element whose content names the prefix only
+    /// inside attribute values (`xsi:type="xsd:string"`), and sign with that PrefixList: the output is
+    /// then still its own canonical form, and the prefix is bound for every reader of the document.
+    pub fn declare_inclusive(&mut self, prefix: &str) -> &mut Self {
+        if self.uri_of(prefix).is_none() {
+            self.fail(XmlWriteError::UnknownPrefix(prefix.to_owned(), "xmlns declaration".to_owned()));
+            return self;
+        }
+        match self.pending.as_mut() {
+            Some(p) => {
+                if !p.inclusive.iter().any(|q| q == prefix) {
+                    p.inclusive.push(prefix.to_owned());
+                }
+            }
+            None => self.fail(XmlWriteError::Misuse("namespace declaration outside a start tag")),
         }
         self
     }
@@ -256,6 +289,11 @@ impl XmlWriter {
                 && !used.iter().any(|u| u == pre)
             {
                 used.push(pre.to_owned());
+            }
+        }
+        for pre in &p.inclusive {
+            if !used.iter().any(|u| u == pre) {
+                used.push(pre.clone());
             }
         }
         let mut rendered: Vec<(String, &'static str)> = Vec::new();

@@ -75,6 +75,9 @@ pub struct SpRecord {
     pub parsed_json: String,
     pub imported_at: i64,
     pub updated_at: i64,
+    /// `config` (seeded from `huawei.sp_metadata`) or `import` (an explicit `sp import`), see
+    /// `gateway::sp`.
+    pub origin: String,
 }
 
 /// Huawei's xUserId ↔ domainId binding (from the bind notification).
@@ -163,6 +166,10 @@ pub trait Store: Send + Sync {
     // --- Bindings ---
     /// Store a binding unless the xUserId is already bound; never overwrites (atomic).
     fn put_binding<'a>(&'a self, binding: &'a Binding) -> StoreFuture<'a, BindOutcome>;
+    /// Completes a binding recorded without its HUAWEI CLOUD account (`domain_id` empty, from
+    /// `bindings add` for a customer created through Huawei's Partner API): sets domainId, domainName,
+    /// userName and userId from `binding`. `false` when no such incomplete binding exists (atomic).
+    fn complete_binding<'a>(&'a self, binding: &'a Binding) -> StoreFuture<'a, bool>;
     fn get_binding<'a>(&'a self, x_user_id: &'a str) -> StoreFuture<'a, Option<Binding>>;
     /// Newest first.
     fn list_bindings(&self, limit: i64, offset: i64) -> StoreFuture<'_, Vec<Binding>>;

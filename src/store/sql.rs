@@ -45,11 +45,11 @@ macro_rules! impl_sql_store {
             fn upsert_sp<'a>(&'a self, sp: &'a $crate::store::SpRecord) -> $crate::store::StoreFuture<'a, ()> {
                 Box::pin(async move {
                     sqlx::query(
-                        "INSERT INTO sps (entity_id, source, metadata_xml, parsed_json, imported_at, updated_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6) \
+                        "INSERT INTO sps (entity_id, source, metadata_xml, parsed_json, imported_at, updated_at, origin) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7) \
                          ON CONFLICT (entity_id) DO UPDATE SET source = excluded.source, \
                          metadata_xml = excluded.metadata_xml, parsed_json = excluded.parsed_json, \
-                         updated_at = excluded.updated_at",
+                         updated_at = excluded.updated_at, origin = excluded.origin",
                     )
                     .bind(sp.entity_id.as_str())
                     .bind(sp.source.as_str())
@@ -57,6 +57,7 @@ macro_rules! impl_sql_store {
                     .bind(sp.parsed_json.as_str())
                     .bind(sp.imported_at)
                     .bind(sp.updated_at)
+                    .bind(sp.origin.as_str())
                     .execute(&self.pool)
                     .await
                     .map_err($crate::store::query_err("upsert_sp"))?;
@@ -70,7 +71,7 @@ macro_rules! impl_sql_store {
             ) -> $crate::store::StoreFuture<'a, Option<$crate::store::SpRecord>> {
                 Box::pin(async move {
                     sqlx::query_as::<_, $crate::store::SpRecord>(
-                        "SELECT entity_id, source, metadata_xml, parsed_json, imported_at, updated_at \
+                        "SELECT entity_id, source, metadata_xml, parsed_json, imported_at, updated_at, origin \
                          FROM sps WHERE entity_id = $1",
                     )
                     .bind(entity_id)
@@ -83,7 +84,7 @@ macro_rules! impl_sql_store {
             fn list_sps(&self) -> $crate::store::StoreFuture<'_, Vec<$crate::store::SpRecord>> {
                 Box::pin(async move {
                     sqlx::query_as::<_, $crate::store::SpRecord>(
-                        "SELECT entity_id, source, metadata_xml, parsed_json, imported_at, updated_at \
+                        "SELECT entity_id, source, metadata_xml, parsed_json, imported_at, updated_at, origin \
                          FROM sps ORDER BY entity_id",
                     )
                     .fetch_all(&self.pool)
@@ -148,6 +149,27 @@ macro_rules! impl_sql_store {
                         op: "put_binding",
                         source: sqlx::Error::Protocol("binding kept changing under concurrent writers".into()),
                     })
+                })
+            }
+
+            fn complete_binding<'a>(
+                &'a self,
+                b: &'a $crate::store::Binding,
+            ) -> $crate::store::StoreFuture<'a, bool> {
+                Box::pin(async move {
+                    let r = sqlx::query(
+                        "UPDATE bindings SET domain_id = $1, domain_name = $2, user_name = $3, user_id = $4 \
+                         WHERE x_user_id = $5 AND domain_id = ''",
+                    )
+                    .bind(b.domain_id.as_str())
+                    .bind(b.domain_name.as_str())
+                    .bind(b.user_name.as_deref())
+                    .bind(b.user_id.as_deref())
+                    .bind(b.x_user_id.as_str())
+                    .execute(&self.pool)
+                    .await
+                    .map_err($crate::store::query_err("complete_binding"))?;
+                    Ok(r.rows_affected() > 0)
                 })
             }
 

@@ -144,21 +144,21 @@ pub fn decode_bind_request(b64: &str) -> Result<BindRequest, Refusal> {
     Ok(req)
 }
 
-/// The imported SP that is Huawei's: the one imported from `huawei.sp_metadata`, or the only SP.
+/// The imported SP that is Huawei's: the one whose entityID is Huawei's (`huawei.sp_entity_id`, by
+/// default the site's `https://auth…/`), whatever other SPs are imported.
 pub async fn huawei_sp(state: &AppState) -> Result<std::sync::Arc<SpEntry>, Response> {
-    let source = &state.settings.config.huawei.sp_metadata;
-    let sps = state.store.list_sps().await.map_err(|e| Internal::from(e).into_response())?;
-    let entity = match sps.iter().find(|r| &r.source == source) {
-        Some(r) => r.entity_id.clone(),
-        None if sps.len() == 1 => sps[0].entity_id.clone(),
-        None => {
-            return Err(Internal(anyhow::anyhow!(
-                "cannot tell which of {} imported SPs is Huawei's: none was imported from huawei.sp_metadata `{source}`",
-                sps.len()
-            ))
-            .into_response());
-        }
-    };
+    let entity = crate::huawei::sp_entity_id(&state.settings.config.huawei);
+    if state.store.get_sp(&entity).await.map_err(|e| Internal::from(e).into_response())?.is_none() {
+        return Err(Refusal::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "huawei_sp_missing",
+            format!(
+                "Huawei's SP metadata (entityID {entity}) is not imported, so the notification cannot be verified; \
+                 the operator must run `samlgate sp import` with Huawei's SP Metadata.xml"
+            ),
+        )
+        .into_response());
+    }
     state.sp_cache.get(state, &entity).await
 }
 
@@ -236,6 +236,15 @@ pub async fn bind(
     let mut replayed = false;
     let outcome = match existing {
         Some(b) if b.domain_id == binding.domain_id => BindOutcome::AlreadySame,
+        // Recorded by the partner without its account (`bindings add`): Huawei's notification fills
+        // it in.
+        Some(b) if b.domain_id.is_empty() => {
+            if store.complete_binding(&binding).await.map_err(internal)? {
+                BindOutcome::Created
+            } else {
+                BindOutcome::Conflict { existing_domain_id: b.domain_id }
+            }
+        }
         Some(b) => BindOutcome::Conflict { existing_domain_id: b.domain_id },
         None => {
             let first =

@@ -89,6 +89,15 @@ pub async fn console(
         cfg.idp.clock_skew_secs as i64,
     )
     .map_err(|e| Refusal::new(StatusCode::UNAUTHORIZED, e.reason(), e.to_string()).into_response())?;
+    // Huawei's rules for name, mobile and email, checked now rather than after the trip to Huawei (and
+    // before the jti is spent, so the partner can send a corrected token).
+    let customer = huawei::Customer {
+        sub: &claims.sub,
+        name: claims.name.as_deref(),
+        mobile: claims.mobile.as_deref(),
+        email: claims.email.as_deref(),
+    };
+    huawei::check_customer(&customer).map_err(|e| Refusal::bad_request("claim", e.to_string()).into_response())?;
 
     // Where to go next: our own pending SSO request, or Huawei's entry link for the service.
     let target = match q.get("return_to") {

@@ -16,8 +16,8 @@ use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use crate::config::Settings;
 use crate::keys::IdpKeys;
 use crate::saml::dsig::{SignatureAlgorithm, SigningKey};
-use crate::saml::metadata::{self, IdpMetadataParams, SpMetadata, SpParseOptions};
-use crate::store::{NewAuditEvent, SpRecord, Store};
+use crate::saml::metadata::{self, IdpMetadataParams};
+use crate::store::Store;
 
 pub mod admin;
 pub mod bind;
@@ -30,12 +30,6 @@ pub mod sso;
 
 pub use admin::{ReturnKind, return_url};
 pub use console::{SESSION_COOKIE, SessionUser};
-
-/// The Huawei-shaped SP metadata shipped with samlgate (a stand-in built by samlgate, not Huawei's file).
-pub const BUNDLED_HUAWEI_SP_METADATA: &str = include_str!("../../metadata/huawei-sp-metadata.xml");
-
-/// Largest SP metadata accepted from a file or URL.
-pub const MAX_SP_METADATA_BYTES: usize = 512 * 1024;
 
 /// Everything a request handler needs; cheap to clone.
 #[derive(Clone)]
@@ -66,7 +60,9 @@ impl AppState {
             .map_err(|e| anyhow::anyhow!("idp.signature_algorithm: {e}"))?;
         let signing_key = SigningKey::new(keys.pkey.clone(), keys.cert_der.clone(), algorithm)
             .context("the IdP key cannot sign with idp.signature_algorithm")?;
-        sync_configured_sp(&settings, store.as_ref()).await?;
+        for w in crate::gateway::sp::sync_at_start(&settings, store.as_ref()).await? {
+            tracing::warn!("{w}");
+        }
         Ok(AppState {
             settings: Arc::new(settings),
             keys: Arc::new(keys),
@@ -92,104 +88,8 @@ pub fn idp_metadata(settings: &Settings, keys: &IdpKeys) -> Result<String, crate
     })
 }
 
-/// Reads SP metadata from a file path or an http(s) URL, with a size cap and a time limit.
-pub async fn read_sp_source(settings: &Settings, source: &str, allow_http: bool) -> anyhow::Result<Vec<u8>> {
-    if source.starts_with("https://") || source.starts_with("http://") {
-        if source.starts_with("http://") && !allow_http {
-            anyhow::bail!("refusing to fetch SP metadata over plain http ({source}); use https or --allow-http");
-        }
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .connect_timeout(Duration::from_secs(5))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()?;
-        let mut resp = client.get(source).send().await.with_context(|| format!("cannot fetch {source}"))?;
-        if !resp.status().is_success() {
-            anyhow::bail!("fetching {source} answered HTTP {}", resp.status());
-        }
-        let mut body = Vec::new();
-        while let Some(chunk) = resp.chunk().await.with_context(|| format!("reading {source}"))? {
-            body.extend_from_slice(&chunk);
-            if body.len() > MAX_SP_METADATA_BYTES {
-                anyhow::bail!("SP metadata at {source} is larger than {MAX_SP_METADATA_BYTES} bytes");
-            }
-        }
-        Ok(body)
-    } else {
-        let path = settings.resolve(source);
-        let meta =
-            std::fs::metadata(&path).with_context(|| format!("cannot read SP metadata file {}", path.display()))?;
-        if meta.len() > MAX_SP_METADATA_BYTES as u64 {
-            anyhow::bail!("SP metadata file {} is larger than {MAX_SP_METADATA_BYTES} bytes", path.display());
-        }
-        std::fs::read(&path).with_context(|| format!("cannot read SP metadata file {}", path.display()))
-    }
-}
-
 pub fn now_unix() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
-}
-
-/// Parses and stores SP metadata; audits the import.
-pub async fn import_sp(
-    settings: &Settings,
-    store: &dyn Store,
-    source: &str,
-    allow_http: bool,
-) -> anyhow::Result<SpRecord> {
-    let bytes = read_sp_source(settings, source, allow_http).await?;
-    let now = now_unix();
-    let opts = SpParseOptions { allow_http, now_unix: now, max_bytes: MAX_SP_METADATA_BYTES };
-    let md: SpMetadata =
-        metadata::parse_sp_metadata(&bytes, &opts).with_context(|| format!("SP metadata from {source} refused"))?;
-    let xml = String::from_utf8(bytes).context("SP metadata is not UTF-8")?;
-    let existing = store.get_sp(&md.entity_id).await?;
-    if let Some(e) = existing.as_ref().filter(|e| e.metadata_xml == xml && e.source == source) {
-        // Unchanged (e.g. the configured file re-read at start): nothing to store or audit.
-        return Ok(e.clone());
-    }
-    let rec = SpRecord {
-        entity_id: md.entity_id.clone(),
-        source: source.to_owned(),
-        metadata_xml: xml,
-        parsed_json: serde_json::to_string(&md)?,
-        imported_at: existing.as_ref().map(|e| e.imported_at).unwrap_or(now),
-        updated_at: now,
-    };
-    store.upsert_sp(&rec).await?;
-    store
-        .append_audit(&NewAuditEvent {
-            at: now,
-            kind: "sp.import".into(),
-            actor: "admin".into(),
-            subject: md.entity_id.clone(),
-            detail_json: serde_json::json!({"source": source, "warnings": md.warnings}).to_string(),
-            correlation_id: String::new(),
-        })
-        .await?;
-    for w in &md.warnings {
-        tracing::warn!(sp = %md.entity_id, "{w}");
-    }
-    Ok(rec)
-}
-
-/// Imports `huawei.sp_metadata` at start. A file is re-read every start; a URL that cannot be fetched
-/// keeps the last good copy in the store.
-async fn sync_configured_sp(settings: &Settings, store: &dyn Store) -> anyhow::Result<()> {
-    let source = settings.config.huawei.sp_metadata.clone();
-    let is_url = source.starts_with("https://") || source.starts_with("http://");
-    let allow_http = settings.config.server.base_url.starts_with("http://");
-    match import_sp(settings, store, &source, allow_http).await {
-        Ok(rec) => {
-            tracing::info!(sp = %rec.entity_id, source = %source, "SP metadata loaded");
-            Ok(())
-        }
-        Err(e) if is_url && store.list_sps().await.map(|l| !l.is_empty()).unwrap_or(false) => {
-            tracing::warn!(error = %format!("{e:#}"), "SP metadata refresh failed; keeping the last good copy");
-            Ok(())
-        }
-        Err(e) => Err(e.context("huawei.sp_metadata")),
-    }
+    crate::util::now_unix()
 }
 
 fn metrics_handle() -> PrometheusHandle {
@@ -484,9 +384,8 @@ pub async fn shutdown_signal() {
 pub fn spawn_housekeeping(state: &AppState) -> tokio::task::JoinHandle<()> {
     let state = state.clone();
     tokio::spawn(async move {
-        let source = &state.settings.config.huawei.sp_metadata;
         let refresh = state.settings.config.huawei.sp_metadata_refresh_secs;
-        let refresh_url = refresh > 0 && (source.starts_with("https://") || source.starts_with("http://"));
+        let refresh_url = refresh > 0;
         let mut purge_tick = tokio::time::interval(Duration::from_secs(60));
         let mut refresh_tick = tokio::time::interval(Duration::from_secs(refresh.max(5)));
         refresh_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -499,9 +398,10 @@ pub fn spawn_housekeeping(state: &AppState) -> tokio::task::JoinHandle<()> {
                     }
                 }
                 _ = refresh_tick.tick(), if refresh_url => {
-                    match sync_configured_sp(&state.settings, state.store.as_ref()).await {
-                        Ok(()) => state.sp_cache.clear(),
-                        Err(e) => tracing::warn!(error = %format!("{e:#}"), "SP metadata refresh failed"),
+                    match crate::gateway::sp::refresh_url_sources(&state.settings, state.store.as_ref()).await {
+                        Ok(0) => {}
+                        Ok(_) => state.sp_cache.clear(),
+                        Err(e) => tracing::warn!(error = %e, "SP metadata refresh failed"),
                     }
                 }
             }

@@ -22,7 +22,7 @@ use super::{AppState, CorrelationId, Internal, Refusal, SESSION_COOKIE, SessionU
 use crate::saml::metadata::BINDING_POST;
 use crate::saml::redirect::{self, MessageParam};
 use crate::saml::request::{self, AuthnRequest, RequestError};
-use crate::saml::response::{self, HuaweiAttribute, ResponseParams};
+use crate::saml::response::{self, ResponseParams};
 use crate::saml::verify::{self, VerifyPolicy};
 use crate::saml::xml::{self, ReadLimits};
 use crate::store::{HopRecord, NewAuditEvent, Session};
@@ -122,7 +122,7 @@ pub async fn sso_post(
     let sp = state.sp_cache.get(&state, issuer.trim()).await.map_err(|e| e.into_response())?;
     let has_sig = doc.root.only_child(crate::saml::xml::ns::DS, "Signature").ok().flatten().is_some();
     if has_sig || sp.metadata.authn_requests_signed {
-        let policy = VerifyPolicy { allow_sha1: state.settings.config.huawei.allow_sha1 };
+        let policy = VerifyPolicy { allow_sha1: state.settings.config.huawei.allow_sha1, ..VerifyPolicy::default() };
         verify::verify_enveloped(&doc.root, &doc.root, &sp.certs, &policy)
             .map_err(|e| Refusal::bad_request(e.reason(), e.to_string()).into_response())?;
     }
@@ -202,29 +202,14 @@ fn login_redirect(state: &AppState, pending_url: &str) -> Response {
 }
 
 fn attributes(state: &AppState, user: &SessionUser) -> Result<Vec<(String, Vec<String>)>, Response> {
-    let cfg = &state.settings.config.huawei;
-    let names = &cfg.attributes;
-    let bad = |e: response::ResponseError| Refusal::bad_request("attribute", e.to_string()).into_response();
-    response::check_huawei_attribute(HuaweiAttribute::XUserId, &user.sub).map_err(bad)?;
-    let mut attrs = vec![(names.x_user_id.clone(), vec![user.sub.clone()])];
-    if let Some(n) = user.name.as_deref().filter(|s| !s.is_empty()) {
-        response::check_huawei_attribute(HuaweiAttribute::Name, n).map_err(bad)?;
-        attrs.push((names.name.clone(), vec![n.to_owned()]));
-    }
-    if let Some(m) = user.mobile.as_deref().filter(|s| !s.is_empty()) {
-        response::check_huawei_attribute(HuaweiAttribute::Mobile, m).map_err(bad)?;
-        attrs.push((names.mobile.clone(), vec![m.to_owned()]));
-    }
-    if let Some(e) = user.email.as_deref().filter(|s| !s.is_empty()) {
-        if e.len() > 254 || !e.contains('@') {
-            return Err(Refusal::bad_request("attribute", "email is not an e-mail address").into_response());
-        }
-        attrs.push((names.email.clone(), vec![e.to_owned()]));
-    }
-    if let Some(bp) = cfg.bp_id.as_deref().filter(|s| !s.is_empty()) {
-        attrs.push((names.bp_id.clone(), vec![bp.to_owned()]));
-    }
-    Ok(attrs)
+    let customer = crate::huawei::Customer {
+        sub: &user.sub,
+        name: user.name.as_deref(),
+        mobile: user.mobile.as_deref(),
+        email: user.email.as_deref(),
+    };
+    crate::huawei::assertion_attributes(&state.settings.config.huawei, &customer)
+        .map_err(|e| Refusal::bad_request("attribute", e.to_string()).into_response())
 }
 
 #[derive(askama::Template)]
@@ -284,6 +269,7 @@ async fn answer(
     let attrs = attributes(state, &user)?;
     let name_id = response::new_id().map_err(|e| Internal::from(e).into_response())?;
     let session_index = response::new_id().map_err(|e| Internal::from(e).into_response())?;
+    let huawei_profile = c.sp.metadata.entity_id == crate::huawei::sp_entity_id(&cfg.huawei);
     let started = Instant::now();
     let built = response::build_response(
         &state.signing_key,
@@ -295,14 +281,18 @@ async fn answer(
             recipient: &c.acs.location,
             subject_name_id: &name_id,
             name_id_format: response::NAMEID_TRANSIENT,
+            // Huawei's sample: NameQualifier and SubjectLocality@Address carry the SP entityID. Other SPs
+            // get plain SAML (an Address there would have to be the client's IP address).
+            name_qualifier: huawei_profile.then_some(c.sp.metadata.entity_id.as_str()),
             sp_name_qualifier: Some(&c.sp.metadata.entity_id),
             session_index: &session_index,
+            subject_locality_address: huawei_profile.then_some(c.sp.metadata.entity_id.as_str()),
             authn_instant: session.created_at,
             now,
             not_before_skew_secs: cfg.idp.clock_skew_secs as i64,
             lifetime_secs: cfg.idp.assertion_lifetime_secs as i64,
             attributes: &attrs,
-            authn_context_class_ref: response::AC_PASSWORD_PROTECTED_TRANSPORT,
+            authn_context_class_ref: response::AC_UNSPECIFIED,
             sign_response: cfg.huawei.sign_response,
         },
     )

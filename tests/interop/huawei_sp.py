@@ -415,14 +415,42 @@ def pysaml2_client(sp, idp_metadata):
     return Saml2Client(config=conf)
 
 
+def huawei_subject_locality(sp):
+    """pysaml2 refuses a SubjectLocality@Address that is not an IPv4/IPv6 address (a ShouldValueError:
+    SAML core says SHOULD, the schema says xs:string). Huawei's partner documentation requires the SP
+    entityID there. This context allows exactly that one value - the consuming SP's own entityID -
+    and leaves every other check of pysaml2 (signature, audience, recipient, times...) as it is."""
+    import contextlib
+
+    from saml2 import saml
+
+    @contextlib.contextmanager
+    def scope():
+        original = saml.SubjectLocality.verify
+
+        def verify(self):
+            if self.address == sp["entity_id"]:
+                return saml.SubjectLocalityType_.verify(self)
+            return original(self)
+
+        saml.SubjectLocality.verify = verify
+        try:
+            yield
+        finally:
+            saml.SubjectLocality.verify = original
+
+    return scope()
+
+
 def consume_pysaml2(sp, a):
     from saml2 import BINDING_HTTP_POST
 
     client = pysaml2_client(sp, a.idp_metadata)
     try:
-        resp = client.parse_authn_request_response(
-            a.saml_response, BINDING_HTTP_POST, outstanding={a.request_id: "/"}
-        )
+        with huawei_subject_locality(sp):
+            resp = client.parse_authn_request_response(
+                a.saml_response, BINDING_HTTP_POST, outstanding={a.request_id: "/"}
+            )
     except Exception as e:  # pysaml2 signals rejection by raising many different types
         raise Fail("pysaml2 rejected the response: %s: %s" % (type(e).__name__, e), exception=type(e).__name__)
     if resp is None:
@@ -436,7 +464,8 @@ def consume_pysaml2(sp, a):
     attributes = {}
     for stmt in resp.assertion.attribute_statement or []:
         for attr in stmt.attribute:
-            attributes.setdefault(attr.name, []).extend(v.text or "" for v in attr.attribute_value)
+            # Like python3-saml: empty values are not listed (Huawei's sample sends an empty email).
+            attributes.setdefault(attr.name, []).extend(v.text for v in attr.attribute_value if v.text)
     return {
         "nameid": name_id.text if name_id is not None else None,
         "nameid_format": name_id.format if name_id is not None else None,

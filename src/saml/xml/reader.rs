@@ -64,6 +64,10 @@ pub struct Element {
     pub local: String,
     /// Attributes, namespace declarations excluded, in document order.
     pub attrs: Vec<Attribute>,
+    /// Namespace declarations written on this element, in document order: (prefix, URI), prefix `""`
+    /// for the default namespace. Only exclusive c14n with an InclusiveNamespaces PrefixList needs
+    /// them (to render a declared but not visibly used prefix); everything else compares `ns`.
+    pub ns_decls: Vec<(String, String)>,
     pub children: Vec<Node>,
     /// Byte offset of the `<` of the start tag in the input.
     pub start: usize,
@@ -566,6 +570,7 @@ impl<'l> Builder<'l> {
 
         // Namespace declarations first: they are in scope for the element's own name and attributes.
         self.marks.push(self.bindings.len());
+        let mut ns_decls = Vec::new();
         for (key, value) in &raw {
             let prefix = if *key == "xmlns" {
                 ""
@@ -575,6 +580,9 @@ impl<'l> Builder<'l> {
                 continue;
             };
             self.declare(prefix, value, pos)?;
+            if prefix != "xml" {
+                ns_decls.push((prefix.to_owned(), value.clone()));
+            }
         }
 
         let (prefix, local) = split_qname(qname);
@@ -625,6 +633,7 @@ impl<'l> Builder<'l> {
             prefix: prefix.map(str::to_owned),
             local: local.to_owned(),
             attrs,
+            ns_decls,
             children: Vec::new(),
             start: pos,
             end: pos,

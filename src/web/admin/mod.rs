@@ -28,7 +28,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/logout", post(auth::logout))
         .route("/admin/metadata", get(pages::metadata))
         .route("/admin/return-urls", get(return_urls::page).post(return_urls::save))
-        .route("/admin/bindings", get(pages::bindings))
+        .route("/admin/bindings", get(pages::bindings).post(pages::add_binding))
         .route("/admin/audit", get(pages::audit))
 }
 

@@ -147,6 +147,14 @@ pub async fn overview(State(state): State<AppState>, admin: Admin) -> Result<Res
     } else {
         Check::new("ok", "xAccountType is set", cfg.huawei.x_account_type.clone())
     });
+    checks.push(match cfg.huawei.bp_id.as_deref().filter(|b| !b.trim().is_empty()) {
+        Some(bp) => Check::new("ok", "bpId (partner ID) is set", bp.to_owned()),
+        None => Check::new("warn", "bpId (partner ID) is not set", crate::huawei::BP_ID_WARNING),
+    });
+    let huawei_state = crate::gateway::sp::huawei_sp_state(&state.settings, state.store.as_ref()).await?;
+    if let Some(w) = huawei_state.warning() {
+        checks.push(Check::new("warn", "Huawei's SP metadata", w));
+    }
     let left = if cert.days_left < 0 {
         format!("expired {} days ago", -cert.days_left)
     } else {
@@ -177,7 +185,13 @@ pub async fn overview(State(state): State<AppState>, admin: Admin) -> Result<Res
                 continue;
             }
         };
-        let mut detail = format!("from {}, updated {}", sp.source, format_time(sp.updated_at));
+        let mut detail = format!(
+            "from {} ({}), updated {}; signature {}",
+            sp.source,
+            sp.origin,
+            format_time(sp.updated_at),
+            md.signature.describe()
+        );
         let mut level = if md.signing_certs.is_empty() { "warn" } else { "ok" };
         for der in &md.signing_certs {
             match openssl::x509::X509::from_der(der) {
@@ -277,11 +291,17 @@ struct BindingsPage {
     total: i64,
     page: i64,
     has_next: bool,
+    /// The add form: a message after a submission, and the values to show again after an error.
+    added: Option<String>,
+    error: Option<String>,
+    form_x_user_id: String,
+    form_domain_id: String,
+    form_domain_name: String,
 }
 
 /// `GET /admin/bindings?page=N`.
 pub async fn bindings(State(state): State<AppState>, admin: Admin, RawQuery(raw): RawQuery) -> Response {
-    let q = match query_params(raw.as_deref().unwrap_or(""), &["page"]) {
+    let q = match query_params(raw.as_deref().unwrap_or(""), &["page", "added"]) {
         Ok(q) => q,
         Err(r) => return r.into_response(),
     };
@@ -289,6 +309,51 @@ pub async fn bindings(State(state): State<AppState>, admin: Admin, RawQuery(raw)
         Ok(p) => p,
         Err(r) => return r.into_response(),
     };
+    let added = q
+        .get("added")
+        .filter(|x| x.chars().count() <= 128)
+        .map(|x| format!("Bound {x}: its next jump uses isFirstLogin=false."));
+    bindings_page(&state, admin, page, added, None, ["", "", ""]).await
+}
+
+/// `POST /admin/bindings`: record a customer bound through Huawei's create-customer Partner API
+/// (fields `x_user_id`, optional `domain_id`, `domain_name`); audited `bind.added`.
+pub async fn add_binding(State(state): State<AppState>, form: super::auth::AdminForm) -> Response {
+    use crate::gateway::bindings::{AddBindingError, add_binding};
+    let field = |k: &str| form.fields.get(k).map(|s| s.trim().to_owned()).unwrap_or_default();
+    let (x, d, n) = (field("x_user_id"), field("domain_id"), field("domain_name"));
+    let opt = |s: &str| (!s.is_empty()).then(|| s.to_owned());
+    match add_binding(state.store.as_ref(), &x, opt(&d).as_deref(), opt(&n).as_deref(), &form.admin.name, "admin").await
+    {
+        Ok(_) => {
+            let mut r = StatusCode::SEE_OTHER.into_response();
+            let loc = format!("/admin/bindings?added={}", crate::huawei::encode_component(&x));
+            match HeaderValue::from_str(&loc) {
+                Ok(v) => {
+                    r.headers_mut().insert(header::LOCATION, v);
+                }
+                Err(e) => return Internal::from(e).into_response(),
+            }
+            super::no_store(&mut r);
+            r
+        }
+        Err(AddBindingError::Store(e)) => Internal::from(e).into_response(),
+        Err(e) => {
+            let mut r = bindings_page(&state, form.admin, 1, None, Some(e.to_string()), [&x, &d, &n]).await;
+            *r.status_mut() = StatusCode::BAD_REQUEST;
+            r
+        }
+    }
+}
+
+async fn bindings_page(
+    state: &AppState,
+    admin: Admin,
+    page: i64,
+    added: Option<String>,
+    error: Option<String>,
+    form: [&str; 3],
+) -> Response {
     let result = async {
         let mut list = state.store.list_bindings(PAGE_SIZE + 1, (page - 1) * PAGE_SIZE).await?;
         let total = state.store.count_bindings().await?;
@@ -311,7 +376,22 @@ pub async fn bindings(State(state): State<AppState>, admin: Admin, RawQuery(raw)
             created_at: format_time(b.created_at),
         })
         .collect();
-    html(StatusCode::OK, &BindingsPage { nav: admin.nav("bindings"), rows, total, page, has_next })
+    let [fx, fd, fn_] = form;
+    html(
+        StatusCode::OK,
+        &BindingsPage {
+            nav: admin.nav("bindings"),
+            rows,
+            total,
+            page,
+            has_next,
+            added,
+            error,
+            form_x_user_id: fx.to_owned(),
+            form_domain_id: fd.to_owned(),
+            form_domain_name: fn_.to_owned(),
+        },
+    )
 }
 
 #[derive(askama::Template)]

@@ -1,0 +1,358 @@
+//! Service providers: reading SP metadata from a file or URL, importing it into the store, keeping
+//! Huawei's SP in sync with the config at start, and re-fetching URL sources on a schedule.
+//!
+//! **One source of truth: the store.** Every SP the gateway trusts is a row of the store (shared by all
+//! replicas), with the document as received, where it came from and how (`origin`):
+//!
+//! * `config` — seeded from `huawei.sp_metadata`. While the row came from the config, the config is
+//!   followed: the source is re-read at every start (a changed file is re-imported) and a changed
+//!   `huawei.sp_metadata` replaces it.
+//! * `import` — an explicit `samlgate sp import` (or, later, the admin pages). It is kept across every
+//!   restart, whatever `huawei.sp_metadata` says: the config only seeds a store that has no copy of
+//!   Huawei's SP. When the two disagree, the start logs a warning naming both and how to switch, and
+//!   `sp list` and the admin checklist show it — never silently resolved.
+//!
+//! Any row whose source is an https URL is re-fetched every `huawei.sp_metadata_refresh_secs`; a fetch
+//! that fails, or a document that is refused (bad signature, broken metadata), keeps the last good
+//! copy, with a warning, an `sp.refused` audit event and `samlgate_sp_metadata_refused_total{reason}`.
+
+use std::path::Path;
+use std::time::Duration;
+
+use crate::config::Settings;
+use crate::huawei;
+use crate::saml::metadata::{self, MetadataError, SpMetadata, SpParseOptions};
+use crate::store::{NewAuditEvent, SpRecord, Store, StoreError};
+use crate::util::now_unix;
+
+/// Largest SP metadata accepted from a file or URL.
+pub const MAX_SP_METADATA_BYTES: usize = 512 * 1024;
+
+/// `SpRecord::origin` of a row seeded from the config.
+pub const ORIGIN_CONFIG: &str = "config";
+/// `SpRecord::origin` of a row from an explicit import.
+pub const ORIGIN_IMPORT: &str = "import";
+
+/// Why SP metadata could not be imported. `reason()` is the stable code for audit and metrics.
+#[derive(Debug, thiserror::Error)]
+pub enum SpError {
+    #[error("{0}")]
+    Read(String),
+    #[error("SP metadata from {from} refused: {error}")]
+    Refused { from: String, error: MetadataError },
+    #[error("SP metadata from {0} is not UTF-8")]
+    NotUtf8(String),
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+}
+
+impl SpError {
+    pub fn reason(&self) -> &'static str {
+        match self {
+            SpError::Read(_) => "fetch_failed",
+            SpError::Refused { error, .. } => error.reason(),
+            SpError::NotUtf8(_) => "bad_encoding",
+            SpError::Store(_) => "store",
+        }
+    }
+}
+
+/// What an import did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Imported {
+    /// A new or changed document was stored.
+    Stored(SpRecord),
+    /// The same document from the same source was already stored: nothing written or audited.
+    Unchanged(SpRecord),
+}
+
+impl Imported {
+    pub fn record(&self) -> &SpRecord {
+        match self {
+            Imported::Stored(r) | Imported::Unchanged(r) => r,
+        }
+    }
+}
+
+pub fn is_url(source: &str) -> bool {
+    source.starts_with("https://") || source.starts_with("http://")
+}
+
+/// Reads SP metadata from a file path (relative to the config directory) or an http(s) URL, with a
+/// size cap and a time limit.
+pub async fn read_sp_source(settings: &Settings, source: &str, allow_http: bool) -> Result<Vec<u8>, SpError> {
+    let fail = |m: String| SpError::Read(m);
+    if is_url(source) {
+        if source.starts_with("http://") && !allow_http {
+            return Err(fail(format!(
+                "refusing to fetch SP metadata over plain http ({source}); use https or --allow-http"
+            )));
+        }
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .connect_timeout(Duration::from_secs(5))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| fail(format!("cannot build an HTTP client: {e}")))?;
+        let mut resp = client.get(source).send().await.map_err(|e| fail(format!("cannot fetch {source}: {e}")))?;
+        if !resp.status().is_success() {
+            return Err(fail(format!("fetching {source} answered HTTP {}", resp.status())));
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(|e| fail(format!("reading {source}: {e}")))? {
+            body.extend_from_slice(&chunk);
+            if body.len() > MAX_SP_METADATA_BYTES {
+                return Err(fail(format!("SP metadata at {source} is larger than {MAX_SP_METADATA_BYTES} bytes")));
+            }
+        }
+        Ok(body)
+    } else {
+        let path = settings.resolve(source);
+        let meta = std::fs::metadata(&path)
+            .map_err(|e| fail(format!("cannot read SP metadata file {}: {e}", path.display())))?;
+        if meta.len() > MAX_SP_METADATA_BYTES as u64 {
+            return Err(fail(format!(
+                "SP metadata file {} is larger than {MAX_SP_METADATA_BYTES} bytes",
+                path.display()
+            )));
+        }
+        std::fs::read(&path).map_err(|e| fail(format!("cannot read SP metadata file {}: {e}", path.display())))
+    }
+}
+
+/// How SP metadata is parsed for this configuration: https endpoints (http too for a local
+/// `http://` gateway or `--allow-http`), and the trusted metadata signers.
+pub fn parse_options(settings: &Settings, allow_http: bool) -> SpParseOptions {
+    SpParseOptions {
+        allow_http,
+        now_unix: now_unix(),
+        max_bytes: MAX_SP_METADATA_BYTES,
+        trusted_signers: huawei::trusted_metadata_signers(&settings.config.huawei),
+    }
+}
+
+/// Whether two sources name the same document: equal URLs, or files that resolve to the same path.
+pub fn same_source(settings: &Settings, a: &str, b: &str) -> bool {
+    if is_url(a) || is_url(b) {
+        return a == b;
+    }
+    let canon = |p: &str| {
+        let path = settings.resolve(p);
+        std::fs::canonicalize(&path).unwrap_or(path)
+    };
+    canon(a) == canon(b)
+}
+
+/// The source as it is recorded for an explicit import: a URL as given, a file as an absolute path
+/// (a path relative to the shell's directory would mean something else at the next start).
+pub fn import_source(source: &str) -> String {
+    if is_url(source) {
+        return source.to_owned();
+    }
+    let p = Path::new(source);
+    match std::fs::canonicalize(p) {
+        Ok(abs) => abs.display().to_string(),
+        Err(_) => source.to_owned(),
+    }
+}
+
+/// Parses, checks (signature included) and stores SP metadata from `source`, recording `origin`.
+/// A refused document is audited (`sp.refused`), counted, and leaves the store as it was.
+pub async fn import_sp(
+    settings: &Settings,
+    store: &dyn Store,
+    source: &str,
+    allow_http: bool,
+    origin: &str,
+    actor: &str,
+) -> Result<Imported, SpError> {
+    let result = read_and_parse(settings, source, allow_http).await;
+    let (bytes, md) = match result {
+        Ok(v) => v,
+        Err(e) => {
+            refused(store, source, actor, &e).await;
+            return Err(e);
+        }
+    };
+    let xml = String::from_utf8(bytes).map_err(|_| SpError::NotUtf8(source.to_owned()))?;
+    let now = now_unix();
+    let existing = store.get_sp(&md.entity_id).await?;
+    if let Some(e) = existing.as_ref().filter(|e| e.metadata_xml == xml && e.source == source && e.origin == origin) {
+        return Ok(Imported::Unchanged(e.clone()));
+    }
+    let rec = SpRecord {
+        entity_id: md.entity_id.clone(),
+        source: source.to_owned(),
+        metadata_xml: xml,
+        parsed_json: serde_json::to_string(&md).map_err(|e| SpError::Read(format!("cannot encode the SP: {e}")))?,
+        imported_at: existing.as_ref().map(|e| e.imported_at).unwrap_or(now),
+        updated_at: now,
+        origin: origin.to_owned(),
+    };
+    store.upsert_sp(&rec).await?;
+    store
+        .append_audit(&NewAuditEvent {
+            at: now,
+            kind: "sp.import".into(),
+            actor: actor.into(),
+            subject: md.entity_id.clone(),
+            detail_json: serde_json::json!({
+                "source": source,
+                "origin": origin,
+                "signature": md.signature,
+                "warnings": md.warnings,
+            })
+            .to_string(),
+            correlation_id: String::new(),
+        })
+        .await?;
+    for w in &md.warnings {
+        tracing::warn!(sp = %md.entity_id, "{w}");
+    }
+    Ok(Imported::Stored(rec))
+}
+
+async fn read_and_parse(settings: &Settings, source: &str, allow_http: bool) -> Result<(Vec<u8>, SpMetadata), SpError> {
+    let bytes = read_sp_source(settings, source, allow_http).await?;
+    let md = metadata::parse_sp_metadata(&bytes, &parse_options(settings, allow_http))
+        .map_err(|error| SpError::Refused { from: source.to_owned(), error })?;
+    Ok((bytes, md))
+}
+
+/// Records a refused document or failed fetch: metric, audit event (best effort), nothing else.
+async fn refused(store: &dyn Store, source: &str, actor: &str, e: &SpError) {
+    metrics::counter!("samlgate_sp_metadata_refused_total", "reason" => e.reason()).increment(1);
+    let event = NewAuditEvent {
+        at: now_unix(),
+        kind: "sp.refused".into(),
+        actor: actor.into(),
+        subject: source.to_owned(),
+        detail_json: serde_json::json!({"reason": e.reason(), "error": e.to_string()}).to_string(),
+        correlation_id: String::new(),
+    };
+    if let Err(err) = store.append_audit(&event).await {
+        tracing::warn!(error = %err, "cannot audit the refused SP metadata");
+    }
+}
+
+/// Whether a local gateway (`http://` base URL) may read http endpoints: local trials only.
+pub fn allow_http_for(settings: &Settings) -> bool {
+    settings.config.server.base_url.starts_with("http://")
+}
+
+/// How the store's copy of Huawei's SP relates to `huawei.sp_metadata`, for start-up, `sp list` and the
+/// admin checklist.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HuaweiSpState {
+    /// No SP with Huawei's entityID is in the store.
+    Missing { entity_id: String },
+    /// The store's copy is the configured source.
+    FromConfig { record: Box<SpRecord> },
+    /// The store's copy came from an explicit import of another source, which wins.
+    ImportedOverConfig { record: Box<SpRecord>, configured: String },
+}
+
+impl HuaweiSpState {
+    /// A warning when the config and the store disagree or Huawei's SP is missing.
+    pub fn warning(&self) -> Option<String> {
+        match self {
+            HuaweiSpState::Missing { entity_id } => Some(format!(
+                "no imported SP has Huawei's entityID `{entity_id}` (huawei.sp_entity_id): the binding notification \
+                 cannot be verified; import Huawei's SP metadata with `samlgate sp import`"
+            )),
+            HuaweiSpState::FromConfig { .. } => None,
+            HuaweiSpState::ImportedOverConfig { record, configured } => Some(format!(
+                "huawei.sp_metadata names `{configured}`, but Huawei's SP metadata was imported with `sp import` from \
+                 `{}` on {} and that import is what the gateway uses (the store wins; the config only seeds an empty \
+                 store). To use `{configured}` instead, run `samlgate sp import {configured}`",
+                record.source,
+                format_time(record.updated_at)
+            )),
+        }
+    }
+}
+
+/// Compares the store's copy of Huawei's SP with `huawei.sp_metadata`.
+pub async fn huawei_sp_state(settings: &Settings, store: &dyn Store) -> Result<HuaweiSpState, StoreError> {
+    let id = huawei::sp_entity_id(&settings.config.huawei);
+    let configured = &settings.config.huawei.sp_metadata;
+    Ok(match store.get_sp(&id).await? {
+        None => HuaweiSpState::Missing { entity_id: id },
+        Some(rec) if rec.origin == ORIGIN_IMPORT && !same_source(settings, &rec.source, configured) => {
+            HuaweiSpState::ImportedOverConfig { record: Box::new(rec), configured: configured.clone() }
+        }
+        Some(rec) => HuaweiSpState::FromConfig { record: Box::new(rec) },
+    })
+}
+
+/// At start: makes sure Huawei's SP is in the store (see the module documentation). Returns the
+/// warnings to log. Fails when Huawei's SP must come from `huawei.sp_metadata` and that cannot be read.
+pub async fn sync_at_start(settings: &Settings, store: &dyn Store) -> anyhow::Result<Vec<String>> {
+    let source = settings.config.huawei.sp_metadata.clone();
+    let allow_http = allow_http_for(settings);
+    let mut warnings = Vec::new();
+    let state = huawei_sp_state(settings, store).await?;
+    if let HuaweiSpState::ImportedOverConfig { .. } = &state {
+        warnings.extend(state.warning());
+        return Ok(warnings);
+    }
+    // Seed, or follow the config: re-read the configured source.
+    let origin = match &state {
+        HuaweiSpState::FromConfig { record } if same_source(settings, &record.source, &source) => record.origin.clone(),
+        _ => ORIGIN_CONFIG.to_owned(),
+    };
+    let recorded = match &state {
+        HuaweiSpState::FromConfig { record } if same_source(settings, &record.source, &source) => record.source.clone(),
+        _ => source.clone(),
+    };
+    match import_sp(settings, store, &recorded, allow_http, &origin, "config").await {
+        Ok(done) => {
+            let rec = done.record();
+            tracing::info!(sp = %rec.entity_id, source = %recorded, "SP metadata loaded");
+        }
+        Err(e) if is_url(&source) && matches!(state, HuaweiSpState::FromConfig { .. }) => {
+            warnings.push(format!("SP metadata refresh from {source} failed; keeping the last good copy: {e}"));
+        }
+        Err(e) => return Err(anyhow::Error::new(e).context("huawei.sp_metadata")),
+    }
+    let after = huawei_sp_state(settings, store).await?;
+    warnings.extend(after.warning());
+    Ok(warnings)
+}
+
+/// The scheduled refresh: re-fetches every stored SP whose source is a URL. Returns how many copies
+/// changed (so the caller can drop its cache). Failures keep the last good copy (see [`import_sp`]).
+pub async fn refresh_url_sources(settings: &Settings, store: &dyn Store) -> Result<usize, StoreError> {
+    let allow_http = allow_http_for(settings);
+    let mut changed = 0;
+    for rec in store.list_sps().await? {
+        if !is_url(&rec.source) {
+            continue;
+        }
+        match import_sp(settings, store, &rec.source, allow_http, &rec.origin, "refresh").await {
+            Ok(Imported::Stored(new)) if new.entity_id != rec.entity_id => {
+                tracing::warn!(
+                    source = %rec.source,
+                    was = %rec.entity_id,
+                    now = %new.entity_id,
+                    "SP metadata at the URL now has another entityID; both copies are kept"
+                );
+                changed += 1;
+            }
+            Ok(Imported::Stored(_)) => changed += 1,
+            Ok(Imported::Unchanged(_)) => {}
+            Err(e) => tracing::warn!(
+                sp = %rec.entity_id,
+                source = %rec.source,
+                reason = e.reason(),
+                "SP metadata refresh failed; keeping the last good copy: {e}"
+            ),
+        }
+    }
+    Ok(changed)
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ`, or the number when out of range.
+pub fn format_time(unix: i64) -> String {
+    crate::saml::response::format_instant(unix).unwrap_or_else(|_| unix.to_string())
+}
