@@ -46,6 +46,9 @@ pub enum Command {
         /// Huawei Cloud site: cn, intl or eu.
         #[arg(long)]
         site: Option<String>,
+        /// Your partner ID, sent as the `bpId` attribute (huawei.bp_id).
+        #[arg(long)]
+        bp_id: Option<String>,
         /// Wire the gateway to a local mock SP (`samlgate mock-sp`): auth_base_url, SP metadata and
         /// xAccountType become the mock's, so the whole journey runs on this machine.
         #[arg(long)]
@@ -292,8 +295,13 @@ pub fn run(cli: Cli) -> CliResult<()> {
             }
             rt.block_on(crate::web::serve(settings)).map_err(|e| CliError::failure(format!("{e:#}")))
         }
-        Command::Init { base_url, x_account_type, site, with_mock_sp, mock_sp_url } => {
+        Command::Init { base_url, x_account_type, site, bp_id, with_mock_sp, mock_sp_url } => {
             let site = site.map(|s| s.parse::<Site>()).transpose().map_err(CliError::usage)?;
+            if let Some(bp) = &bp_id
+                && (bp.is_empty() || bp.chars().count() > 64 || bp.chars().any(|c| c.is_whitespace() || c.is_control()))
+            {
+                return Err(CliError::usage("--bp-id must be 1–64 characters without spaces"));
+            }
             let settings = if with_mock_sp {
                 crate::mocksp::setup::init_with_mock_sp(
                     &cli.config,
@@ -304,6 +312,16 @@ pub fn run(cli: Cli) -> CliResult<()> {
                 )?
             } else {
                 ensure_initialized(&cli.config, base_url.as_deref(), x_account_type.as_deref(), site)?
+            };
+            let settings = match bp_id {
+                Some(bp) => {
+                    let mut c = config::load_from(&cli.config, &[])?.config;
+                    c.huawei.bp_id = Some(bp);
+                    c.validate()?;
+                    write_file(&cli.config, c.to_toml().as_bytes())?;
+                    config::load(&cli.config)?
+                }
+                None => settings,
             };
             rt.block_on(async {
                 let state = crate::web::AppState::build(settings.clone()).await?;

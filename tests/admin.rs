@@ -198,6 +198,11 @@ fn admin_pages_sign_in_checklist_return_urls_bindings_audit_and_sign_out() {
         "IdP signing certificate",
         "SP metadata imported",
         "return URL not set",
+        // Issue 10: bpId warned about while unset; Huawei's real metadata with its verified signature.
+        "bpId (partner ID) is not set",
+        "SP metadata imported: https://auth.huaweicloud.com/",
+        "signature verified (rsa-sha256 over a sha1 digest) by pinned certificate",
+        "70:14:9F:C1",
     ] {
         assert!(overview.contains(needle), "overview lacks {needle}: {overview}");
     }

@@ -278,6 +278,39 @@ fn binding_notification_first_login_then_bound() {
 }
 
 #[test]
+fn binding_notification_and_logout_with_two_sps_imported() {
+    let e = setup();
+    let c = client();
+    // A second SP beside Huawei's, imported while the gateway runs.
+    let other = e.dir.join("other-sp");
+    py_sp(&["gen-sp", "--out", other.to_str().unwrap(), "--entity-id", "https://other.example/sp"]);
+    let (code, out, err) = e.cli(&["sp", "import", other.join("sp-metadata.xml").to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("imported SP https://other.example/sp"), "{out}");
+    let (_, out, _) = e.cli(&["sp", "list"]);
+    assert_eq!(out.matches(" (from ").count(), 2, "{out}");
+    assert!(out.contains("https://auth.huaweicloud.com/ (from ") && out.contains("— Huawei's SP"), "{out}");
+
+    let (loc, _) = e.console(&c, "cust-b1");
+    assert_eq!(first_login(&loc), "true", "{loc}");
+    // Signed with the other SP's key: not Huawei's, refused; nothing stored.
+    let (st, j) = e.post_bind(&e.signed_bind(&other, ALICE, &[]));
+    assert_eq!((st, j["error"].as_str()), (400, Some("bad_signature")), "{j}");
+    assert_eq!(e.cli(&["bindings", "show", "cust-b1"]).0, 1);
+    // Huawei's notification: stored, audited, and the next jump knows it.
+    let (st, j) = e.post_bind(&e.signed_bind(&e.sp_dir, ALICE, &[]));
+    assert_eq!((st, j["status"].as_str()), (200, Some("bound")), "{j}");
+    let (code, out, _) = e.cli(&["bindings", "show", "cust-b1"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("0f1e2d3c4b5a69788796a5b4c3d2e1f0"), "{out}");
+    let (loc, _) = e.console(&c, "cust-b1");
+    assert_eq!(first_login(&loc), "false", "{loc}");
+    // Plain logout is unaffected by the second SP.
+    let r = c.get(e.g.url("/logout")).send().unwrap();
+    assert_eq!((r.status().as_u16(), r.headers()["location"].to_str().unwrap()), (302, BYE));
+}
+
+#[test]
 fn bad_binding_notifications_are_refused_and_nothing_is_stored() {
     let e = setup();
     let json = r#"{"xUserId":"cust-b2","domainName":"evil","domainId":"1111","userName":"x","userId":"yz"}"#;

@@ -321,6 +321,25 @@ fn chromium_signs_in_to_the_admin_pages_and_saves_a_return_url() {
     assert!(checklist.contains(&g.url("/huawei/bind")), "{checklist}");
     b.screenshot("admin-checklist.png");
 
+    // Record a customer bound through Huawei's create-customer Partner API: refused with the rule
+    // named, then accepted; its first jump then says isFirstLogin=false.
+    b.click("a[href='/admin/bindings']");
+    b.wait_url("the bindings page", |u| u == g.url("/admin/bindings"));
+    type_into(&b, "input[name=x_user_id]", "api-cust-1");
+    type_into(&b, "input[name=domain_id]", "has space");
+    b.click("#add");
+    wait_for(&b, "#add-error");
+    assert!(b.text("#add-error").contains("domainId"), "{}", b.source());
+    type_into(&b, "input[name=domain_id]", "0a1b2c");
+    b.click("#add");
+    b.wait_url("the added page", |u| u.contains("/admin/bindings?added="));
+    assert!(b.text("#added").contains("api-cust-1"), "{}", b.source());
+    assert!(b.text("#bindings").contains("0a1b2c"), "{}", b.source());
+    let o = run(dir, &["token", "--user", "api-cust-1", "--raw"]);
+    let token = stdout(&o).trim().to_owned();
+    let r = client().get(g.url(&format!("/console?token={token}"))).send().unwrap();
+    assert!(r.headers()["location"].to_str().unwrap().contains("isFirstLogin=false"));
+
     b.click("#logout");
     b.wait_url("the sign-in page", |u| u == g.url("/admin/login"));
     b.goto(&g.url("/admin"));

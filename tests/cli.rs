@@ -111,11 +111,22 @@ fn init_warns_about_values_huawei_will_refuse() {
     let out = stdout(&o);
     assert!(out.contains("idp.entity_id") && out.contains("not https"), "{out}");
     assert!(out.contains("x_account_type is still the placeholder"), "{out}");
+    assert!(out.contains("huawei.bp_id is not set"), "{out}");
 
     let tmp = tempfile::tempdir().unwrap();
     let o = run(
         tmp.path(),
-        &["init", "--base-url", "https://sso.partner.example", "--x-account-type", "acme_IDP", "--site", "intl"],
+        &[
+            "init",
+            "--base-url",
+            "https://sso.partner.example",
+            "--x-account-type",
+            "acme_IDP",
+            "--site",
+            "intl",
+            "--bp-id",
+            "bp-0042",
+        ],
     );
     assert!(o.status.success(), "{}", stderr(&o));
     let out = stdout(&o);
@@ -123,6 +134,7 @@ fn init_warns_about_values_huawei_will_refuse() {
     let cfg = std::fs::read_to_string(tmp.path().join("samlgate.toml")).unwrap();
     assert!(cfg.contains("entity_id = \"https://sso.partner.example/saml/metadata\""), "{cfg}");
     assert!(cfg.contains("site = \"intl\""), "{cfg}");
+    assert!(cfg.contains("bp_id = \"bp-0042\""), "{cfg}");
     let md = std::fs::read_to_string(tmp.path().join("metadata/idp-metadata.xml")).unwrap();
     assert!(md.contains("Location=\"https://sso.partner.example/saml/sso\""));
 
@@ -366,4 +378,172 @@ fn console_hand_off_redirects_to_huawei_once_per_token() {
     let r = c.get(g.url(&format!("/console?token={t}&service=iam&service=ecs"))).send().unwrap();
     assert_eq!(r.status(), 400);
     assert!(r.text().unwrap().contains("duplicate_parameter"));
+}
+
+/// Issue 10's journey: `init`, `sp import` of Huawei's real metadata, `serve`, restart — the import
+/// stays, whatever `huawei.sp_metadata` names, and `sp list` shows Huawei's real certificate.
+#[test]
+fn huawei_metadata_import_survives_restarts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let base = format!("http://127.0.0.1:{}", free_port());
+    assert!(run(dir, &["init", "--base-url", &base, "--x-account-type", "acme_IDP"]).status.success());
+    // The config names another copy of Huawei's SP (same entityID, another key): a stand-in.
+    let stand_in = dir.join("stand-in");
+    py_sp(&["gen-sp", "--out", stand_in.to_str().unwrap()]);
+    let stand_in_md = stand_in.join("sp-metadata.xml");
+    let cfg = std::fs::read_to_string(dir.join("samlgate.toml")).unwrap().replace(
+        "sp_metadata = \"metadata/huawei-sp-metadata.xml\"",
+        &format!("sp_metadata = \"{}\"", stand_in_md.display()),
+    );
+    std::fs::write(dir.join("samlgate.toml"), cfg).unwrap();
+
+    // sp import of Huawei's real, signed metadata (a path relative to the shell's directory).
+    let real = repo().join("tests/data/huawei/huawei-sp-metadata.xml");
+    let o = run(dir, &["sp", "import", real.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("imported SP https://auth.huaweicloud.com/"), "{out}");
+    assert!(out.contains("RSA 4096"), "{out}");
+    assert!(out.contains("SHA-256 70:14:9F:C1"), "{out}");
+    assert!(out.contains("not after Jun 18 13:25:00 2028 GMT ("), "{out}");
+    assert!(out.contains("days left)"), "{out}");
+    assert!(out.contains("signature:   verified (rsa-sha256 over a sha1 digest) by pinned certificate"), "{out}");
+    assert!(out.contains("only seeds an empty store"), "{out}");
+    assert!(!out.contains("Some("), "debug output in: {out}");
+
+    // serve, then restart: the import is what the gateway keeps, and the start says why.
+    for _ in 0..2 {
+        let g = Gateway::start(dir, &[]);
+        let log = g.log_text();
+        assert!(log.contains("the store wins"), "{log}");
+        g.stop();
+    }
+    let o = run(dir, &["sp", "list"]);
+    let out = stdout(&o);
+    assert!(out.contains("https://auth.huaweicloud.com/ (from ") && out.contains("— Huawei's SP"), "{out}");
+    assert!(out.contains("SHA-256 70:14:9F:C1"), "{out}");
+    assert!(out.contains("origin:      import"), "{out}");
+    assert!(
+        out.contains(
+            "ACS  HTTP-POST https://auth.huaweicloud.com/authui/saml/SAMLAssertionConsumer (index 0, default)"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "SLO  HTTP-Redirect https://auth.huaweicloud.com/authui/saml/LogoutServiceHTTPRedirect (response "
+        ),
+        "{out}"
+    );
+    assert!(out.contains("warning: huawei.sp_metadata names"), "{out}");
+    assert!(!out.contains("Some("), "debug output in: {out}");
+
+    // Importing the configured source again makes config and store agree: no warning any more.
+    let o = run(dir, &["sp", "import", stand_in_md.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&run(dir, &["sp", "list"]));
+    assert!(!out.contains("warning: huawei.sp_metadata names"), "{out}");
+    assert!(out.contains("signature:   unsigned"), "{out}");
+}
+
+#[test]
+fn tampered_huawei_metadata_is_refused_naming_the_signature() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    assert!(run(dir, &["init"]).status.success());
+    let real = std::fs::read_to_string(repo().join("tests/data/huawei/huawei-sp-metadata.xml")).unwrap();
+    // One byte inside the signed part (an endpoint Location).
+    let tampered = real.replacen("/authui/saml/SAMLAssertionConsumer\"", "/authui/saml/SAMLAssertionConsumeR\"", 1);
+    assert_eq!(tampered.len(), real.len());
+    let p = dir.join("tampered.xml");
+    std::fs::write(&p, tampered).unwrap();
+    let o = run(dir, &["sp", "import", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let err = stderr(&o);
+    assert!(err.contains("metadata signature refused") && err.contains("digest_mismatch"), "{err}");
+    // The good copy from init is what stays, and the refusal is audited.
+    let out = stdout(&run(dir, &["sp", "list"]));
+    assert!(out.contains("SHA-256 70:14:9F:C1"), "{out}");
+    assert!(out.contains("/authui/saml/SAMLAssertionConsumer (index 0"), "{out}");
+}
+
+#[test]
+fn bindings_add_marks_partner_api_customers_as_bound() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    assert!(run(dir, &["init", "--x-account-type", "acme_IDP"]).status.success());
+    let o = run(dir, &["bindings", "add", "api-7", "--domain-id", "bad id"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("domainId"), "{}", stderr(&o));
+    let o = run(dir, &["bindings", "add", "api-7"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("isFirstLogin=false"), "{}", stdout(&o));
+    // The account id arrives later (or Huawei's notification fills it in).
+    let o = run(dir, &["bindings", "add", "api-7", "--domain-id", "d-77", "--domain-name", "acme77"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&run(dir, &["bindings", "show", "api-7"]));
+    assert!(out.contains("d-77") && out.contains("acme77"), "{out}");
+    // Another account for the same customer is refused and nothing changes.
+    let o = run(dir, &["bindings", "add", "api-7", "--domain-id", "d-99"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("already bound to domainId `d-77`"), "{}", stderr(&o));
+
+    // The first jump of that customer says isFirstLogin=false; of another, true.
+    let g = Gateway::start(dir, &[]);
+    let c = client();
+    for (user, first) in [("api-7", "false"), ("web-8", "true")] {
+        let t = stdout(&run(dir, &["token", "--user", user, "--raw"])).trim().to_owned();
+        let r = c.get(g.url(&format!("/console?token={t}"))).send().unwrap();
+        assert_eq!(r.status(), 302);
+        let loc = r.headers()["location"].to_str().unwrap().to_owned();
+        assert!(loc.contains(&format!("isFirstLogin={first}")), "{user}: {loc}");
+    }
+    drop(g);
+    let audit = stdout(&run(dir, &["bindings", "list"]));
+    assert!(audit.contains("api-7\td-77\tacme77"), "{audit}");
+}
+
+#[test]
+fn customer_claims_are_checked_before_the_trip_to_huawei() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    assert!(run(dir, &["init", "--x-account-type", "acme_IDP"]).status.success());
+    // samlgate token refuses what Huawei would refuse, naming the claim and the rule.
+    for (flag, value, want) in [
+        ("--name", "张三", "claim `name`"),
+        ("--mobile", "13900000000", "countrycode-number"),
+        ("--email", "not-an-address", "claim `email`"),
+    ] {
+        let o = run(dir, &["token", "--user", "u-1", flag, value]);
+        assert_eq!(o.status.code(), Some(2), "{flag} {value}");
+        assert!(stderr(&o).contains(want), "{flag}: {}", stderr(&o));
+    }
+    // The gateway refuses a token carrying such a claim with a 400 naming it, before spending the jti.
+    let cfg = std::fs::read_to_string(dir.join("samlgate.toml")).unwrap();
+    let secret = cfg.lines().find_map(|l| l.strip_prefix("secret = \"")).unwrap().trim_end_matches('"').to_owned();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let claims = samlgate::handoff::Claims {
+        sub: "u-1".into(),
+        iat: now,
+        exp: now + 60,
+        jti: "jti-claims-1".into(),
+        name: Some("张三".into()),
+        mobile: None,
+        email: None,
+    };
+    let token = samlgate::handoff::issue(&secret, &claims);
+    let g = Gateway::start(dir, &[]);
+    let c = client();
+    let r = c.get(g.url(&format!("/console?token={token}"))).header("accept", "application/json").send().unwrap();
+    assert_eq!(r.status(), 400);
+    let j: serde_json::Value = r.json().unwrap();
+    assert_eq!(j["error"], "claim", "{j}");
+    assert!(j["message"].as_str().unwrap().contains("claim `name`"), "{j}");
+    assert!(j["message"].as_str().unwrap().contains("^([a-zA-Z_\\- ][0-9a-zA-Z_\\- ]*)+$"), "{j}");
+    // Nothing was spent: a corrected token with the same jti goes through.
+    let fixed =
+        samlgate::handoff::issue(&secret, &samlgate::handoff::Claims { name: Some("Zhang San".into()), ..claims });
+    let r = c.get(g.url(&format!("/console?token={fixed}"))).send().unwrap();
+    assert_eq!(r.status(), 302);
 }

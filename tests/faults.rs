@@ -35,8 +35,11 @@ fn sigkill_loses_nothing_acknowledged() {
     let (pkey, cert) = write_test_sp("sp.faults.test", &md_path);
     let dir = tmp.path().join("gw");
     std::fs::create_dir(&dir).unwrap();
-    let env =
-        [("SAMLGATE_HUAWEI_SP_METADATA", md_path.to_str().unwrap()), ("SAMLGATE_SERVER_RATE_LIMIT_PER_MINUTE", "0")];
+    let env = [
+        ("SAMLGATE_HUAWEI_SP_METADATA", md_path.to_str().unwrap()),
+        ("SAMLGATE_HUAWEI_SP_ENTITY_ID", "https://sp.faults.test/"),
+        ("SAMLGATE_SERVER_RATE_LIMIT_PER_MINUTE", "0"),
+    ];
     let g = Gateway::start(&dir, &env);
     let port = g.port;
     let key = SigningKey::new(pkey.clone(), cert.to_der().unwrap(), SignatureAlgorithm::RsaSha256).unwrap();

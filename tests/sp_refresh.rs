@@ -94,3 +94,50 @@ fn sp_metadata_url_is_refreshed_and_the_last_good_copy_kept() {
     let log = g.log_text();
     assert!(log.contains("keeping the last good copy"), "{log}");
 }
+
+/// Huawei's real, signed metadata from a URL: a refreshed copy whose signature fails (one byte
+/// changed inside the signed part) is refused and the last good copy kept, with a warning, an
+/// `sp.refused` audit event and a metric.
+#[test]
+fn a_refreshed_copy_with_a_bad_signature_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let real = std::fs::read_to_string(repo().join("tests/data/huawei/huawei-sp-metadata.xml")).unwrap();
+    let reply = Arc::new(Mutex::new((200, real.clone())));
+    let port = serve(reply.clone());
+    let dir = tmp.path().join("gw");
+    std::fs::create_dir(&dir).unwrap();
+    let url = format!("http://127.0.0.1:{port}/authui/saml/metadata.xml");
+    let g = Gateway::start(
+        &dir,
+        &[("SAMLGATE_HUAWEI_SP_METADATA", url.as_str()), ("SAMLGATE_HUAWEI_SP_METADATA_REFRESH_SECS", "5")],
+    );
+    let tampered = real.replacen("LogoutServiceHTTPRedirect\"", "LogoutServiceHTTPRedirecT\"", 1);
+    *reply.lock().unwrap() = (200, tampered);
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let metrics = loop {
+        let m = client().get(g.url("/metrics")).send().unwrap().text().unwrap();
+        if m.contains("samlgate_sp_metadata_refused_total{reason=\"digest_mismatch\"}") {
+            break m;
+        }
+        assert!(std::time::Instant::now() < deadline, "no refusal counted: {}", g.log_text());
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    assert!(metrics.contains("samlgate_sp_metadata_refused_total"), "{metrics}");
+    let log = g.log_text();
+    assert!(log.contains("metadata signature refused") && log.contains("keeping the last good copy"), "{log}");
+    drop(g);
+    // The stored copy is still the good one, signature verified.
+    let out = stdout(&run(&dir, &["sp", "list"]));
+    assert!(out.contains("/authui/saml/LogoutServiceHTTPRedirect (response"), "{out}");
+    assert!(out.contains("signature:   verified"), "{out}");
+    // And the refusal is in the audit log.
+    let store = dir.join("data/samlgate.db");
+    let o = std::process::Command::new("python3")
+        .arg("-c")
+        .arg("import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print('\\n'.join(r[0]+' '+r[1] for r in c.execute(\"select kind, detail_json from audit_events where kind='sp.refused'\")))")
+        .arg(&store)
+        .output()
+        .unwrap();
+    let audit = String::from_utf8_lossy(&o.stdout);
+    assert!(audit.contains("sp.refused") && audit.contains("digest_mismatch"), "{audit}");
+}

@@ -309,3 +309,159 @@ fn without_a_session_or_partner_login_the_customer_is_told_where_to_start() {
     let (st, j) = get_json(&client(), &url);
     assert_eq!((st, j["error"].as_str()), (401, Some("no_session")), "{j}");
 }
+
+// ------------------------------------------------------------------------------------------------
+// Huawei's sample Response (tests/data/huawei/doc-sample-response.xml, from Huawei's partner docs)
+// ------------------------------------------------------------------------------------------------
+
+/// An element's place in a document: the chain of `{ns}local` names from the root, with the `Name` of
+/// `saml:Attribute`s so that the six attributes of the sample are told apart.
+fn element_paths(el: &samlgate::saml::xml::Element, prefix: &str, out: &mut Vec<(String, Vec<String>)>) {
+    let mut key = format!("{prefix}/{{{}}}{}", el.ns.as_deref().unwrap_or(""), el.local);
+    if el.local == "Attribute"
+        && let Some(n) = el.attr("Name")
+    {
+        key.push_str(&format!("[@Name={n}]"));
+    }
+    let attrs = el.attrs.iter().map(|a| format!("{{{}}}{}", a.ns.as_deref().unwrap_or(""), a.local)).collect();
+    out.push((key.clone(), attrs));
+    for c in el.elements() {
+        element_paths(c, &key, out);
+    }
+}
+
+/// The first descendant-or-self named `local` (any namespace of SAML or DSig).
+fn find<'a>(el: &'a samlgate::saml::xml::Element, local: &str) -> &'a samlgate::saml::xml::Element {
+    fn walk<'a>(e: &'a samlgate::saml::xml::Element, local: &str) -> Option<&'a samlgate::saml::xml::Element> {
+        if e.local == local {
+            return Some(e);
+        }
+        e.elements().find_map(|c| walk(c, local))
+    }
+    walk(el, local).unwrap_or_else(|| panic!("no <{local}>"))
+}
+
+fn attribute_value(el: &samlgate::saml::xml::Element, name: &str) -> String {
+    let a = el
+        .elements()
+        .find(|e| e.local == "AttributeStatement")
+        .and_then(|s| s.elements().find(|a| a.attr("Name") == Some(name)))
+        .unwrap_or_else(|| panic!("no attribute {name}"));
+    a.elements().next().map(|v| v.text()).unwrap_or_default()
+}
+
+/// `samlsign` (OpenSAML 3, Shibboleth's C++ library) verifies the Assertion under OpenSAML's SAML
+/// signature profile; the file holds only the Assertion, which exclusive c14n makes equivalent.
+fn samlsign_verify(xml: &str, cert: &Path, work: &Path) -> Result<(), String> {
+    let start = xml.find("<saml:Assertion ").ok_or("no Assertion")?;
+    let end = xml.find("</saml:Assertion>").ok_or("no Assertion end")? + "</saml:Assertion>".len();
+    let f = work.join("assertion-only.xml");
+    std::fs::write(&f, &xml[start..end]).unwrap();
+    let o = Command::new("samlsign")
+        .arg("-c")
+        .arg(std::fs::canonicalize(cert).unwrap())
+        .arg("-f")
+        .arg(std::fs::canonicalize(&f).unwrap())
+        .output()
+        .expect("samlsign (Debian package opensaml-tools)");
+    if o.status.success() { Ok(()) } else { Err(format!("{}{}", stdout(&o), stderr(&o))) }
+}
+
+#[test]
+fn assertion_carries_everything_of_huaweis_sample() {
+    use samlgate::saml::xml::{ReadLimits, parse};
+    let h = setup(&[("SAMLGATE_HUAWEI_BP_ID", "bp-4711")]);
+    let c = client();
+    h.login(&c, "cust-7007", &["--name", "Zhang San", "--mobile", "0086-13900000007", "--email", "zs@example.com"]);
+    let (url, request_id) = h.authn_request("https://console.huaweicloud.com/iam/", &[]);
+    let form = parse_post_form(&c.get(&url).send().unwrap().text().unwrap());
+    let xml = String::from_utf8(base64::engine::general_purpose::STANDARD.decode(&form.message).unwrap()).unwrap();
+
+    // Every independent verifier accepts it: python3-saml and pysaml2 (strict, playing Huawei's SP),
+    // xmlsec1, and OpenSAML's samlsign.
+    let (ok, j) = h.consume(&request_id, &form);
+    assert!(ok, "python SPs refused the sample-shaped response: {j}");
+    assert_eq!(j["agree"], true, "{j}");
+    let cert = h.dir.join("certs/idp.crt");
+    xmlsec_verify(&xml, &cert, &h.dir, false).expect("xmlsec1 --verify");
+    samlsign_verify(&xml, &cert, &h.dir).expect("samlsign");
+    let tampered = xml.replacen("bp-4711", "bp-4712", 1);
+    assert!(samlsign_verify(&tampered, &cert, &h.dir).is_err(), "samlsign must refuse a changed byte");
+
+    // Every element and attribute of Huawei's sample is in ours, at the same place.
+    let sample_text = std::fs::read(repo().join("tests/data/huawei/doc-sample-response.xml")).unwrap();
+    let sample = parse(&sample_text, &ReadLimits::default()).unwrap();
+    let ours = parse(xml.as_bytes(), &ReadLimits::default()).unwrap();
+    let (mut want, mut have) = (Vec::new(), Vec::new());
+    element_paths(&sample.root, "", &mut want);
+    element_paths(&ours.root, "", &mut have);
+    // The one deliberate difference: SAML forbids NotBefore on a bearer SubjectConfirmationData.
+    let deviation = "{}NotBefore";
+    for (path, attrs) in &want {
+        let Some((_, got)) = have.iter().find(|(p, _)| p == path) else {
+            panic!("the sample's {path} is missing from our Response");
+        };
+        for a in attrs {
+            if path.ends_with("SubjectConfirmationData") && a == deviation {
+                assert!(!got.contains(a), "NotBefore on a bearer SubjectConfirmationData");
+                continue;
+            }
+            assert!(got.contains(a), "{path} lacks the sample's attribute {a} (has {got:?})");
+        }
+    }
+
+    // The value relations the sample's comments demand.
+    let idp_entity = format!("{}/saml/metadata", h.g.base);
+    let sp_entity = "https://auth.huaweicloud.com/";
+    let acs = "https://auth.huaweicloud.com/authui/saml/SAMLAssertionConsumer";
+    let r = &ours.root;
+    let assertion = find(r, "Assertion");
+    assert_eq!(r.attr("InResponseTo"), Some(request_id.as_str()));
+    assert_eq!(find(assertion, "SubjectConfirmationData").attr("InResponseTo"), Some(request_id.as_str()));
+    assert_eq!(r.attr("Destination"), Some(acs));
+    assert_eq!(find(assertion, "SubjectConfirmationData").attr("Recipient"), Some(acs));
+    assert_eq!(r.attr("Consent"), Some("urn:oasis:names:tc:SAML:2.0:consent:unspecified"));
+    let response_issuer = r.elements().find(|e| e.local == "Issuer").unwrap();
+    assert_eq!(response_issuer.text(), idp_entity);
+    assert_eq!(response_issuer.attr("Format"), Some("urn:oasis:names:tc:SAML:2.0:nameid-format:entity"));
+    assert_eq!(assertion.elements().next().unwrap().text(), idp_entity, "Assertion/Issuer");
+    assert_eq!(
+        find(assertion, "Reference").attr("URI").map(str::to_owned),
+        assertion.attr("ID").map(|id| format!("#{id}"))
+    );
+    assert_eq!(find(assertion, "InclusiveNamespaces").attr("PrefixList"), Some("xsd"));
+    assert_eq!(
+        find(assertion, "SignatureMethod").attr("Algorithm"),
+        Some("http://www.w3.org/2001/04/xmldsig-more#rsa-sha256")
+    );
+    assert_eq!(find(assertion, "DigestMethod").attr("Algorithm"), Some("http://www.w3.org/2001/04/xmlenc#sha256"));
+    // KeyInfo carries the certificate of the IdP metadata.
+    let md = std::fs::read_to_string(&h.idp_md).unwrap();
+    let cert_b64 = find(assertion, "X509Certificate").text();
+    assert!(md.contains(cert_b64.trim()), "KeyInfo certificate is not the one in IDP Metadata.xml");
+    let name_id = find(assertion, "NameID");
+    assert_eq!(name_id.attr("NameQualifier"), Some(sp_entity));
+    assert_eq!(name_id.attr("Format"), Some("urn:oasis:names:tc:SAML:2.0:nameid-format:transient"));
+    assert_eq!(find(assertion, "Audience").text(), sp_entity);
+    assert_eq!(find(assertion, "SubjectLocality").attr("Address"), Some(sp_entity));
+    assert_eq!(find(assertion, "AuthnContextClassRef").text(), "urn:oasis:names:tc:SAML:2.0:ac:classes:unspecified");
+    assert_eq!(attribute_value(assertion, "xAccountId"), attribute_value(assertion, "xUserId"));
+    assert_eq!(attribute_value(assertion, "xUserId"), "cust-7007");
+    assert_eq!(attribute_value(assertion, "bpId"), "bp-4711");
+    // Attributes in the sample's order, each as the sample writes it; statements in the sample's order.
+    let names = |doc: &samlgate::saml::xml::Element| -> Vec<String> {
+        find(doc, "AttributeStatement").elements().filter_map(|a| a.attr("Name").map(str::to_owned)).collect()
+    };
+    assert_eq!(names(assertion), names(&sample.root));
+    assert_eq!(names(assertion), ["xUserId", "xAccountId", "bpId", "email", "name", "mobile"]);
+    for a in find(assertion, "AttributeStatement").elements() {
+        assert_eq!(a.attr("FriendlyName"), a.attr("Name"));
+        assert_eq!(a.attr("NameFormat"), Some("urn:oasis:names:tc:SAML:2.0:attrname-format:uri"));
+        for v in a.elements() {
+            assert_eq!(v.attr_ns("http://www.w3.org/2001/XMLSchema-instance", "type"), Some("xsd:string"));
+        }
+    }
+    let order = |e: &samlgate::saml::xml::Element| e.elements().map(|c| c.local.clone()).collect::<Vec<_>>();
+    assert_eq!(order(assertion), order(find(&sample.root, "Assertion")));
+    assert_eq!(order(r), order(&sample.root));
+}

@@ -346,6 +346,29 @@ fn exc_c14n_of_every_subtree_matches_lxml_when_available() {
         for (o, t) in ours.iter().zip(&theirs) {
             assert_eq!(String::from_utf8_lossy(o), String::from_utf8_lossy(t), "document {i}");
         }
+
+        // The same with an InclusiveNamespaces PrefixList (Huawei's sample signs with "xsd").
+        let script = "import sys\nfrom lxml import etree\nt=etree.parse(sys.argv[1])\n\
+            sys.stdout.buffer.write(b'\\0'.join(etree.tostring(e, method='c14n', exclusive=True, with_comments=False, \
+            inclusive_ns_prefixes=['xs', 'p', 'q', 'xsd']) for e in t.iter() if isinstance(e.tag, str)))";
+        let o = Command::new(&py).arg("-c").arg(script).arg(&f).output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let theirs: Vec<&[u8]> = o.stdout.split(|b| *b == 0).collect();
+        let mut ours: Vec<Vec<u8>> = Vec::new();
+        fn walk_inclusive<'a>(root: &'a Element, e: &'a Element, ours: &mut Vec<Vec<u8>>) {
+            let mut out = Vec::new();
+            let ancestors = samlgate::saml::verify::ancestor_decls(root, e);
+            samlgate::saml::verify::exc_c14n_inclusive(e, &mut out, None, &["xs", "p", "q", "xsd"], &ancestors);
+            ours.push(out);
+            for c in e.elements() {
+                walk_inclusive(root, c, ours);
+            }
+        }
+        walk_inclusive(&d.root, &d.root, &mut ours);
+        assert_eq!(ours.len(), theirs.len(), "document {i}");
+        for (o, t) in ours.iter().zip(&theirs) {
+            assert_eq!(String::from_utf8_lossy(o), String::from_utf8_lossy(t), "document {i} with a PrefixList");
+        }
     }
 }
 
@@ -625,15 +648,20 @@ fn only_allowlisted_transforms_and_canonicalization() {
     assert_refused(&with(""), &c, "unsupported_transform");
     // exc-c14n alone is allowed by shape; the digest then covers the Signature and cannot match.
     assert_refused(&with(&exc), &c, "digest_mismatch");
-    // An empty PrefixList is accepted by shape (the signature breaks since SignedInfo changed);
-    // a non-empty one is refused.
+    // A PrefixList is accepted by shape (the signature breaks since SignedInfo changed; Huawei's sample
+    // assertion signs with PrefixList="xsd"); a token that is not a prefix is refused.
     let ec = |list: &str| {
         format!(
             r#"<ds:Transform Algorithm="{EXC}"><ec:InclusiveNamespaces xmlns:ec="{EXC}" PrefixList="{list}"/></ds:Transform>"#
         )
     };
     assert_refused(&with(&format!("{env}{}", ec(""))), &c, "bad_signature");
-    assert_refused(&with(&format!("{env}{}", ec("xs saml"))), &c, "inclusive_namespaces");
+    // (`xs` is declared on the Response: listed, it is rendered on the Assertion, so the digest input
+    // changes.)
+    assert_refused(&with(&format!("{env}{}", ec("xs saml"))), &c, "digest_mismatch");
+    assert_refused(&with(&format!("{env}{}", ec("saml"))), &c, "bad_signature");
+    assert_refused(&with(&format!("{env}{}", ec("xs a:b"))), &c, "inclusive_namespaces");
+    assert_refused(&with(&format!("{env}{}", ec("xmlns"))), &c, "inclusive_namespaces");
 
     // CanonicalizationMethod
     let cm = format!(r#"<ds:CanonicalizationMethod Algorithm="{EXC}"/>"#);
@@ -650,6 +678,14 @@ fn only_allowlisted_transforms_and_canonicalization() {
         &cm,
         &format!(
             r#"<ds:CanonicalizationMethod Algorithm="{EXC}"><ec:InclusiveNamespaces xmlns:ec="{EXC}" PrefixList="xs"/></ds:CanonicalizationMethod>"#
+        ),
+    );
+    assert_refused(&x, &c, "bad_signature");
+    let x = edit(
+        &f.signed,
+        &cm,
+        &format!(
+            r##"<ds:CanonicalizationMethod Algorithm="{EXC}"><ec:InclusiveNamespaces xmlns:ec="{EXC}" PrefixList="#x"/></ds:CanonicalizationMethod>"##
         ),
     );
     assert_refused(&x, &c, "inclusive_namespaces");

@@ -536,7 +536,7 @@ fn contains(root: &Element, target: &Element) -> bool {
 
 /// The namespace declarations of `target`'s ancestors, from `root` down to its parent (empty when
 /// `target` is `root` or not below it).
-fn ancestor_decls<'a>(root: &'a Element, target: &Element) -> Vec<(&'a str, &'a str)> {
+pub fn ancestor_decls<'a>(root: &'a Element, target: &Element) -> Vec<(&'a str, &'a str)> {
     fn path<'a>(el: &'a Element, target: &Element, out: &mut Vec<&'a Element>) -> bool {
         if ptr::eq(el, target) {
             return true;
