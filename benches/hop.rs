@@ -11,7 +11,7 @@
 //!
 //! `cargo bench --bench hop` prints criterion's figures and then a table of ratios.
 
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/it/common.rs"]
 mod common;
 
 use std::path::{Path, PathBuf};
@@ -27,13 +27,14 @@ use openssl::pkey::{PKey, Private};
 use openssl::rsa::Rsa;
 use openssl::sign::Signer;
 use openssl::x509::X509;
+use samlgate::gateway::SessionUser;
 use samlgate::saml::dsig::{SignatureAlgorithm, SigningKey};
 use samlgate::saml::metadata::{SpMetadataParams, sp_metadata_xml};
 use samlgate::saml::redirect::{self, MessageParam};
 use samlgate::saml::request;
 use samlgate::saml::response::{self, ResponseParams};
 use samlgate::store::Session;
-use samlgate::web::{AppState, SESSION_COOKIE, SessionUser};
+use samlgate::web::{AppState, SESSION_COOKIE};
 use tower::ServiceExt as _;
 
 const SP_ENTITY: &str = "https://auth.huaweicloud.com/";
@@ -189,7 +190,7 @@ fn hop_fixture(rt: &tokio::runtime::Runtime) -> HopFixture {
     .unwrap();
     let md_path: PathBuf = dir.path().join("sp-metadata.xml");
     std::fs::write(&md_path, md).unwrap();
-    samlgate::cli::ensure_initialized(&cfg, Some(BASE), Some("acme_IDP"), None).unwrap();
+    samlgate::gateway::setup::ensure_initialized(&cfg, Some(BASE), Some("acme_IDP"), None).unwrap();
     let env = vec![("SAMLGATE_HUAWEI_SP_METADATA".to_owned(), md_path.display().to_string())];
     let settings = samlgate::config::load_from(&cfg, &env).unwrap();
     assert!(settings.config.store.url.starts_with("sqlite://"), "the hop bench uses the file SQLite store");

@@ -499,33 +499,11 @@ impl Config {
 }
 
 /// Longest URL accepted by [`check_http_url`].
-pub const MAX_URL_LEN: usize = 2048;
+pub const MAX_URL_LEN: usize = crate::util::url::MAX_URL_LEN;
 
-/// A URL a browser may be sent to: https, or http only on a loopback host (local trials);
-/// no credentials, no fragment tricks, no backslashes or whitespace.
+/// A URL a browser may be sent to ([`crate::util::url::redirect_target`]), refused with the key named.
 pub fn check_http_url(key: &str, u: &str, allow_loopback_http: bool) -> Result<url::Url, ConfigError> {
-    if u.len() > MAX_URL_LEN {
-        return Err(invalid(key, format!("must be at most {MAX_URL_LEN} characters")));
-    }
-    if u.chars().any(|c| c.is_whitespace() || c.is_control() || c == '\\') {
-        return Err(invalid(key, "must not contain whitespace, control characters or backslashes"));
-    }
-    let parsed = url::Url::parse(u).map_err(|e| invalid(key, format!("`{u}` is not an absolute URL ({e})")))?;
-    let host = parsed.host_str().unwrap_or("");
-    let loopback = matches!(host, "127.0.0.1" | "localhost" | "[::1]");
-    match parsed.scheme() {
-        "https" => {}
-        "http" if allow_loopback_http && loopback => {}
-        "http" => return Err(invalid(key, format!("`{u}` must use https (http only for 127.0.0.1/localhost)"))),
-        other => return Err(invalid(key, format!("scheme `{other}` is not allowed; use https"))),
-    }
-    if host.is_empty() {
-        return Err(invalid(key, "must name a host"));
-    }
-    if !parsed.username().is_empty() || parsed.password().is_some() {
-        return Err(invalid(key, "must not carry credentials (user@ or user:password@)"));
-    }
-    Ok(parsed)
+    crate::util::url::redirect_target(u, allow_loopback_http).map_err(|reason| invalid(key, reason))
 }
 
 /// 32 random bytes, hex encoded.

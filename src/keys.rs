@@ -8,7 +8,6 @@
 
 use std::fmt;
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
@@ -356,38 +355,8 @@ fn write_public_file(path: &Path, data: &[u8]) -> Result<(), KeyError> {
     write_atomic(path, data, 0o644)
 }
 
-/// Write `data` to a fresh temporary sibling created with `mode`, fsync, then rename over `path`.
 fn write_atomic(path: &Path, data: &[u8], mode: u32) -> Result<(), KeyError> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    fs::create_dir_all(&dir).map_err(io_err(&dir))?;
-    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "key".into());
-    let mut rnd = [0u8; 8];
-    openssl::rand::rand_bytes(&mut rnd).map_err(ossl("making a temporary file name"))?;
-    let tmp = dir.join(format!(".{file_name}.{}.tmp", hex::encode(rnd)));
-    let mut opts = fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(mode);
-    }
-    #[cfg(not(unix))]
-    let _ = mode;
-    let result = (|| {
-        let mut f = opts.open(&tmp)?;
-        f.write_all(data)?;
-        f.sync_all()?;
-        drop(f);
-        fs::rename(&tmp, path)
-    })();
-    if let Err(source) = result {
-        let _ = fs::remove_file(&tmp);
-        return Err(KeyError::Io { path: path.to_path_buf(), source });
-    }
-    Ok(())
+    crate::util::fs::write_atomic(path, data, mode).map_err(|source| KeyError::Io { path: path.to_path_buf(), source })
 }
 
 /// Refuse a private key file that group or others can read (unix only; a no-op elsewhere).

@@ -1,7 +1,7 @@
 //! Huawei's binding notification: the raw form body, the signed octets, and the base64 JSON payload.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use samlgate::web::bind::{bind_signed_octets, decode_bind_request};
+use samlgate::huawei::bind::{bind_signed_octets, decode_bind_request};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(body) = std::str::from_utf8(data) else { return };

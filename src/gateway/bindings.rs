@@ -71,7 +71,7 @@ async fn audit_added(
     store
         .append_audit(&NewAuditEvent {
             at: b.created_at,
-            kind: "bind.added".into(),
+            kind: super::AuditKind::BindAdded.as_str().into(),
             actor: actor.to_owned(),
             subject: b.x_user_id.clone(),
             detail_json: serde_json::json!({
@@ -85,4 +85,27 @@ async fn audit_added(
         })
         .await
         .map(|_| ())
+}
+
+/// Removes the binding of `x_user_id` (its next jump says `isFirstLogin=true`), audited
+/// `bind.removed`; returns the removed binding, or `None` when there was none.
+pub async fn remove_binding(
+    store: &dyn Store,
+    x_user_id: &str,
+    actor: &str,
+    via: &str,
+) -> Result<Option<Binding>, StoreError> {
+    let Some(b) = store.get_binding(x_user_id).await? else { return Ok(None) };
+    if !store.remove_binding(x_user_id).await? {
+        return Ok(None);
+    }
+    let event = super::audit::event(
+        super::AuditKind::BindRemoved,
+        actor,
+        x_user_id,
+        serde_json::json!({"domain_id": b.domain_id, "domain_name": b.domain_name, "via": via}),
+        "",
+    );
+    store.append_audit(&event).await?;
+    Ok(Some(b))
 }

@@ -1,2 +1,94 @@
+//! The gateway: everything samlgate decides, without HTTP or a command line. The `web` room turns
+//! requests into calls of this layer and its answers into responses; the `cli` room calls it for the
+//! admin commands. See `ARCHITECTURE.md` for the rooms and the one allowed direction.
+//!
+//! * [`Gateway`] — the application state (settings, IdP keys, store, IdP metadata, SP cache) and its
+//!   construction; [`setup`] — first-run setup and key loading;
+//! * the use cases, each split into a **check** half (parse, verify, decide; nothing spent or stored)
+//!   and a **commit** half (spend the one-time value, store, audit): [`sso`] (the SSO hop), [`slo`]
+//!   (logout), [`bind`] (Huawei's binding notification), [`console`] (the partner's hand-off);
+//! * [`sp`] — SP metadata import, refresh and the in-memory SP cache; [`session`] — customer sessions;
+//!   [`return_urls`]; [`bindings`] — bindings the partner records; [`admin`] — admin passwords;
+//!   [`audit`] — the audit event kinds; [`housekeeping`] — the background work of a running gateway;
+//! * [`Error`] — the one error type: refused with a stable reason, or internal.
+
+use std::sync::Arc;
+
+use anyhow::Context as _;
+
+use crate::config::Settings;
+use crate::keys::IdpKeys;
+use crate::saml::dsig::{SignatureAlgorithm, SigningKey};
+use crate::store::Store;
+
+pub mod admin;
+pub mod audit;
+pub mod bind;
 pub mod bindings;
+pub mod console;
+mod error;
+pub mod housekeeping;
+pub mod return_urls;
+pub mod session;
+pub mod setup;
+pub mod slo;
 pub mod sp;
+pub mod sso;
+
+pub use audit::AuditKind;
+pub use error::{Error, Kind, Result};
+pub use return_urls::ReturnKind;
+pub use session::SessionUser;
+
+/// Everything the use cases need, built once at start and shared (`Arc<Gateway>`).
+pub struct Gateway {
+    pub settings: Settings,
+    pub keys: IdpKeys,
+    pub store: Arc<dyn Store>,
+    /// `IDP Metadata.xml` as served at `/saml/metadata`.
+    pub idp_metadata: String,
+    pub signing_key: SigningKey,
+    /// Imported SPs, parsed and kept for a short while.
+    pub sps: sp::SpCache,
+}
+
+impl std::fmt::Debug for Gateway {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Gateway").field("base_url", &self.settings.config.server.base_url).finish_non_exhaustive()
+    }
+}
+
+impl Gateway {
+    /// Opens the store (running migrations), loads the keys, renders the IdP metadata and makes sure
+    /// Huawei's SP metadata is in the store (logging why when config and store disagree).
+    pub async fn build(settings: Settings) -> anyhow::Result<Gateway> {
+        let store = crate::store::open(&settings.config.store.url, &settings.dir)
+            .await
+            .with_context(|| format!("cannot open the store {}", settings.config.store.url))?;
+        let keys = setup::load_keys(&settings).map_err(|e| anyhow::anyhow!(e.to_string()))?;
+        let idp_metadata = setup::idp_metadata(&settings, &keys)?;
+        let algorithm: SignatureAlgorithm = settings
+            .config
+            .idp
+            .signature_algorithm
+            .parse()
+            .map_err(|e| anyhow::anyhow!("idp.signature_algorithm: {e}"))?;
+        let signing_key = SigningKey::new(keys.pkey.clone(), keys.cert_der.clone(), algorithm)
+            .context("the IdP key cannot sign with idp.signature_algorithm")?;
+        for w in sp::sync_at_start(&settings, store.as_ref()).await? {
+            tracing::warn!("{w}");
+        }
+        Ok(Gateway { settings, keys, store, idp_metadata, signing_key, sps: sp::SpCache::default() })
+    }
+
+    /// Huawei's SP entityID for this configuration.
+    pub fn huawei_sp_entity_id(&self) -> String {
+        crate::huawei::sp_entity_id(&self.settings.config.huawei)
+    }
+
+    /// Appends an audit event.
+    pub async fn audit(&self, event: crate::store::NewAuditEvent) -> Result<()> {
+        self.store.append_audit(&event).await?;
+        Ok(())
+    }
+}

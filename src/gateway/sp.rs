@@ -16,9 +16,14 @@
 //! that fails, or a document that is refused (bad signature, broken metadata), keeps the last good
 //! copy, with a warning, an `sp.refused` audit event and `samlgate_sp_metadata_refused_total{reason}`.
 
+use std::collections::HashMap;
 use std::path::Path;
-use std::time::Duration;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
 
+use openssl::x509::X509;
+
+use super::{Error, Result};
 use crate::config::Settings;
 use crate::huawei;
 use crate::saml::metadata::{self, MetadataError, SpMetadata, SpParseOptions};
@@ -193,7 +198,7 @@ pub async fn import_sp(
     store
         .append_audit(&NewAuditEvent {
             at: now,
-            kind: "sp.import".into(),
+            kind: super::AuditKind::SpImport.as_str().into(),
             actor: actor.into(),
             subject: md.entity_id.clone(),
             detail_json: serde_json::json!({
@@ -224,7 +229,7 @@ async fn refused(store: &dyn Store, source: &str, actor: &str, e: &SpError) {
     metrics::counter!("samlgate_sp_metadata_refused_total", "reason" => e.reason()).increment(1);
     let event = NewAuditEvent {
         at: now_unix(),
-        kind: "sp.refused".into(),
+        kind: super::AuditKind::SpRefused.as_str().into(),
         actor: actor.into(),
         subject: source.to_owned(),
         detail_json: serde_json::json!({"reason": e.reason(), "error": e.to_string()}).to_string(),
@@ -355,4 +360,62 @@ pub async fn refresh_url_sources(settings: &Settings, store: &dyn Store) -> Resu
 /// `YYYY-MM-DDTHH:MM:SSZ`, or the number when out of range.
 pub fn format_time(unix: i64) -> String {
     crate::saml::response::format_instant(unix).unwrap_or_else(|_| unix.to_string())
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The SP cache: imported SPs, parsed once and kept in memory for a short while, so the SSO hop does
+// not re-read and re-parse metadata and certificates for every request. Entries expire after `TTL`,
+// so an import done by another replica (or the CLI) is seen within that time.
+
+/// How long a cached SP is used before the store is asked again.
+pub const TTL: Duration = Duration::from_secs(30);
+
+/// An SP with its signing certificates ready for use.
+#[derive(Debug)]
+pub struct SpEntry {
+    pub metadata: SpMetadata,
+    pub certs: Vec<X509>,
+}
+
+#[derive(Default)]
+pub struct SpCache {
+    entries: RwLock<HashMap<String, (Instant, Arc<SpEntry>)>>,
+}
+
+impl SpCache {
+    /// The SP whose entityID is `entity_id`, or a refusal naming the unknown issuer.
+    pub async fn get(&self, store: &dyn Store, entity_id: &str) -> Result<Arc<SpEntry>> {
+        if let Ok(map) = self.entries.read()
+            && let Some((at, e)) = map.get(entity_id)
+            && at.elapsed() < TTL
+        {
+            return Ok(e.clone());
+        }
+        let unknown = || {
+            let shown: String = entity_id.chars().take(200).collect();
+            Error::invalid("unknown_issuer", format!("Issuer `{shown}` is not an imported SP"))
+        };
+        if entity_id.is_empty() || entity_id.len() > 1024 {
+            return Err(unknown());
+        }
+        let rec = store.get_sp(entity_id).await?;
+        let Some(rec) = rec else { return Err(unknown()) };
+        let metadata: SpMetadata = serde_json::from_str(&rec.parsed_json).map_err(Error::internal)?;
+        let certs = crate::saml::dsig::certs_from_der(&metadata.signing_certs).map_err(Error::internal)?;
+        let entry = Arc::new(SpEntry { metadata, certs });
+        if let Ok(mut map) = self.entries.write() {
+            if map.len() > 10_000 {
+                map.clear();
+            }
+            map.insert(entity_id.to_owned(), (Instant::now(), entry.clone()));
+        }
+        Ok(entry)
+    }
+
+    /// Forget everything (after an import).
+    pub fn clear(&self) {
+        if let Ok(mut m) = self.entries.write() {
+            m.clear();
+        }
+    }
 }

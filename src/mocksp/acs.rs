@@ -12,8 +12,8 @@ use crate::saml::request::parse_instant;
 use crate::saml::verify::{VerifyPolicy, verify_enveloped};
 use crate::saml::xml::{self, Element, ReadLimits, ns};
 
-pub const STATUS_SUCCESS: &str = "urn:oasis:names:tc:SAML:2.0:status:Success";
-const CM_BEARER: &str = "urn:oasis:names:tc:SAML:2.0:cm:bearer";
+use crate::saml::urn::CM_BEARER;
+pub use crate::saml::urn::STATUS_SUCCESS;
 
 /// Largest decoded SAMLResponse accepted.
 pub const MAX_RESPONSE_BYTES: usize = 256 * 1024;

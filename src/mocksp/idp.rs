@@ -97,16 +97,9 @@ fn key_descriptor_certs(kd: &Element) -> Result<Vec<X509>, String> {
     Ok(out)
 }
 
-/// An absolute http(s) URL with a host and no credentials.
+/// An absolute http(s) URL with a host and no credentials ([`crate::util::url::peer_url`]).
 pub fn check_http_url(u: &str) -> Result<(), String> {
-    let parsed = url::Url::parse(u).map_err(|e| format!("`{u}` is not an absolute URL ({e})"))?;
-    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
-        return Err(format!("`{u}` is not an http(s) URL with a host"));
-    }
-    if !parsed.username().is_empty() || parsed.password().is_some() {
-        return Err(format!("`{u}` carries credentials"));
-    }
-    Ok(())
+    crate::util::url::peer_url(u)
 }
 
 #[cfg(test)]

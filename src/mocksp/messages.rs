@@ -1,4 +1,4 @@
-//! What the mock SP sends, in Huawei's shape (huawei-partner-sso.md §1a): the AuthnRequest, the
+//! What the mock SP sends, in Huawei's shape (docs/huawei-partner-sso.md §1a): the AuthnRequest, the
 //! LogoutRequest and the binding notification.
 
 use base64::Engine as _;

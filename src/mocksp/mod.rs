@@ -9,10 +9,8 @@
 //! Everything is kept in memory with size caps; no input makes it panic.
 
 pub mod acs;
-pub mod demo;
 pub mod idp;
 pub mod messages;
-pub mod setup;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -33,6 +31,7 @@ use self::idp::IdpInfo;
 use self::messages::{BindRequest, LogoutSubject};
 use crate::saml::dsig::{SignatureAlgorithm, SigningKey};
 use crate::saml::redirect::{self, MessageParam};
+use crate::util::now_unix;
 
 /// The xAccountType the mock SP answers to unless told otherwise.
 pub const MOCK_X_ACCOUNT_TYPE: &str = "samlgate_mock_IDP";
@@ -167,7 +166,8 @@ pub fn init_files(dir: &Path, base_url: &str) -> anyhow::Result<(SigningKey, Str
     })?;
     let md_path = dir.join(METADATA_FILE);
     if std::fs::read_to_string(&md_path).ok().as_deref() != Some(xml.as_str()) {
-        crate::cli::write_file(&md_path, xml.as_bytes()).map_err(|e| anyhow::anyhow!(e.message))?;
+        crate::util::fs::write_atomic(&md_path, xml.as_bytes(), 0o644)
+            .with_context(|| format!("cannot write {}", md_path.display()))?;
     }
     Ok((key, xml))
 }
@@ -420,16 +420,12 @@ fn with_query(url: &str, query: &str) -> String {
     format!("{url}{sep}{query}")
 }
 
-fn now_unix() -> i64 {
-    crate::web::now_unix()
-}
-
 fn params(raw: Option<&str>, known: &[&str]) -> Result<HashMap<String, String>, Refused> {
-    crate::web::query_params(raw.unwrap_or(""), known).map_err(|r| refuse(r.reason, r.message))
+    crate::web::params::query_params(raw.unwrap_or(""), known).map_err(|r| refuse(r.reason, r.message))
 }
 
 fn form(body: &[u8], known: &[&str]) -> Result<HashMap<String, String>, Refused> {
-    crate::web::form_fields(body, known).map_err(|r| refuse(r.reason, r.message))
+    crate::web::params::form_fields(body, known).map_err(|r| refuse(r.reason, r.message))
 }
 
 fn session_id(jar: &CookieJar) -> Option<String> {
@@ -814,7 +810,7 @@ fn clear_cookie(mut r: Response) -> Response {
 /// `GET /authui/saml/LogoutServiceHTTPRedirectResponse`: the IdP's signed LogoutResponse.
 async fn logout_response(State(s): State<MockSp>, RawQuery(raw): RawQuery) -> Response {
     let raw = raw.unwrap_or_default();
-    if raw.len() > crate::web::MAX_QUERY_BYTES {
+    if raw.len() > crate::web::params::MAX_QUERY_BYTES {
         return bad(refuse("size", "the query string is too long"));
     }
     let idp = match s.idp().await {
@@ -863,7 +859,7 @@ async fn logout_response(State(s): State<MockSp>, RawQuery(raw): RawQuery) -> Re
 /// signed LogoutResponse); a LogoutResponse arriving here is handled like one at ResponseLocation.
 async fn slo(State(s): State<MockSp>, raw: RawQuery) -> Response {
     let q = raw.0.clone().unwrap_or_default();
-    if q.len() > crate::web::MAX_QUERY_BYTES {
+    if q.len() > crate::web::params::MAX_QUERY_BYTES {
         return bad(refuse("size", "the query string is too long"));
     }
     let parsed = match redirect::parse_redirect_query(&q) {
@@ -967,7 +963,7 @@ async fn partner_go(State(s): State<MockSp>, body: axum::body::Bytes) -> Respons
     }
     let name = f.get("name").map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
     if let Some(n) = &name
-        && let Err(e) = crate::saml::response::check_huawei_attribute(crate::saml::response::HuaweiAttribute::Name, n)
+        && let Err(e) = crate::huawei::check_huawei_attribute(crate::huawei::HuaweiAttribute::Name, n)
     {
         return bad(refuse("name", e.to_string()));
     }
@@ -1045,60 +1041,4 @@ pub async fn serve_with(
     Ok(())
 }
 
-pub use crate::web::shutdown_signal;
-
-/// Command-line options of `samlgate mock-sp`.
-#[derive(Debug, Clone, clap::Args)]
-pub struct MockSpArgs {
-    /// Listen address.
-    #[arg(long, default_value = "127.0.0.1:8081")]
-    pub bind: String,
-    /// Public base URL (default `http://<bind>`); the entityID is this URL plus `/`.
-    #[arg(long)]
-    pub base_url: Option<String>,
-    /// IdP metadata URL or file (default: the gateway's `<server.base_url>/saml/metadata` from the config,
-    /// else http://127.0.0.1:8080/saml/metadata).
-    #[arg(long)]
-    pub idp_metadata: Option<String>,
-    /// Directory for the mock's key, certificate and metadata (default: `mock-sp/` beside the config file).
-    #[arg(long)]
-    pub dir: Option<PathBuf>,
-    /// The xAccountType this mock platform answers to.
-    #[arg(long, default_value = MOCK_X_ACCOUNT_TYPE)]
-    pub x_account_type: String,
-    /// Binding notification URL (default `<gateway base>/huawei/bind`).
-    #[arg(long)]
-    pub notify_url: Option<String>,
-}
-
-/// `samlgate mock-sp`: with an existing gateway config next to it, the partner page is on too.
-pub fn run_cli(config_path: &Path, args: MockSpArgs, rt: &tokio::runtime::Runtime) -> Result<(), crate::cli::CliError> {
-    use crate::cli::CliError;
-    args.bind
-        .parse::<std::net::SocketAddr>()
-        .map_err(|e| CliError::usage(format!("--bind `{}` is not ADDR:PORT ({e})", args.bind)))?;
-    let config_dir = config_path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf();
-    let settings = if config_path.exists() { Some(crate::config::load(config_path)?) } else { None };
-    let base_url = args.base_url.clone().unwrap_or_else(|| format!("http://{}", args.bind));
-    let idp_metadata = match &args.idp_metadata {
-        Some(s) => IdpSource::parse(s),
-        None => IdpSource::Url(format!(
-            "{}/saml/metadata",
-            settings.as_ref().map(|s| s.config.server.base_url.as_str()).unwrap_or("http://127.0.0.1:8080")
-        )),
-    };
-    let partner = settings.as_ref().map(|s| PartnerConfig {
-        gateway_base_url: s.config.server.base_url.clone(),
-        handoff_secret: s.config.handoff.secret.clone(),
-    });
-    let opts = MockSpOptions {
-        bind: args.bind.clone(),
-        base_url: base_url.trim_end_matches('/').to_owned(),
-        dir: args.dir.clone().unwrap_or_else(|| config_dir.join("mock-sp")),
-        x_account_type: args.x_account_type.clone(),
-        idp_metadata,
-        notify_url: args.notify_url.clone(),
-        partner,
-    };
-    rt.block_on(serve_with(&opts, shutdown_signal())).map_err(|e| CliError::failure(format!("{e:#}")))
-}
+pub use crate::util::shutdown_signal;

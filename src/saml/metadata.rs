@@ -25,11 +25,7 @@ use crate::saml::verify::{VerifyPolicy, verify_enveloped};
 use crate::saml::xml::{self, Element, ReadLimits, XmlReadError, XmlWriteError, XmlWriter, ns};
 use crate::util::{fingerprint_hex, sha256_fingerprint};
 
-/// `protocolSupportEnumeration` value for SAML 2.0.
-pub const PROTOCOL_SAML2: &str = "urn:oasis:names:tc:SAML:2.0:protocol";
-pub const BINDING_REDIRECT: &str = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect";
-pub const BINDING_POST: &str = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST";
-pub const NAMEID_TRANSIENT: &str = "urn:oasis:names:tc:SAML:2.0:nameid-format:transient";
+pub use crate::saml::urn::{BINDING_POST, BINDING_REDIRECT, NAMEID_TRANSIENT, PROTOCOL_SAML2};
 
 /// Default cap for imported SP metadata.
 pub const DEFAULT_SP_METADATA_MAX_BYTES: usize = 512 * 1024;
@@ -222,7 +218,7 @@ pub struct IdpMetadataParams {
     pub valid_until: Option<String>,
 }
 
-/// Writes `IDP Metadata.xml` in the shape Huawei's partner documentation shows (huawei-partner-sso.md §3),
+/// Writes `IDP Metadata.xml` in the shape Huawei's partner documentation shows (docs/huawei-partner-sso.md §3),
 /// in schema order: KeyDescriptors, SingleLogoutService, NameIDFormat, SingleSignOnService.
 /// Contains public certificates only.
 pub fn idp_metadata_xml(p: &IdpMetadataParams) -> Result<String, XmlWriteError> {
@@ -247,7 +243,7 @@ pub fn idp_metadata_xml(p: &IdpMetadataParams) -> Result<String, XmlWriteError> 
     w.finish()
 }
 
-/// What goes into an SP metadata file shaped like Huawei's (huawei-partner-sso.md §4). Used for the
+/// What goes into an SP metadata file shaped like Huawei's (docs/huawei-partner-sso.md §4). Used for the
 /// bundled stand-in file and by the mock SP.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SpMetadataParams {
@@ -828,7 +824,7 @@ fn endpoint(e: &Element, name: &str, indexed: bool, opts: &SpParseOptions) -> Re
         });
     }
     let location = required("Location")?;
-    check_url(&location, opts.allow_http).map_err(|reason| MetadataError::BadUrl {
+    crate::util::url::metadata_endpoint(&location, opts.allow_http).map_err(|reason| MetadataError::BadUrl {
         element: name.to_owned(),
         attribute: "Location".into(),
         value: truncate(&location),
@@ -837,7 +833,7 @@ fn endpoint(e: &Element, name: &str, indexed: bool, opts: &SpParseOptions) -> Re
     let response_location = match e.attr("ResponseLocation") {
         None => None,
         Some(r) => {
-            check_url(r, opts.allow_http).map_err(|reason| MetadataError::BadUrl {
+            crate::util::url::metadata_endpoint(r, opts.allow_http).map_err(|reason| MetadataError::BadUrl {
                 element: name.to_owned(),
                 attribute: "ResponseLocation".into(),
                 value: truncate(r),
@@ -859,88 +855,4 @@ fn endpoint(e: &Element, name: &str, indexed: bool, opts: &SpParseOptions) -> Re
         (None, false)
     };
     Ok(Endpoint { binding, location, response_location, index, is_default })
-}
-
-/// Checks an endpoint URL from metadata. Returns the reason when it is refused. The URL is recorded
-/// exactly as written (ACS matching is byte-for-byte), so it is only checked here, never rewritten.
-pub fn check_url(value: &str, allow_http: bool) -> Result<(), String> {
-    if value.is_empty() {
-        return Err("empty".into());
-    }
-    if let Some(c) = value.chars().find(|c| c.is_whitespace() || c.is_control()) {
-        return Err(format!("contains whitespace or a control character (U+{:04X})", c as u32));
-    }
-    if value.contains('\\') {
-        return Err("contains a backslash".into());
-    }
-    if !value.is_ascii() {
-        return Err("contains non-ASCII characters (use percent-encoding / punycode)".into());
-    }
-    let scheme_end = value.find(':').ok_or("not an absolute URL (no scheme)")?;
-    let scheme = value[..scheme_end].to_ascii_lowercase();
-    let allowed = scheme == "https" || (allow_http && scheme == "http");
-    if !allowed {
-        return Err(if allow_http {
-            format!("scheme `{scheme}` is not allowed (only https or http)")
-        } else {
-            format!("scheme `{scheme}` is not allowed (only https)")
-        });
-    }
-    if !value[scheme_end..].starts_with("://") {
-        return Err("not an absolute URL (expected `scheme://host/…`)".into());
-    }
-    let url = url::Url::parse(value).map_err(|e| format!("not a valid absolute URL: {e}"))?;
-    if !url.username().is_empty()
-        || url.password().is_some()
-        || value[scheme_end + 3..].split(['/', '?', '#']).next().is_some_and(|a| a.contains('@'))
-    {
-        return Err("contains userinfo (`user@host`)".into());
-    }
-    match url.host_str() {
-        Some(h) if !h.is_empty() => {}
-        _ => return Err("has no host".into()),
-    }
-    if url.fragment().is_some() {
-        return Err("has a fragment (`#…`)".into());
-    }
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn url_rules() {
-        for ok in [
-            "https://auth.huaweicloud.com/authui/saml/SAMLAssertionConsumer",
-            "https://sp.example.com:8443/acs?tenant=1",
-            "HTTPS://sp.example.com/acs",
-        ] {
-            assert_eq!(check_url(ok, false), Ok(()), "{ok}");
-        }
-        assert_eq!(check_url("http://127.0.0.1:9000/acs", true), Ok(()));
-        for (bad, why) in [
-            ("http://sp.example.com/acs", "scheme `http`"),
-            ("javascript:alert(1)", "scheme `javascript`"),
-            ("data:text/html,<script>", "scheme `data`"),
-            ("data:text/html;base64,PHNjcmlwdD4=", "scheme `data`"),
-            ("file:///etc/passwd", "scheme `file`"),
-            ("ftp://x/acs", "scheme `ftp`"),
-            ("https://user@evil.com/acs", "userinfo"),
-            ("https://good.com:x@evil.com/acs", "userinfo"),
-            ("https://good.com\\@evil.com/acs", "backslash"),
-            ("https://sp.example.com/a cs", "whitespace"),
-            ("https://sp.example.com/acs\t", "whitespace"),
-            ("https://sp.example.com/acs#frag", "fragment"),
-            ("/relative/acs", "no scheme"),
-            ("https:/sp.example.com/acs", "absolute"),
-            ("https://sp.exämple.com/acs", "non-ASCII"),
-            ("", "empty"),
-        ] {
-            let e = check_url(bad, false).unwrap_err();
-            assert!(e.contains(why), "{bad}: {e}");
-        }
-        assert!(check_url("javascript:alert(1)", true).unwrap_err().contains("javascript"));
-    }
 }

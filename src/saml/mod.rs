@@ -6,5 +6,6 @@ pub mod metadata;
 pub mod redirect;
 pub mod request;
 pub mod response;
+pub mod urn;
 pub mod verify;
 pub mod xml;

@@ -13,10 +13,7 @@ use time::macros::format_description;
 use crate::saml::metadata::{Endpoint, SpMetadata};
 use crate::saml::xml::{Element, ReadLimits, XmlReadError, is_ncname, ns, parse};
 
-pub const BINDING_HTTP_POST: &str = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST";
-pub const NAMEID_TRANSIENT: &str = "urn:oasis:names:tc:SAML:2.0:nameid-format:transient";
-pub const NAMEID_UNSPECIFIED: &str = "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified";
-pub const NAMEID_ENTITY: &str = "urn:oasis:names:tc:SAML:2.0:nameid-format:entity";
+use crate::saml::urn::{BINDING_POST as BINDING_HTTP_POST, NAMEID_ENTITY, NAMEID_TRANSIENT, NAMEID_UNSPECIFIED};
 
 /// Longest accepted message ID.
 pub const MAX_ID_LEN: usize = 256;

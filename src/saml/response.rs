@@ -1,5 +1,5 @@
 //! Building what samlgate sends: the `samlp:Response` with a signed `saml:Assertion` (HTTP-POST to the
-//! SP's ACS, huawei-partner-sso.md §2), and the `samlp:LogoutResponse` (HTTP-Redirect, signed on the
+//! SP's ACS, docs/huawei-partner-sso.md §2), and the `samlp:LogoutResponse` (HTTP-Redirect, signed on the
 //! query string by `redirect::encode_redirect_query`).
 //!
 //! Everything is written with `XmlWriter` — never a string template — so every value is escaped and
@@ -12,19 +12,11 @@ use time::macros::format_description;
 use crate::saml::dsig::{DsigError, SigningKey, sign_enveloped_inclusive};
 use crate::saml::xml::{XmlWriteError, XmlWriter, is_ncname};
 
-pub const NAMEID_TRANSIENT: &str = "urn:oasis:names:tc:SAML:2.0:nameid-format:transient";
-pub const NAMEID_UNSPECIFIED: &str = "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified";
-pub const NAMEID_PERSISTENT: &str = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent";
-pub const NAMEID_ENTITY: &str = "urn:oasis:names:tc:SAML:2.0:nameid-format:entity";
-pub const ATTRNAME_FORMAT_URI: &str = "urn:oasis:names:tc:SAML:2.0:attrname-format:uri";
-pub const CM_BEARER: &str = "urn:oasis:names:tc:SAML:2.0:cm:bearer";
-pub const CONSENT_UNSPECIFIED: &str = "urn:oasis:names:tc:SAML:2.0:consent:unspecified";
-pub const AC_PASSWORD_PROTECTED_TRANSPORT: &str = "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport";
-/// The AuthnContextClassRef of Huawei's sample Response.
-pub const AC_UNSPECIFIED: &str = "urn:oasis:names:tc:SAML:2.0:ac:classes:unspecified";
-pub const STATUS_SUCCESS: &str = "urn:oasis:names:tc:SAML:2.0:status:Success";
-pub const STATUS_REQUESTER: &str = "urn:oasis:names:tc:SAML:2.0:status:Requester";
-pub const STATUS_RESPONDER: &str = "urn:oasis:names:tc:SAML:2.0:status:Responder";
+pub use crate::saml::urn::{
+    AC_PASSWORD_PROTECTED_TRANSPORT, AC_UNSPECIFIED, ATTRNAME_FORMAT_URI, CM_BEARER, CONSENT_UNSPECIFIED,
+    NAMEID_ENTITY, NAMEID_PERSISTENT, NAMEID_TRANSIENT, NAMEID_UNSPECIFIED, STATUS_REQUESTER, STATUS_RESPONDER,
+    STATUS_SUCCESS,
+};
 
 /// The prefix of the XML Schema namespace in attribute values (`xsi:type="xsd:string"`), declared on
 /// the Assertion and named in the signatures' `InclusiveNamespaces PrefixList`, as in Huawei's sample.
@@ -33,8 +25,6 @@ pub const XSD_PREFIX: &str = "xsd";
 /// Why a message could not be built.
 #[derive(Debug, thiserror::Error)]
 pub enum ResponseError {
-    #[error("attribute `{attribute}` value is not acceptable: {rule}")]
-    AttributeRule { attribute: &'static str, rule: &'static str },
     #[error("`{0}` is not a valid xs:ID (NCName) and cannot be echoed")]
     BadId(&'static str),
     #[error("timestamp {0} is out of range")]
@@ -261,76 +251,6 @@ pub fn build_logout_response(
     Ok((w.finish()?, id))
 }
 
-/// The Huawei attributes whose values Huawei constrains (huawei-partner-sso.md §2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HuaweiAttribute {
-    /// `name`: `^([a-zA-Z_\- ][0-9a-zA-Z_\- ]*)+$`.
-    Name,
-    /// `mobile`: `countrycode-number`, e.g. `0086-139xxxxxxxx`, digits, 1–32 characters.
-    Mobile,
-    /// `xUserId`: the partner's customer id (`xaccount_id`), 1–128 characters.
-    XUserId,
-}
-
-impl HuaweiAttribute {
-    pub fn label(self) -> &'static str {
-        match self {
-            HuaweiAttribute::Name => "name",
-            HuaweiAttribute::Mobile => "mobile",
-            HuaweiAttribute::XUserId => "xUserId",
-        }
-    }
-}
-
-/// Checks a value against Huawei's rule for that attribute; the error names attribute and rule.
-pub fn check_huawei_attribute(kind: HuaweiAttribute, value: &str) -> Result<(), ResponseError> {
-    let fail = |rule| Err(ResponseError::AttributeRule { attribute: kind.label(), rule });
-    match kind {
-        HuaweiAttribute::Name => {
-            // The regex is equivalent to: non-empty, first char a letter, `_`, `-` or space, the rest
-            // additionally digits.
-            let mut chars = value.chars();
-            let first_ok = matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || matches!(c, '_' | '-' | ' '));
-            if !first_ok {
-                return fail(
-                    "must start with a letter, '_', '-' or space (pattern ^([a-zA-Z_\\- ][0-9a-zA-Z_\\- ]*)+$)",
-                );
-            }
-            if !chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | ' ')) {
-                return fail(
-                    "may contain only letters, digits, '_', '-' and space (pattern ^([a-zA-Z_\\- ][0-9a-zA-Z_\\- ]*)+$)",
-                );
-            }
-            Ok(())
-        }
-        HuaweiAttribute::Mobile => {
-            if value.is_empty() || value.len() > 32 {
-                return fail("must be 1-32 characters");
-            }
-            match value.split_once('-') {
-                Some((cc, number))
-                    if !cc.is_empty()
-                        && !number.is_empty()
-                        && cc.bytes().all(|b| b.is_ascii_digit())
-                        && number.bytes().all(|b| b.is_ascii_digit()) =>
-                {
-                    Ok(())
-                }
-                _ => fail("must be countrycode-number in digits, e.g. 0086-13900000000"),
-            }
-        }
-        HuaweiAttribute::XUserId => {
-            if value.is_empty() {
-                return fail("must not be empty");
-            }
-            if value.chars().count() > 128 {
-                return fail("must be at most 128 characters");
-            }
-            Ok(())
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -430,27 +350,5 @@ mod tests {
         assert!(
             xml.contains("<samlp:StatusCode Value=\"urn:oasis:names:tc:SAML:2.0:status:Success\"></samlp:StatusCode>")
         );
-    }
-
-    #[test]
-    fn huawei_rules() {
-        use HuaweiAttribute::*;
-        for ok in ["abc", "_a-b c9", " x", "-", "Zed_01"] {
-            check_huawei_attribute(Name, ok).unwrap();
-        }
-        for bad in ["", "1abc", "a.b", "张三", "a\u{0}"] {
-            assert!(check_huawei_attribute(Name, bad).is_err(), "{bad}");
-        }
-        for ok in ["0086-13900000000", "1-2"] {
-            check_huawei_attribute(Mobile, ok).unwrap();
-        }
-        for bad in ["", "13900000000", "0086-", "-139", "0086-139-1", "+86-139", "0086-1390000000000000000000000000"] {
-            assert!(check_huawei_attribute(Mobile, bad).is_err(), "{bad}");
-        }
-        check_huawei_attribute(XUserId, "u-1").unwrap();
-        check_huawei_attribute(XUserId, &"中".repeat(128)).unwrap();
-        assert!(check_huawei_attribute(XUserId, "").is_err());
-        let e = check_huawei_attribute(XUserId, &"x".repeat(129)).unwrap_err();
-        assert!(e.to_string().contains("xUserId") && e.to_string().contains("128"));
     }
 }

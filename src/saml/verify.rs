@@ -1,7 +1,7 @@
 //! Strict verification of *foreign* enveloped XML signatures, computed on the tree of our one strict
 //! reader (`xml::parse`) — pure Rust plus OpenSSL, no libxmlsec1.
 //!
-//! "See what is signed" (saml-security.md lesson 1): [`verify_enveloped`] returns the verified element
+//! "See what is signed" (docs/saml-security.md lesson 1): [`verify_enveloped`] returns the verified element
 //! and callers read only from it. The verifier accepts exactly one shape, the one every SAML stack
 //! produces, and refuses everything else with a specific [`VerifyError`]:
 //!

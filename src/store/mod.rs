@@ -247,10 +247,7 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
-/// Current unix time in seconds.
-pub(crate) fn now_unix() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
-}
+pub(crate) use crate::util::now_unix;
 
 /// Negative limits/offsets make no sense; treat them as 0 (and a zero limit as "no rows").
 pub(crate) fn clamp(n: i64) -> i64 {

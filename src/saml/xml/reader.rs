@@ -2,7 +2,7 @@
 //!
 //! Every XML document samlgate accepts (AuthnRequests, LogoutRequests, SP metadata …) is read here and
 //! nowhere else, so that the element a signature check looked at and the element the code then uses come
-//! from one and the same tree (saml-security.md lessons 1, 4, 5). The reader is deliberately narrower than
+//! from one and the same tree (docs/saml-security.md lessons 1, 4, 5). The reader is deliberately narrower than
 //! XML 1.0:
 //!
 //! * no DTD, ever: `<!DOCTYPE` anywhere is refused before any tree is built, and so is every entity

@@ -7,9 +7,7 @@
 //! another site cannot sign a browser into an admin account either.
 
 use std::collections::HashMap;
-use std::sync::OnceLock;
 
-use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 use axum::extract::{FromRequest, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, StatusCode, header};
@@ -18,9 +16,12 @@ use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
 
 use super::{audit, html, no_store, redirect_see_other};
+use crate::gateway::AuditKind;
+use crate::gateway::admin::verify_password;
+use crate::gateway::session::{is_session_id, new_session_id};
 use crate::store::Session;
-use crate::web::console::new_session_id;
-use crate::web::{AppState, CorrelationId, Internal, Refusal, now_unix};
+use crate::util::now_unix;
+use crate::web::{AppState, CorrelationId, Internal, Refusal};
 
 /// The admin session cookie (separate from the customers' `samlgate_session`).
 pub const ADMIN_COOKIE: &str = "samlgate_admin";
@@ -34,8 +35,6 @@ const LOGIN_FORM_SECS: i64 = 15 * 60;
 const MAX_FORM_BYTES: usize = 16 * 1024;
 /// Longest password accepted at sign-in (argon2 hashes any length; this only bounds the work).
 const MAX_PASSWORD_BYTES: usize = 1024;
-/// Shortest password `admin add-user` accepts.
-pub const MIN_PASSWORD_CHARS: usize = 12;
 
 /// What an admin session stores (JSON in `sessions.attributes_json`). `deny_unknown_fields` keeps a
 /// customer session (which has `sub`, `issued` …) from ever passing as an admin session.
@@ -88,10 +87,6 @@ fn cookie(state: &AppState, name: &'static str, value: String, path: &'static st
 
 fn removal(name: &'static str, path: &'static str) -> Cookie<'static> {
     Cookie::build((name, "")).path(path).build()
-}
-
-fn is_session_id(s: &str) -> bool {
-    s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// Constant-time equality of two tokens (lengths are not secret: tokens are fixed-size hex).
@@ -247,28 +242,6 @@ pub async fn login_form(State(state): State<AppState>, jar: CookieJar, headers: 
     }
 }
 
-/// A PHC hash of a random password with the default parameters: verified against when the name is
-/// unknown, so a wrong name costs as much time as a wrong password.
-fn dummy_hash() -> &'static str {
-    static H: OnceLock<String> = OnceLock::new();
-    H.get_or_init(|| hash_password(&crate::config::random_secret()).unwrap_or_default())
-}
-
-/// argon2id (default parameters, random salt) PHC string of `password`.
-pub fn hash_password(password: &str) -> Result<String, String> {
-    Argon2::default().hash_password(password.as_bytes()).map(|h| h.to_string()).map_err(|e| e.to_string())
-}
-
-/// Checks `name` and `password` against `[[admin.users]]`; the same argon2 work is done whether or not
-/// the name exists.
-fn verify(users: &[crate::config::AdminUser], name: &str, password: &str) -> bool {
-    let user =
-        users.iter().find(|u| u.name.len() == name.len() && openssl::memcmp::eq(u.name.as_bytes(), name.as_bytes()));
-    let hash = user.map(|u| u.password_hash.as_str()).unwrap_or_else(|| dummy_hash());
-    let ok = Argon2::default().verify_password(password.as_bytes(), hash).is_ok();
-    ok && user.is_some()
-}
-
 /// At most this many argon2 verifications run at once (each takes ~19 MiB and a core for a while).
 static VERIFY_SLOTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
 
@@ -301,22 +274,21 @@ async fn login_inner(state: &AppState, jar: CookieJar, req: Request) -> Result<R
     let ok = {
         let _slot = VERIFY_SLOTS.acquire().await.map_err(|e| Internal::from(e).into_response())?;
         let (n, p) = (name.clone(), password);
-        tokio::task::spawn_blocking(move || verify(&users, &n, &p))
+        tokio::task::spawn_blocking(move || verify_password(&users, &n, &p))
             .await
             .map_err(|e| Internal::from(e).into_response())?
     };
     let now = now_unix();
     if !ok {
         let shown: String = name.chars().take(64).collect();
-        let event = crate::store::NewAuditEvent {
-            at: now,
-            kind: "admin.login_failed".into(),
-            actor: String::new(),
-            subject: shown.clone(),
-            detail_json: serde_json::json!({"name": shown}).to_string(),
-            correlation_id: cid,
-        };
-        state.store.append_audit(&event).await.map_err(|e| Internal::from(e).into_response())?;
+        let event = crate::gateway::audit::event(
+            AuditKind::AdminLoginFailed,
+            "",
+            &shown,
+            serde_json::json!({"name": shown}),
+            &cid,
+        );
+        state.audit(event).await.map_err(|e| crate::web::Failure::from(e).into_response())?;
         tracing::warn!(name = %shown, "admin sign-in refused");
         return Ok(login_page(state, jar, StatusCode::UNAUTHORIZED, &shown, "Wrong name or password."));
     }
@@ -341,7 +313,9 @@ async fn login_inner(state: &AppState, jar: CookieJar, req: Request) -> Result<R
     };
     state.store.put_session(&session).await.map_err(|e| Internal::from(e).into_response())?;
     let admin = Admin { name: name.clone(), csrf, session_id: id.clone(), correlation_id: cid };
-    audit(state, &admin, "admin.login", &name, serde_json::json!({})).await.map_err(IntoResponse::into_response)?;
+    audit(state, &admin, AuditKind::AdminLogin, &name, serde_json::json!({}))
+        .await
+        .map_err(IntoResponse::into_response)?;
     tracing::info!(admin = %name, "admin signed in");
     let jar = jar.remove(removal(LOGIN_COOKIE, "/admin/login")).add(cookie(
         state,
@@ -359,7 +333,7 @@ pub async fn logout(State(state): State<AppState>, jar: CookieJar, form: AdminFo
     if let Err(e) = state.store.delete_session(&admin.session_id).await {
         return Internal::from(e).into_response();
     }
-    if let Err(e) = audit(&state, &admin, "admin.logout", &admin.name, serde_json::json!({})).await {
+    if let Err(e) = audit(&state, &admin, AuditKind::AdminLogout, &admin.name, serde_json::json!({})).await {
         return e.into_response();
     }
     tracing::info!(admin = %admin.name, "admin signed out");
@@ -371,17 +345,6 @@ pub async fn logout(State(state): State<AppState>, jar: CookieJar, form: AdminFo
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn hashes_verify_and_names_must_match() {
-        let h = hash_password("correct horse battery").unwrap();
-        assert!(h.starts_with("$argon2id$"));
-        let users = vec![crate::config::AdminUser { name: "ops".into(), password_hash: h }];
-        assert!(verify(&users, "ops", "correct horse battery"));
-        assert!(!verify(&users, "ops", "wrong"));
-        assert!(!verify(&users, "op", "correct horse battery"));
-        assert!(!verify(&users, "nobody", "correct horse battery"));
-    }
 
     #[test]
     fn tokens_compare_whole() {

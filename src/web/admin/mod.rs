@@ -10,15 +10,14 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 
-use super::{AppState, Internal, now_unix};
-use crate::store::NewAuditEvent;
+use super::{AppState, Failure, Internal};
+use crate::gateway::{AuditKind, audit::event};
 
 mod auth;
 mod pages;
 mod return_urls;
 
-pub use auth::{ADMIN_COOKIE, ADMIN_SESSION_SECS, MIN_PASSWORD_CHARS, hash_password};
-pub use return_urls::{ReturnKind, return_url};
+pub use auth::{ADMIN_COOKIE, ADMIN_SESSION_SECS};
 
 /// The admin routes (merged into the application router).
 pub fn routes() -> Router<AppState> {
@@ -62,22 +61,11 @@ fn redirect_see_other(path: &'static str) -> Response {
 async fn audit(
     state: &AppState,
     admin: &auth::Admin,
-    kind: &str,
+    kind: AuditKind,
     subject: &str,
     detail: serde_json::Value,
-) -> Result<(), Internal> {
-    state
-        .store
-        .append_audit(&NewAuditEvent {
-            at: now_unix(),
-            kind: kind.to_owned(),
-            actor: admin.name.clone(),
-            subject: subject.to_owned(),
-            detail_json: detail.to_string(),
-            correlation_id: admin.correlation_id.clone(),
-        })
-        .await?;
-    Ok(())
+) -> Result<(), Failure> {
+    Ok(state.audit(event(kind, &admin.name, subject, detail, &admin.correlation_id)).await?)
 }
 
 /// `2026-01-02T03:04:05Z`.

@@ -6,9 +6,10 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::auth::{Admin, Nav};
-use super::return_urls::{ReturnKind, Source, effective};
 use super::{format_time, html, no_store};
 use crate::config::PLACEHOLDER_X_ACCOUNT_TYPE;
+use crate::gateway::ReturnKind;
+use crate::gateway::return_urls::Source;
 use crate::saml::metadata::SpMetadata;
 use crate::web::{AppState, Internal, Refusal, query_params};
 
@@ -117,7 +118,7 @@ pub async fn overview(State(state): State<AppState>, admin: Admin) -> Result<Res
         (ReturnKind::OrderPaid, "订单支付成功跳转地址", "Order payment success redirect URL"),
         (ReturnKind::Recharge, "订单充值跳转地址", "Order recharge redirect URL"),
     ] {
-        let (target, _) = effective(&state, kind).await?;
+        let (target, _) = state.return_url_source(kind).await?;
         let path = kind.gateway_path().unwrap_or_default();
         let (note, level) = match target {
             Some(t) => (format!("redirects to {t}"), "ok"),
@@ -213,7 +214,7 @@ pub async fn overview(State(state): State<AppState>, admin: Admin) -> Result<Res
         }
     }
     for kind in ReturnKind::ALL {
-        let (url, source) = effective(&state, kind).await?;
+        let (url, source) = state.return_url_source(kind).await?;
         checks.push(match (url, source) {
             (Some(u), Source::Admin) => {
                 Check::new("ok", format!("{} return URL", kind.label()), format!("{u} (saved here)"))

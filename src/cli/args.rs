@@ -1,0 +1,252 @@
+//! The command line's arguments (clap): every command, subcommand and option of `samlgate`.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::mocksp::{DEFAULT_MOCK_URL, MOCK_X_ACCOUNT_TYPE};
+
+#[derive(Debug, Parser)]
+#[command(name = "samlgate", version, about = "SAML 2.0 IdP and SSO gateway for Huawei Cloud partner sales platforms")]
+pub struct Cli {
+    /// Configuration file; created with working defaults by `init` and on the first `serve`.
+    #[arg(long, global = true, env = "SAMLGATE_CONFIG", default_value = "samlgate.toml")]
+    pub config: PathBuf,
+    /// Log format.
+    #[arg(long, global = true, value_enum, default_value = "text")]
+    pub log_format: LogFormat,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the gateway (the default). The first start writes missing config, keys, metadata and store.
+    Serve {
+        /// Listen address, overriding server.bind.
+        #[arg(long)]
+        bind: Option<String>,
+    },
+    /// Write config, keys, IdP metadata and the store in the config file's directory.
+    Init {
+        /// Public base URL of the gateway (https in production).
+        #[arg(long)]
+        base_url: Option<String>,
+        /// The xAccountType Huawei assigned on the Access Configuration page.
+        #[arg(long)]
+        x_account_type: Option<String>,
+        /// Huawei Cloud site: cn, intl or eu.
+        #[arg(long)]
+        site: Option<String>,
+        /// Your partner ID, sent as the `bpId` attribute (huawei.bp_id).
+        #[arg(long)]
+        bp_id: Option<String>,
+        /// Wire the gateway to a local mock SP (`samlgate mock-sp`): auth_base_url, SP metadata and
+        /// xAccountType become the mock's, so the whole journey runs on this machine.
+        #[arg(long)]
+        with_mock_sp: bool,
+        /// The mock SP's URL (with --with-mock-sp).
+        #[arg(long, default_value = DEFAULT_MOCK_URL, requires = "with_mock_sp")]
+        mock_sp_url: String,
+    },
+    /// Run a local stand-in for Huawei Cloud's SAML SP (for demos and tests).
+    MockSp(MockSpArgs),
+    /// Run the gateway and the mock SP together (8080 + 8081), with a demo partner page at
+    /// http://127.0.0.1:8081/partner.
+    Demo(DemoArgs),
+    /// Manage the IdP signing key and certificate.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+    /// Export the IdP metadata (IDP Metadata.xml).
+    Metadata {
+        #[command(subcommand)]
+        command: MetadataCommand,
+    },
+    /// Import and list service-provider metadata (Huawei's SP Metadata.xml).
+    Sp {
+        #[command(subcommand)]
+        command: SpCommand,
+    },
+    /// Make a hand-off token for a customer (for trials; the partner backend makes its own) and print
+    /// the ready "go to console" link.
+    Token {
+        /// The partner's customer id (sent to Huawei as xUserId).
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        mobile: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+        /// Lifetime in seconds (at most handoff.token_max_age_secs).
+        #[arg(long, default_value_t = 60)]
+        ttl: u64,
+        /// Catalog key or console URL for the link.
+        #[arg(long)]
+        service: Option<String>,
+        /// Print only the token.
+        #[arg(long)]
+        raw: bool,
+    },
+    /// List, show and remove xUserId ↔ HUAWEI CLOUD account bindings (from Huawei's bind notification).
+    Bindings {
+        #[command(subcommand)]
+        command: BindingsCommand,
+    },
+    /// Manage the users of the admin pages (`/admin`).
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Add an admin user to `[[admin.users]]` of the config file, or set a new password for an existing
+    /// one. Only the argon2id hash is stored. Restart the gateway to apply.
+    AddUser {
+        /// Sign-in name (letters, digits, `.`, `_`, `-`, `@`; at most 64).
+        name: String,
+        /// Read the password from this environment variable instead of standard input.
+        #[arg(long)]
+        password_env: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Generate a new key and certificate (refuses to overwrite without --force).
+    Generate {
+        /// rsa2048 (default), rsa3072, rsa4096 or ecdsa-p256.
+        #[arg(long, default_value = "rsa2048")]
+        algorithm: String,
+        /// Certificate subject CN (default: the host of the base URL).
+        #[arg(long)]
+        cn: Option<String>,
+        /// Validity in days.
+        #[arg(long, default_value_t = 3650)]
+        days: u32,
+        /// Make a CA key and certificate and have the CA sign the IdP certificate.
+        #[arg(long)]
+        ca: bool,
+        /// Environment variable holding a passphrase for the CA key (AES-256 encrypted when set).
+        #[arg(long)]
+        ca_passphrase_env: Option<String>,
+        /// Overwrite existing files.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Import a certificate and key issued elsewhere (PEM, or PKCS#12 with --cert FILE.p12).
+    Import {
+        #[arg(long)]
+        cert: PathBuf,
+        #[arg(long)]
+        key: Option<PathBuf>,
+        #[arg(long)]
+        chain: Option<PathBuf>,
+        /// Environment variable holding the PKCS#12 password.
+        #[arg(long)]
+        pkcs12_password_env: Option<String>,
+    },
+    /// Show the current certificate: subject, SHA-256 fingerprint, expiry.
+    Show,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MetadataCommand {
+    /// Write the IdP metadata to a file (default: idp.metadata_file) or `-` for stdout.
+    Export {
+        #[arg(short, long)]
+        output: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SpCommand {
+    /// Import SP metadata from a file or an https URL.
+    Import {
+        source: String,
+        /// Accept http:// endpoints (local trials only).
+        #[arg(long)]
+        allow_http: bool,
+    },
+    /// List imported SPs.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BindingsCommand {
+    /// List bindings, newest first.
+    List {
+        #[arg(long, default_value_t = 100)]
+        limit: i64,
+        #[arg(long, default_value_t = 0)]
+        offset: i64,
+    },
+    /// Show the binding of one partner customer (xUserId).
+    Show { x_user_id: String },
+    /// Record that a customer is already associated with a HUAWEI CLOUD account — one created with
+    /// Huawei's create-customer Partner API with `xaccount_id` = XUSERID — so that its first jump says
+    /// isFirstLogin=false. Audited (`bind.added`).
+    Add {
+        /// The partner's customer id (the `xaccount_id` given to Huawei's create-customer API).
+        x_user_id: String,
+        /// The HUAWEI CLOUD account ID (`domain_id` of the create-customer response), if known.
+        #[arg(long)]
+        domain_id: Option<String>,
+        /// The HUAWEI CLOUD account name (`domain_name`), if known.
+        #[arg(long)]
+        domain_name: Option<String>,
+    },
+    /// Remove the binding of one partner customer: their next "go to console" uses isFirstLogin=true.
+    /// (Huawei's side of the association is not changed.) Audited.
+    Remove { x_user_id: String },
+}
+
+/// Command-line options of `samlgate mock-sp`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct MockSpArgs {
+    /// Listen address.
+    #[arg(long, default_value = "127.0.0.1:8081")]
+    pub bind: String,
+    /// Public base URL (default `http://<bind>`); the entityID is this URL plus `/`.
+    #[arg(long)]
+    pub base_url: Option<String>,
+    /// IdP metadata URL or file (default: the gateway's `<server.base_url>/saml/metadata` from the config,
+    /// else http://127.0.0.1:8080/saml/metadata).
+    #[arg(long)]
+    pub idp_metadata: Option<String>,
+    /// Directory for the mock's key, certificate and metadata (default: `mock-sp/` beside the config file).
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+    /// The xAccountType this mock platform answers to.
+    #[arg(long, default_value = MOCK_X_ACCOUNT_TYPE)]
+    pub x_account_type: String,
+    /// Binding notification URL (default `<gateway base>/huawei/bind`).
+    #[arg(long)]
+    pub notify_url: Option<String>,
+}
+
+/// Command-line options of `samlgate demo`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DemoArgs {
+    /// Directory for the demo's config, keys, store and mock SP files (created when missing); by
+    /// default the directory of `--config` (so keys land in `certs/`, metadata in `metadata/`).
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+    /// Gateway listen address.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub bind: String,
+    /// Mock SP listen address.
+    #[arg(long, default_value = "127.0.0.1:8081")]
+    pub mock_sp_bind: String,
+}

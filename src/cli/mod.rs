@@ -1,0 +1,153 @@
+//! The `samlgate` command line: the CLI room. [`args`] defines the commands; each command group has
+//! its file and calls the [`gateway`](crate::gateway) layer (or the [`web`](crate::web) and
+//! [`mocksp`](crate::mocksp) servers). Exit codes: 0 ok, 2 usage or config error, 1 any other failure.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::config::{ConfigError, Site};
+use crate::gateway::setup::{SetupError, ensure_config};
+
+mod admin;
+pub mod args;
+mod bindings;
+pub mod demo;
+mod keys;
+mod metadata;
+pub mod mock_sp;
+mod serve;
+mod sp;
+mod token;
+
+pub use args::{
+    AdminCommand, BindingsCommand, Cli, Command, DemoArgs, KeysCommand, LogFormat, MetadataCommand, MockSpArgs,
+    SpCommand,
+};
+
+/// A failure with its exit code.
+#[derive(Debug)]
+pub struct CliError {
+    pub code: u8,
+    pub message: String,
+}
+
+impl CliError {
+    pub fn usage(m: impl Into<String>) -> Self {
+        CliError { code: 2, message: m.into() }
+    }
+    pub fn failure(m: impl Into<String>) -> Self {
+        CliError { code: 1, message: m.into() }
+    }
+}
+
+impl From<ConfigError> for CliError {
+    fn from(e: ConfigError) -> Self {
+        CliError::usage(e.to_string())
+    }
+}
+
+impl From<SetupError> for CliError {
+    fn from(e: SetupError) -> Self {
+        match e {
+            SetupError::Usage(m) => CliError::usage(m),
+            SetupError::Failure(m) => CliError::failure(m),
+        }
+    }
+}
+
+impl From<crate::keys::KeyError> for CliError {
+    fn from(e: crate::keys::KeyError) -> Self {
+        CliError::failure(e.to_string())
+    }
+}
+
+impl From<crate::store::StoreError> for CliError {
+    fn from(e: crate::store::StoreError) -> Self {
+        CliError::failure(format!("store: {e}"))
+    }
+}
+
+impl From<anyhow::Error> for CliError {
+    fn from(e: anyhow::Error) -> Self {
+        CliError::failure(format!("{e:#}"))
+    }
+}
+
+impl From<crate::saml::xml::XmlWriteError> for CliError {
+    fn from(e: crate::saml::xml::XmlWriteError) -> Self {
+        CliError::failure(format!("cannot write XML: {e}"))
+    }
+}
+
+pub type CliResult<T> = Result<T, CliError>;
+
+/// Entry point used by `main`.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(matches!(cli.log_format, LogFormat::Json));
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("samlgate: {}", e.message);
+            ExitCode::from(e.code)
+        }
+    }
+}
+
+/// Sets up `tracing` once: text or JSON lines on stderr, filter from `SAMLGATE_LOG` (default `info`).
+pub fn init_logging(json: bool) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("SAMLGATE_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi);
+    let _ = if json { builder.json().try_init() } else { builder.try_init() };
+}
+
+fn runtime() -> CliResult<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::failure(format!("cannot start the async runtime: {e}")))
+}
+
+/// `--bind ADDR:PORT` and its likes.
+fn check_socket_addr(flag: &str, value: &str) -> CliResult<()> {
+    value
+        .parse::<std::net::SocketAddr>()
+        .map(|_| ())
+        .map_err(|e| CliError::usage(format!("{flag} `{value}` is not ADDR:PORT ({e})")))
+}
+
+pub fn run(cli: Cli) -> CliResult<()> {
+    let command = cli.command.unwrap_or(Command::Serve { bind: None });
+    let rt = runtime()?;
+    let config = &cli.config;
+    match command {
+        Command::Serve { bind } => serve::serve(config, bind, &rt),
+        Command::Init { base_url, x_account_type, site, bp_id, with_mock_sp, mock_sp_url } => {
+            let site = site.map(|s| s.parse::<Site>()).transpose().map_err(CliError::usage)?;
+            let opts = serve::InitOptions {
+                base_url: base_url.as_deref(),
+                x_account_type: x_account_type.as_deref(),
+                site,
+                bp_id,
+                mock_sp_url: with_mock_sp.then_some(mock_sp_url.as_str()),
+            };
+            serve::init(config, opts, &rt)
+        }
+        Command::Keys { command } => keys::run(&ensure_config(config, None, None, None)?, command),
+        Command::Metadata { command: MetadataCommand::Export { output } } => {
+            metadata::export(&ensure_config(config, None, None, None)?, output.as_deref())
+        }
+        Command::Sp { command } => rt.block_on(sp::run(&ensure_config(config, None, None, None)?, command)),
+        Command::Token { user, name, mobile, email, ttl, service, raw } => {
+            let settings = ensure_config(config, None, None, None)?;
+            token::run(&settings, token::TokenOptions { user, name, mobile, email, ttl, service, raw })
+        }
+        Command::MockSp(args) => mock_sp::run(config, args, &rt),
+        Command::Demo(args) => demo::run_cli(args, config, &rt),
+        Command::Bindings { command } => rt.block_on(bindings::run(&ensure_config(config, None, None, None)?, command)),
+        Command::Admin { command } => admin::run(config, command),
+    }
+}

@@ -1,0 +1,75 @@
+//! The kinds of audit events, in one place (the store keeps them as text: [`AuditKind::as_str`]).
+
+/// What an audit event records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditKind {
+    /// A signed Response was issued for an AuthnRequest.
+    SsoResponse,
+    /// A LogoutRequest was answered.
+    SloLogout,
+    /// A browser signed out (`/logout`, plain `/saml/slo`).
+    Logout,
+    /// A hand-off token opened a session ("go to console").
+    ConsoleJump,
+    BindCreated,
+    BindRepeated,
+    BindConflict,
+    BindReplay,
+    BindRemoved,
+    /// A binding recorded by the partner (`bindings add`, admin page).
+    BindAdded,
+    SpImport,
+    SpRefused,
+    AdminLogin,
+    AdminLoginFailed,
+    AdminLogout,
+    AdminReturnUrls,
+}
+
+impl AuditKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditKind::SsoResponse => "sso.response",
+            AuditKind::SloLogout => "slo.logout",
+            AuditKind::Logout => "logout",
+            AuditKind::ConsoleJump => "console.jump",
+            AuditKind::BindCreated => "bind.created",
+            AuditKind::BindRepeated => "bind.repeated",
+            AuditKind::BindConflict => "bind.conflict",
+            AuditKind::BindReplay => "bind.replay",
+            AuditKind::BindRemoved => "bind.removed",
+            AuditKind::BindAdded => "bind.added",
+            AuditKind::SpImport => "sp.import",
+            AuditKind::SpRefused => "sp.refused",
+            AuditKind::AdminLogin => "admin.login",
+            AuditKind::AdminLoginFailed => "admin.login_failed",
+            AuditKind::AdminLogout => "admin.logout",
+            AuditKind::AdminReturnUrls => "admin.return_urls",
+        }
+    }
+}
+
+impl std::fmt::Display for AuditKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An event to append: `kind`, who (`actor`), about what (`subject`), details (JSON), the request's
+/// correlation id (empty outside a request).
+pub fn event(
+    kind: AuditKind,
+    actor: &str,
+    subject: &str,
+    detail: serde_json::Value,
+    correlation_id: &str,
+) -> crate::store::NewAuditEvent {
+    crate::store::NewAuditEvent {
+        at: crate::util::now_unix(),
+        kind: kind.as_str().to_owned(),
+        actor: actor.to_owned(),
+        subject: subject.to_owned(),
+        detail_json: detail.to_string(),
+        correlation_id: correlation_id.to_owned(),
+    }
+}

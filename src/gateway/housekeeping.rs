@@ -1,0 +1,37 @@
+//! The background work of a running gateway: purge expired sessions and one-time IDs every minute, and
+//! re-fetch SP metadata from its URL every `huawei.sp_metadata_refresh_secs` (keeping the last good
+//! copy when a fetch fails or is refused, see [`super::sp`]).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::Gateway;
+use crate::util::now_unix;
+
+/// Starts the housekeeping task; abort the handle to stop it.
+pub fn spawn(gw: Arc<Gateway>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let refresh = gw.settings.config.huawei.sp_metadata_refresh_secs;
+        let refresh_url = refresh > 0;
+        let mut purge_tick = tokio::time::interval(Duration::from_secs(60));
+        let mut refresh_tick = tokio::time::interval(Duration::from_secs(refresh.max(5)));
+        refresh_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        refresh_tick.tick().await; // the first tick is immediate; start already loaded the metadata
+        loop {
+            tokio::select! {
+                _ = purge_tick.tick() => {
+                    if let Err(e) = gw.store.purge_expired(now_unix()).await {
+                        tracing::warn!(error = %e, "purging expired rows failed");
+                    }
+                }
+                _ = refresh_tick.tick(), if refresh_url => {
+                    match super::sp::refresh_url_sources(&gw.settings, gw.store.as_ref()).await {
+                        Ok(0) => {}
+                        Ok(_) => gw.sps.clear(),
+                        Err(e) => tracing::warn!(error = %e, "SP metadata refresh failed"),
+                    }
+                }
+            }
+        }
+    })
+}

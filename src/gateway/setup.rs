@@ -1,0 +1,215 @@
+//! First-run setup and key loading: what `init`, `serve`, `demo` and every other command need before
+//! the gateway can answer — the config file (written with working defaults when missing), the IdP key
+//! and certificate (generated when missing), `IDP Metadata.xml` and Huawei's bundled SP metadata.
+//!
+//! Errors say whether the operator got something wrong ([`SetupError::Usage`], a config key or a
+//! missing variable) or the machine failed ([`SetupError::Failure`]); the CLI maps them to exit codes
+//! 2 and 1.
+
+use std::path::Path;
+
+use crate::config::{self, Config, ConfigError, Settings, Site};
+use crate::keys::{self, GenerateOptions, IdpKeys, KeyAlgorithm, KeyPaths};
+use crate::saml::metadata::{self, IdpMetadataParams};
+use crate::saml::xml::XmlWriteError;
+
+/// Why setup could not finish.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    /// The operator's configuration or options are wrong (exit code 2).
+    #[error("{0}")]
+    Usage(String),
+    /// Something failed on the way (exit code 1).
+    #[error("{0}")]
+    Failure(String),
+}
+
+impl From<ConfigError> for SetupError {
+    fn from(e: ConfigError) -> Self {
+        SetupError::Usage(e.to_string())
+    }
+}
+
+impl From<keys::KeyError> for SetupError {
+    fn from(e: keys::KeyError) -> Self {
+        SetupError::Failure(e.to_string())
+    }
+}
+
+impl From<XmlWriteError> for SetupError {
+    fn from(e: XmlWriteError) -> Self {
+        SetupError::Failure(format!("cannot write XML: {e}"))
+    }
+}
+
+pub type SetupResult<T> = Result<T, SetupError>;
+
+/// Writes a file atomically (see [`crate::util::fs::write_atomic`]) with the mode the file already has
+/// (0644 for a new one); the error names it.
+pub fn write_file(path: &Path, bytes: &[u8]) -> SetupResult<()> {
+    #[cfg(unix)]
+    let mode = {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(path).map(|m| m.permissions().mode() & 0o777).unwrap_or(0o644)
+    };
+    #[cfg(not(unix))]
+    let mode = 0o644;
+    crate::util::fs::write_atomic(path, bytes, mode)
+        .map_err(|e| SetupError::Failure(format!("cannot write {}: {e}", path.display())))
+}
+
+/// Loads the config, writing a fresh one first when the file does not exist; with options on an
+/// existing file (`init --base-url …`) only those keys are updated.
+pub fn ensure_config(
+    path: &Path,
+    base_url: Option<&str>,
+    x_account_type: Option<&str>,
+    site: Option<Site>,
+) -> SetupResult<Settings> {
+    if !path.exists() {
+        let c = Config::for_init(base_url, x_account_type, site);
+        c.validate()?;
+        write_file(path, c.to_toml().as_bytes())?;
+        tracing::info!(path = %path.display(), "wrote a new config file with defaults");
+    } else if base_url.is_some() || x_account_type.is_some() || site.is_some() {
+        let mut c = config::load(path)?.config;
+        c.apply_init_options(base_url, x_account_type, site);
+        c.validate()?;
+        write_file(path, c.to_toml().as_bytes())?;
+    }
+    Ok(config::load(path)?)
+}
+
+/// Where the IdP key, certificate, CA and chain files live for these settings.
+pub fn key_paths(s: &Settings) -> KeyPaths {
+    let key = s.resolve(&s.config.idp.key);
+    let cert = s.resolve(&s.config.idp.cert);
+    let dir = key.parent().map(Path::to_path_buf).unwrap_or_else(|| s.dir.clone());
+    KeyPaths {
+        key,
+        cert,
+        ca_key: dir.join("ca.key"),
+        ca_cert: dir.join("ca.crt"),
+        chain: s.config.idp.chain.as_deref().map(|c| s.resolve(c)).unwrap_or_else(|| dir.join("chain.pem")),
+    }
+}
+
+/// The passphrase of an encrypted IdP key: from `idp.key_passphrase_env` or `idp.key_passphrase_file`.
+pub fn passphrase(s: &Settings) -> SetupResult<Option<String>> {
+    if let Some(var) = &s.config.idp.key_passphrase_env {
+        return std::env::var(var)
+            .map(Some)
+            .map_err(|_| SetupError::Usage(format!("idp.key_passphrase_env names {var}, which is not set")));
+    }
+    if let Some(file) = &s.config.idp.key_passphrase_file {
+        let path = s.resolve(file);
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            SetupError::Usage(format!("idp.key_passphrase_file {} cannot be read: {e}", path.display()))
+        })?;
+        let pass = text.trim_end_matches(['\n', '\r']).to_owned();
+        if pass.is_empty() {
+            return Err(SetupError::Usage(format!("idp.key_passphrase_file {} is empty", path.display())));
+        }
+        return Ok(Some(pass));
+    }
+    Ok(None)
+}
+
+/// Loads the IdP key and certificate; a key file group or others can read is refused.
+pub fn load_keys(s: &Settings) -> SetupResult<IdpKeys> {
+    let p = key_paths(s);
+    let pass = passphrase(s)?;
+    keys::check_private_key_file_mode(&p.key)?;
+    Ok(IdpKeys::load(&p.key, &p.cert, pass.as_deref())?)
+}
+
+/// The certificate subject CN by default: the host of the base URL.
+pub fn default_cn(s: &Settings) -> String {
+    url::Url::parse(&s.config.server.base_url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_else(|| "samlgate".into())
+}
+
+/// `IDP Metadata.xml` for the current keys and settings.
+pub fn idp_metadata(settings: &Settings, keys: &IdpKeys) -> Result<String, XmlWriteError> {
+    let sso = settings.sso_url();
+    metadata::idp_metadata_xml(&IdpMetadataParams {
+        entity_id: settings.config.idp.entity_id.clone(),
+        sso_redirect_url: sso.clone(),
+        sso_post_url: sso,
+        slo_redirect_url: settings.slo_url(),
+        signing_certs_der: vec![keys.cert_der.clone()],
+        valid_until: None,
+    })
+}
+
+/// Writes `IDP Metadata.xml` to `idp.metadata_file` and returns its path.
+pub fn write_idp_metadata(settings: &Settings) -> SetupResult<std::path::PathBuf> {
+    let keys = load_keys(settings)?;
+    let xml = idp_metadata(settings, &keys)?;
+    let path = settings.resolve(&settings.config.idp.metadata_file);
+    write_file(&path, xml.as_bytes())?;
+    Ok(path)
+}
+
+/// Config, keys, IdP metadata file and Huawei's bundled SP metadata: everything `serve` needs,
+/// created when missing.
+pub fn ensure_initialized(
+    path: &Path,
+    base_url: Option<&str>,
+    x_account_type: Option<&str>,
+    site: Option<Site>,
+) -> SetupResult<Settings> {
+    let settings = ensure_config(path, base_url, x_account_type, site)?;
+    let p = key_paths(&settings);
+    if !p.key.exists() && !p.cert.exists() {
+        let algorithm = if settings.config.idp.signature_algorithm == "ecdsa-sha256" {
+            KeyAlgorithm::EcdsaP256
+        } else {
+            KeyAlgorithm::Rsa2048
+        };
+        let opts = GenerateOptions {
+            algorithm,
+            subject_cn: default_cn(&settings),
+            days: 3650,
+            ca: None,
+            key_passphrase: passphrase(&settings)?,
+        };
+        keys::generate(&p, &opts, false)?;
+        tracing::info!(key = %p.key.display(), cert = %p.cert.display(), "generated a new IdP key and certificate");
+    }
+    let keys = load_keys(&settings)?;
+    let xml = idp_metadata(&settings, &keys)?;
+    let mpath = settings.resolve(&settings.config.idp.metadata_file);
+    if std::fs::read_to_string(&mpath).ok().as_deref() != Some(xml.as_str()) {
+        write_file(&mpath, xml.as_bytes())?;
+    }
+    let sp = settings.resolve(&settings.config.huawei.sp_metadata);
+    if settings.config.huawei.sp_metadata == Config::default().huawei.sp_metadata && !sp.exists() {
+        write_file(&sp, crate::huawei::BUNDLED_SP_METADATA.as_bytes())?;
+    }
+    Ok(settings)
+}
+
+/// Warnings about values that will not work against the real Huawei Cloud (printed by `init`, logged
+/// by `serve`).
+pub fn init_warnings(c: &Config) -> Vec<String> {
+    let mut w = Vec::new();
+    if !c.idp.entity_id.starts_with("https://") {
+        w.push(format!(
+            "idp.entity_id `{}` is not https: Huawei requires https:// for a production entityID",
+            c.idp.entity_id
+        ));
+    }
+    if !c.server.base_url.starts_with("https://") {
+        w.push(format!("server.base_url `{}` is not https: fine for local trials only", c.server.base_url));
+    }
+    if c.huawei.x_account_type == config::PLACEHOLDER_X_ACCOUNT_TYPE {
+        w.push("huawei.x_account_type is still the placeholder: set the value shown on Partner Center's Access Configuration page".into());
+    }
+    if c.huawei.bp_id.as_deref().is_none_or(|b| b.trim().is_empty()) {
+        w.push(crate::huawei::BP_ID_WARNING.into());
+    }
+    w
+}

@@ -1,0 +1,288 @@
+//! The SSO hop: an AuthnRequest in (HTTP-Redirect, what Huawei sends, or HTTP-POST with an enveloped
+//! signature), a signed SAMLResponse out for the SP's ACS.
+//!
+//! **Check** ([`Gateway::check_redirect_authn_request`], [`Gateway::check_post_authn_request`]):
+//! decode (size caps) → strict parse → SP lookup by Issuer → signature with the SP's metadata
+//! certificates only → Destination/ACS/time checks. Nothing is spent: a request without a session is
+//! fully checked before the browser is sent to log in ([`Gateway::login_redirect`]), and its ID is
+//! spent only when it is answered.
+//!
+//! **Commit** ([`Gateway::prepare_response`] then [`Gateway::commit_response`]): Huawei's attribute
+//! rules → build and sign the Response (`saml::response`, `saml::dsig`) → spend the request ID, update
+//! the session and append the audit event in one store commit (`record_hop`). A replayed ID is refused
+//! at that commit, before anything leaves.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use base64::Engine as _;
+
+use super::session::SessionUser;
+use super::sp::SpEntry;
+use super::{AuditKind, Error, Gateway, Kind, Result, audit};
+use crate::saml::metadata::{BINDING_POST, Endpoint};
+use crate::saml::redirect::{self, MessageParam};
+use crate::saml::request::{self, AuthnRequest};
+use crate::saml::response::{self, ResponseParams};
+use crate::saml::verify::{self, VerifyPolicy};
+use crate::saml::xml::{self, ReadLimits};
+use crate::store::{HopRecord, Session};
+use crate::util::now_unix;
+
+/// Largest inflated or decoded SAML message accepted.
+pub const MAX_MESSAGE_BYTES: usize = 128 * 1024;
+/// Longest RelayState accepted (SAML asks senders for ≤ 80 bytes; SPs in the wild send more).
+pub const MAX_RELAY_STATE: usize = 4096;
+
+/// An AuthnRequest that passed every protocol check.
+#[derive(Debug)]
+pub struct CheckedAuthnRequest {
+    pub req: AuthnRequest,
+    pub sp: Arc<SpEntry>,
+    /// The ACS the Response goes to (from the SP's metadata).
+    pub acs: Endpoint,
+    pub relay_state: Option<String>,
+}
+
+/// A signed Response ready to go, not yet recorded.
+#[derive(Debug)]
+pub struct PreparedResponse {
+    checked: CheckedAuthnRequest,
+    hop: HopRecord,
+    xml: String,
+    user: String,
+}
+
+/// What the browser posts to the SP: the auto-submitting form's target and fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostForm {
+    pub action: String,
+    pub field: &'static str,
+    /// Base64 of the message.
+    pub message: String,
+    pub relay_state: Option<String>,
+}
+
+impl Gateway {
+    /// Checks a Redirect-bound AuthnRequest from the query string as received.
+    pub async fn check_redirect_authn_request(&self, raw_query: &str) -> Result<CheckedAuthnRequest> {
+        if raw_query.is_empty() {
+            return Err(Error::invalid(
+                "missing_request",
+                "this is the SAML single sign-on endpoint: it expects a SAMLRequest from Huawei Cloud",
+            ));
+        }
+        let q = redirect::parse_redirect_query(raw_query)?;
+        if q.param != MessageParam::SamlRequest {
+            return Err(Error::invalid("wrong_message", "expected SAMLRequest, got SAMLResponse"));
+        }
+        let xml_bytes = q.decode_message(MAX_MESSAGE_BYTES)?;
+        let req = request::parse_authn_request(&xml_bytes)?;
+        let sp = self.sp(&req.issuer).await?;
+        // Verify whenever a signature is present; require one when the SP says it signs (fail closed).
+        if q.is_signed() || sp.metadata.authn_requests_signed {
+            require_certificate(&sp)?;
+            q.verify(&sp.certs, self.settings.config.huawei.allow_sha1)?;
+        }
+        let relay_state = q.relay_state()?;
+        self.check_authn_request(req, sp, relay_state)
+    }
+
+    /// Checks a POST-bound AuthnRequest: the form body with `SAMLRequest` (base64, not deflated) and
+    /// `RelayState`, already split into fields.
+    pub async fn check_post_authn_request(
+        &self,
+        saml_request: Option<&str>,
+        relay_state: Option<String>,
+    ) -> Result<CheckedAuthnRequest> {
+        let b64 = saml_request.ok_or_else(|| Error::invalid("missing_request", "the form has no SAMLRequest"))?;
+        let compact: String = b64.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+        if compact.len() > MAX_MESSAGE_BYTES * 4 / 3 + 4 {
+            return Err(Error::invalid("too_large", "SAMLRequest is too large"));
+        }
+        let xml_bytes = base64::engine::general_purpose::STANDARD
+            .decode(compact.as_bytes())
+            .map_err(|_| Error::invalid("bad_base64", "SAMLRequest is not valid base64"))?;
+        let limits = ReadLimits { max_bytes: MAX_MESSAGE_BYTES, ..ReadLimits::default() };
+        let doc = xml::parse(&xml_bytes, &limits)?;
+        // Issuer first (to find the keys), read from the same parsed tree that is then verified.
+        let issuer = doc
+            .root
+            .only_child(xml::ns::SAML, "Issuer")
+            .ok()
+            .flatten()
+            .map(|e| e.text())
+            .ok_or_else(|| Error::invalid("issuer", "the AuthnRequest has no Issuer"))?;
+        let sp = self.sp(issuer.trim()).await?;
+        let has_sig = doc.root.only_child(xml::ns::DS, "Signature").ok().flatten().is_some();
+        if has_sig || sp.metadata.authn_requests_signed {
+            let policy = VerifyPolicy { allow_sha1: self.settings.config.huawei.allow_sha1, ..VerifyPolicy::default() };
+            verify::verify_enveloped(&doc.root, &doc.root, &sp.certs, &policy)?;
+        }
+        // Read the request from the very element whose signature was verified.
+        let req = request::authn_request_from_element(&doc.root, has_sig || sp.metadata.authn_requests_signed)?;
+        self.check_authn_request(req, sp, relay_state)
+    }
+
+    /// The checks after decoding: RelayState size, Issuer/Destination/ACS/IssueInstant, and that the
+    /// answer can go back over HTTP-POST.
+    fn check_authn_request(
+        &self,
+        req: AuthnRequest,
+        sp: Arc<SpEntry>,
+        relay_state: Option<String>,
+    ) -> Result<CheckedAuthnRequest> {
+        let cfg = &self.settings.config;
+        if relay_state.as_ref().is_some_and(|r| r.len() > MAX_RELAY_STATE) {
+            return Err(Error::invalid("relay_state", "RelayState is too long"));
+        }
+        let acs = request::check_authn_request(
+            &req,
+            &sp.metadata,
+            &self.settings.sso_url(),
+            now_unix(),
+            cfg.idp.clock_skew_secs as i64,
+            cfg.idp.request_max_age_secs as i64,
+        )?;
+        if acs.binding != BINDING_POST {
+            return Err(Error::invalid("binding", "only the HTTP-POST binding is supported for responses"));
+        }
+        Ok(CheckedAuthnRequest { req, sp, acs, relay_state })
+    }
+
+    /// Where a browser without a gateway session goes: the partner's login page with a way back to
+    /// `pending_url` (this very request), or — without a login URL, or for a POST-bound request that
+    /// cannot come back that way — a refusal telling the customer where to start.
+    pub fn login_redirect(&self, checked: &CheckedAuthnRequest, pending_url: Option<&str>) -> Result<String> {
+        tracing::info!(sp = %checked.sp.metadata.entity_id, request_id = %checked.req.id, "no gateway session: sending to login");
+        match (&self.settings.config.handoff.partner_login_url, pending_url) {
+            (Some(login), Some(pending)) => {
+                let mut u = url::Url::parse(login).map_err(Error::internal)?;
+                u.query_pairs_mut().append_pair("return_to", pending);
+                Ok(u.to_string())
+            }
+            _ => Err(Error::refused(
+                Kind::Unauthenticated,
+                "no_session",
+                "you are not signed in at the partner platform: open Huawei Cloud from the partner's \"go to console\" link",
+            )),
+        }
+    }
+
+    /// Builds and signs the Response for this customer (Huawei's attribute rules first). Nothing is
+    /// written: [`Gateway::commit_response`] records it.
+    pub fn prepare_response(
+        &self,
+        c: CheckedAuthnRequest,
+        session: Session,
+        mut user: SessionUser,
+        correlation_id: &str,
+    ) -> Result<PreparedResponse> {
+        let cfg = &self.settings.config;
+        let now = now_unix();
+        // The request ID is spent by `record_hop`, in the same commit as the session and the audit
+        // event, before the response leaves (durable and shared by all replicas: a replayed request is
+        // refused, also after a restart). A replay therefore costs one signature, which is thrown away.
+        let expires =
+            c.req.issue_instant.unix + cfg.idp.request_max_age_secs as i64 + 2 * cfg.idp.clock_skew_secs as i64;
+        let attrs = crate::huawei::assertion_attributes(&cfg.huawei, &user.customer())
+            .map_err(|e| Error::invalid("attribute", e.to_string()))?;
+        let name_id = response::new_id().map_err(Error::internal)?;
+        let session_index = response::new_id().map_err(Error::internal)?;
+        // Huawei's sample: NameQualifier and SubjectLocality@Address carry the SP entityID. Other SPs
+        // get plain SAML (an Address there would have to be the client's IP address).
+        let huawei_profile = c.sp.metadata.entity_id == self.huawei_sp_entity_id();
+        let sp_entity = c.sp.metadata.entity_id.as_str();
+        let started = Instant::now();
+        let built = response::build_response(
+            &self.signing_key,
+            &ResponseParams {
+                issuer: &cfg.idp.entity_id,
+                destination: &c.acs.location,
+                in_response_to: Some(&c.req.id),
+                audience: sp_entity,
+                recipient: &c.acs.location,
+                subject_name_id: &name_id,
+                name_id_format: response::NAMEID_TRANSIENT,
+                name_qualifier: huawei_profile.then_some(sp_entity),
+                sp_name_qualifier: Some(sp_entity),
+                session_index: &session_index,
+                subject_locality_address: huawei_profile.then_some(sp_entity),
+                authn_instant: session.created_at,
+                now,
+                not_before_skew_secs: cfg.idp.clock_skew_secs as i64,
+                lifetime_secs: cfg.idp.assertion_lifetime_secs as i64,
+                attributes: &attrs,
+                authn_context_class_ref: response::AC_UNSPECIFIED,
+                sign_response: cfg.huawei.sign_response,
+            },
+        )
+        .map_err(|e| Error::invalid("attribute", e.to_string()))?;
+        metrics::histogram!("samlgate_signing_seconds").record(started.elapsed().as_secs_f64());
+
+        // Remember what was issued in this session, for logout.
+        user.issued.push((name_id, session_index));
+        if user.issued.len() > 32 {
+            user.issued.remove(0);
+        }
+        let attributes_json = serde_json::to_string(&user).map_err(Error::internal)?;
+        let event = audit::event(
+            AuditKind::SsoResponse,
+            &user.sub,
+            sp_entity,
+            serde_json::json!({
+                "request_id": c.req.id,
+                "response_id": built.response_id,
+                "assertion_id": built.assertion_id,
+                "acs": c.acs.location,
+            }),
+            correlation_id,
+        );
+        let hop = HopRecord {
+            once_kind: "authn".into(),
+            once_id: replay_key(sp_entity, &c.req.id),
+            once_expires_at: expires.max(now + 60),
+            session_id: session.id,
+            attributes_json,
+            audit: crate::store::NewAuditEvent { at: now, ..event },
+        };
+        Ok(PreparedResponse { checked: c, hop, xml: built.xml, user: user.sub })
+    }
+
+    /// Spends the request ID, stores the session's record of issued assertions and the audit event in
+    /// one commit, and only then hands out the form; a replayed request is refused here.
+    pub async fn commit_response(&self, p: PreparedResponse) -> Result<PostForm> {
+        let c = p.checked;
+        if !self.store.record_hop(p.hop).await? {
+            return Err(Error::invalid("replay", format!("AuthnRequest {} was already answered", c.req.id)));
+        }
+        tracing::info!(user = %p.user, sp = %c.sp.metadata.entity_id, request_id = %c.req.id, "signed response issued");
+        Ok(PostForm {
+            action: c.acs.location,
+            field: "SAMLResponse",
+            message: base64::engine::general_purpose::STANDARD.encode(p.xml.as_bytes()),
+            relay_state: c.relay_state,
+        })
+    }
+
+    /// The SP with this entityID, from the cache or the store; refused `unknown_issuer` otherwise.
+    pub async fn sp(&self, entity_id: &str) -> Result<Arc<SpEntry>> {
+        self.sps.get(self.store.as_ref(), entity_id).await
+    }
+}
+
+/// The single-use key of a request: the SP and the request ID as decoded from the message.
+pub fn replay_key(sp_entity_id: &str, request_id: &str) -> String {
+    format!("{sp_entity_id}\u{1f}{request_id}")
+}
+
+/// An SP that signs (or sent a signature) must have a certificate to check it with (fail closed).
+pub(super) fn require_certificate(sp: &SpEntry) -> Result<()> {
+    if sp.certs.is_empty() {
+        return Err(Error::invalid(
+            "no_certificate",
+            format!("SP {} has no signing certificate in its metadata", sp.metadata.entity_id),
+        ));
+    }
+    Ok(())
+}

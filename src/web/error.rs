@@ -1,0 +1,236 @@
+//! The one place where refusals and internal failures become HTTP responses: a handler answers
+//! [`Answer`]; its error side ([`Failure`]) comes from a [`gateway::Error`] (one `From`, mapping the
+//! refusal [`Kind`] to a status), a [`Refusal`] made here, or an [`Internal`] failure. The
+//! [`around_request`] middleware renders them as an HTML page or JSON, always with the correlation id
+//! that is also in the log line and the audit event.
+
+use axum::extract::{MatchedPath, Request};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+
+use crate::gateway::{self, Kind};
+
+/// What a handler returns.
+pub type Answer = Result<Response, Failure>;
+
+/// The error side of an [`Answer`]: a response already marked as a refusal or an internal failure.
+#[derive(Debug)]
+pub struct Failure(Response);
+
+impl IntoResponse for Failure {
+    fn into_response(self) -> Response {
+        self.0
+    }
+}
+
+impl From<Refusal> for Failure {
+    fn from(r: Refusal) -> Self {
+        Failure(r.into_response())
+    }
+}
+
+impl From<Internal> for Failure {
+    fn from(i: Internal) -> Self {
+        Failure(i.into_response())
+    }
+}
+
+/// A store failure met while rendering (an admin page's listing): internal.
+impl From<crate::store::StoreError> for Failure {
+    fn from(e: crate::store::StoreError) -> Self {
+        Internal::from(e).into()
+    }
+}
+
+/// The HTTP status of a refusal kind.
+pub fn status_of(kind: Kind) -> StatusCode {
+    match kind {
+        Kind::Invalid => StatusCode::BAD_REQUEST,
+        Kind::Unauthenticated => StatusCode::UNAUTHORIZED,
+        Kind::NotFound => StatusCode::NOT_FOUND,
+        Kind::Conflict => StatusCode::CONFLICT,
+        Kind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        Kind::QueryTooLong => StatusCode::URI_TOO_LONG,
+        Kind::UnsupportedMedia => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        Kind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+    }
+}
+
+impl From<gateway::Error> for Failure {
+    fn from(e: gateway::Error) -> Self {
+        match e {
+            gateway::Error::Refused { kind, reason, message } => Refusal::new(status_of(kind), reason, message).into(),
+            gateway::Error::Internal(e) => Internal(e).into(),
+        }
+    }
+}
+
+/// A request refused for a reason the client can fix; rendered by [`around_request`].
+#[derive(Debug, Clone)]
+pub struct Refusal {
+    pub status: StatusCode,
+    /// Stable machine-readable reason (`signature`, `unknown_issuer`, `replay`, …).
+    pub reason: &'static str,
+    /// What failed, for people.
+    pub message: String,
+}
+
+impl Refusal {
+    pub fn new(status: StatusCode, reason: &'static str, message: impl Into<String>) -> Self {
+        Refusal { status, reason, message: message.into() }
+    }
+    pub fn bad_request(reason: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, reason, message)
+    }
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        let mut r = self.status.into_response();
+        r.extensions_mut().insert(self);
+        r
+    }
+}
+
+/// An internal failure: logged with details, shown as a generic 500 with the correlation id.
+#[derive(Debug)]
+pub struct Internal(pub anyhow::Error);
+
+impl<E: Into<anyhow::Error>> From<E> for Internal {
+    fn from(e: E) -> Self {
+        Internal(e.into())
+    }
+}
+
+impl IntoResponse for Internal {
+    fn into_response(self) -> Response {
+        let msg = format!("{:#}", self.0);
+        let mut r = StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        r.extensions_mut().insert(InternalDetail(msg));
+        r
+    }
+}
+
+#[derive(Debug, Clone)]
+struct InternalDetail(String);
+
+/// Correlation id of the current request (also in the `x-correlation-id` response header and every log line).
+#[derive(Debug, Clone)]
+pub struct CorrelationId(pub String);
+
+#[derive(askama::Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    title: &'a str,
+    status: u16,
+    reason: &'a str,
+    message: &'a str,
+    correlation_id: &'a str,
+}
+
+/// Whether the client asked for JSON rather than a page.
+pub fn wants_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("application/json") && !a.contains("text/html"))
+}
+
+/// Middleware: correlation id, request metrics, and rendering of refusals and internal errors.
+pub async fn around_request(mut req: Request, next: Next) -> Response {
+    let cid = {
+        let mut b = [0u8; 8];
+        let _ = openssl::rand::rand_bytes(&mut b);
+        hex::encode(b)
+    };
+    req.extensions_mut().insert(CorrelationId(cid.clone()));
+    let json = wants_json(req.headers());
+    let route =
+        req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned()).unwrap_or_else(|| "unmatched".to_owned());
+    let method = req.method().clone();
+    let span = tracing::info_span!("request", correlation_id = %cid, %method, route = %route);
+    let mut resp = {
+        use tracing::Instrument;
+        next.run(req).instrument(span.clone()).await
+    };
+    let status = resp.status();
+    if let Some(refusal) = resp.extensions_mut().remove::<Refusal>() {
+        tracing::warn!(parent: &span, reason = refusal.reason, status = refusal.status.as_u16(), "refused: {}", refusal.message);
+        metrics::counter!("samlgate_refusals_total", "reason" => refusal.reason).increment(1);
+        let keep = resp.headers().get(header::RETRY_AFTER).cloned();
+        resp = render_problem(refusal.status, refusal.reason, &refusal.message, &cid, json);
+        if let Some(v) = keep {
+            resp.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+    } else if let Some(InternalDetail(msg)) = resp.extensions_mut().remove::<InternalDetail>() {
+        tracing::error!(parent: &span, "internal error: {msg}");
+        resp = render_problem(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "the gateway could not complete this request",
+            &cid,
+            json,
+        );
+    } else if status == StatusCode::NOT_FOUND && resp.headers().get(header::CONTENT_TYPE).is_none() {
+        resp = render_problem(status, "not_found", "no such page", &cid, json);
+    } else if status == StatusCode::PAYLOAD_TOO_LARGE {
+        metrics::counter!("samlgate_refusals_total", "reason" => "too_large").increment(1);
+        resp = render_problem(status, "too_large", "the request body is too large", &cid, json);
+    }
+    metrics::counter!("samlgate_http_requests_total", "route" => route, "status" => resp.status().as_u16().to_string())
+        .increment(1);
+    if let Ok(v) = HeaderValue::from_str(&cid) {
+        resp.headers_mut().insert("x-correlation-id", v);
+    }
+    resp
+}
+
+fn render_problem(status: StatusCode, reason: &str, message: &str, cid: &str, json: bool) -> Response {
+    let mut resp = if json {
+        (status, axum::Json(serde_json::json!({"error": reason, "message": message, "correlation_id": cid})))
+            .into_response()
+    } else {
+        let page = ErrorPage {
+            title: status.canonical_reason().unwrap_or("Error"),
+            status: status.as_u16(),
+            reason,
+            message,
+            correlation_id: cid,
+        };
+        match askama::Template::render(&page) {
+            Ok(html) => (status, Html(html)).into_response(),
+            Err(_) => (status, format!("{reason}: {message} (correlation id {cid})")).into_response(),
+        }
+    };
+    resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_refusal_kind_has_its_status() {
+        let cases = [
+            (Kind::Invalid, 400),
+            (Kind::Unauthenticated, 401),
+            (Kind::NotFound, 404),
+            (Kind::Conflict, 409),
+            (Kind::TooLarge, 413),
+            (Kind::QueryTooLong, 414),
+            (Kind::UnsupportedMedia, 415),
+            (Kind::Unavailable, 503),
+        ];
+        for (kind, status) in cases {
+            let Failure(r) = gateway::Error::refused(kind, "r", "m").into();
+            assert_eq!(r.status().as_u16(), status, "{kind:?}");
+            let refusal = r.extensions().get::<Refusal>().expect("marked as a refusal");
+            assert_eq!((refusal.reason, refusal.message.as_str()), ("r", "m"));
+        }
+        let Failure(r) = gateway::Error::internal(anyhow::anyhow!("disk")).into();
+        assert_eq!(r.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(r.extensions().get::<InternalDetail>().is_some());
+    }
+}

@@ -1,0 +1,370 @@
+//! The admin pages over HTTP: `samlgate admin add-user`, sign-in, CSRF, the access-configuration
+//! checklist, return URLs (validation, precedence over the config file, audit), bindings, audit log,
+//! sign-out.
+
+use std::path::Path;
+
+use crate::common::*;
+use reqwest::StatusCode;
+use reqwest::header::{LOCATION, SET_COOKIE};
+
+const PASSWORD: &str = "correct horse battery staple";
+
+/// `init` on a fixed port, optionally with an admin user `ops`, then `serve`.
+fn start(dir: &Path, with_user: bool) -> Gateway {
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let o = run(dir, &["init", "--base-url", &base, "--x-account-type", "acme_IDP"]);
+    assert!(o.status.success(), "init: {}", stderr(&o));
+    if with_user {
+        let o = run_env(dir, &["admin", "add-user", "ops", "--password-env", "ADMIN_PW"], &[("ADMIN_PW", PASSWORD)]);
+        assert!(o.status.success(), "add-user: {}", stderr(&o));
+    }
+    Gateway::start_on(dir, port, &[])
+}
+
+/// The value of the first hidden `csrf` field.
+fn csrf_of(html: &str) -> String {
+    let i = html.find("name=\"csrf\" value=\"").expect("a csrf field") + "name=\"csrf\" value=\"".len();
+    let e = html[i..].find('"').unwrap() + i;
+    html[i..e].to_owned()
+}
+
+fn get(c: &reqwest::blocking::Client, url: &str) -> (StatusCode, String) {
+    let r = c.get(url).send().unwrap();
+    let s = r.status();
+    (s, r.text().unwrap())
+}
+
+fn post(c: &reqwest::blocking::Client, url: &str, form: &[(&str, &str)]) -> reqwest::blocking::Response {
+    c.post(url).form(form).send().unwrap()
+}
+
+/// Signs in as `ops`; returns the session's CSRF token (from the overview page).
+fn sign_in(g: &Gateway, c: &reqwest::blocking::Client) -> String {
+    let (s, page) = get(c, &g.url("/admin/login"));
+    assert_eq!(s, StatusCode::OK, "{page}");
+    let r = post(c, &g.url("/admin/login"), &[("csrf", &csrf_of(&page)), ("name", "ops"), ("password", PASSWORD)]);
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().unwrap_or_default());
+    assert_eq!(r.headers()[LOCATION], "/admin");
+    let (s, page) = get(c, &g.url("/admin"));
+    assert_eq!(s, StatusCode::OK, "{page}");
+    csrf_of(&page)
+}
+
+#[test]
+fn without_an_admin_user_admin_says_how_to_create_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let g = start(tmp.path(), false);
+    let c = client();
+    for path in ["/admin", "/admin/login", "/admin/return-urls"] {
+        let (s, page) = get(&c, &g.url(path));
+        assert_eq!(s, StatusCode::OK, "{path}");
+        assert!(page.contains("No admin user yet"), "{path}: {page}");
+        assert!(page.contains("samlgate --config samlgate.toml admin add-user NAME"), "{page}");
+    }
+    let r = post(&c, &g.url("/admin/login"), &[("name", "ops"), ("password", PASSWORD)]);
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+}
+
+#[test]
+fn add_user_writes_an_argon2_hash_and_keeps_the_other_keys() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let o = run(dir, &["init", "--base-url", "https://gw.example", "--x-account-type", "acme_IDP"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let before = std::fs::read_to_string(dir.join("samlgate.toml")).unwrap();
+
+    // Too short, bad name, missing variable: refused, file unchanged.
+    let o = run_env(dir, &["admin", "add-user", "ops", "--password-env", "PW"], &[("PW", "short")]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("at least 12 characters"), "{}", stderr(&o));
+    let o = run_env(dir, &["admin", "add-user", "o p", "--password-env", "PW"], &[("PW", PASSWORD)]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = run(dir, &["admin", "add-user", "ops", "--password-env", "NOT_SET_ANYWHERE_42"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("NOT_SET_ANYWHERE_42"));
+    assert_eq!(std::fs::read_to_string(dir.join("samlgate.toml")).unwrap(), before);
+
+    // From the environment, and from stdin.
+    let o = run_env(dir, &["admin", "add-user", "ops", "--password-env", "PW"], &[("PW", PASSWORD)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("added admin user ops"), "{}", stdout(&o));
+    let mut child = std::process::Command::new(bin())
+        .arg("--config")
+        .arg(dir.join("samlgate.toml"))
+        .args(["admin", "add-user", "second"])
+        .env_remove("SAMLGATE_CONFIG")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        child.stdin.take().unwrap().write_all(b"another long password\n").unwrap();
+    }
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    let text = std::fs::read_to_string(dir.join("samlgate.toml")).unwrap();
+    let v: toml::Table = text.parse().unwrap();
+    let users = v["admin"]["users"].as_array().unwrap();
+    assert_eq!(users.len(), 2);
+    assert_eq!(users[0]["name"].as_str(), Some("ops"));
+    let hash = users[0]["password_hash"].as_str().unwrap();
+    assert!(hash.starts_with("$argon2id$"), "{hash}");
+    assert!(!text.contains(PASSWORD));
+    assert_eq!(v["huawei"]["x_account_type"].as_str(), Some("acme_IDP"));
+    assert_eq!(v["server"]["base_url"].as_str(), Some("https://gw.example"));
+    let old: toml::Table = before.parse().unwrap();
+    assert_eq!(v["handoff"]["secret"], old["handoff"]["secret"]);
+
+    // The same name again sets a new password (no duplicate).
+    let o = run_env(dir, &["admin", "add-user", "ops", "--password-env", "PW"], &[("PW", "a brand new password")]);
+    assert!(o.status.success());
+    assert!(stdout(&o).contains("new password for admin user ops"));
+    let v: toml::Table = std::fs::read_to_string(dir.join("samlgate.toml")).unwrap().parse().unwrap();
+    let users = v["admin"]["users"].as_array().unwrap();
+    assert_eq!(users.len(), 2);
+    assert_ne!(users[0]["password_hash"].as_str(), Some(hash));
+}
+
+#[test]
+fn admin_pages_sign_in_checklist_return_urls_bindings_audit_and_sign_out() {
+    let tmp = tempfile::tempdir().unwrap();
+    let g = start(tmp.path(), true);
+    let c = client();
+
+    // Not signed in: pages go to the sign-in form; POSTs are refused.
+    let r = c.get(g.url("/admin")).send().unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()[LOCATION], "/admin/login");
+    let r = post(&c, &g.url("/admin/return-urls"), &[("order_paid", "https://evil.example/")]);
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+
+    // The sign-in form: its token is bound to a pre-login cookie.
+    let (_, page) = get(&c, &g.url("/admin/login"));
+    let login_csrf = csrf_of(&page);
+    let wrong =
+        post(&c, &g.url("/admin/login"), &[("csrf", &login_csrf), ("name", "ops"), ("password", "nope nope nope")]);
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    assert!(wrong.headers().get_all(SET_COOKIE).iter().all(|v| !v.to_str().unwrap().starts_with("samlgate_admin=")));
+    assert!(wrong.text().unwrap().contains("Wrong name or password"));
+    let r = post(&c, &g.url("/admin/login"), &[("csrf", &login_csrf), ("name", "nobody"), ("password", PASSWORD)]);
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let r = post(&c, &g.url("/admin/login"), &[("name", "ops"), ("password", PASSWORD)]);
+    assert_eq!(r.status(), StatusCode::FORBIDDEN, "no login token");
+    let r = post(&c, &g.url("/admin/login"), &[("csrf", &"0".repeat(64)), ("name", "ops"), ("password", PASSWORD)]);
+    assert_eq!(r.status(), StatusCode::FORBIDDEN, "wrong login token");
+    // Another client (no pre-login cookie) cannot reuse the token.
+    let other = client();
+    let r = post(&other, &g.url("/admin/login"), &[("csrf", &login_csrf), ("name", "ops"), ("password", PASSWORD)]);
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+
+    // Sign in: the cookie is HttpOnly, SameSite=Strict, scoped to /admin, short-lived.
+    let r = post(&c, &g.url("/admin/login"), &[("csrf", &login_csrf), ("name", "ops"), ("password", PASSWORD)]);
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let set = r
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|v| v.starts_with("samlgate_admin="))
+        .expect("admin cookie");
+    for attr in ["HttpOnly", "SameSite=Strict", "Path=/admin", "Max-Age=1800"] {
+        assert!(set.contains(attr), "{set} lacks {attr}");
+    }
+    assert!(!set.contains("Secure"), "http base URL: no Secure flag ({set})");
+    let (s, overview) = get(&c, &g.url("/admin"));
+    assert_eq!(s, StatusCode::OK);
+    let csrf = csrf_of(&overview);
+    assert_eq!(csrf.len(), 64);
+
+    // The checklist: what to enter in Partner Center.
+    for needle in [
+        "IDP Metadata文件",
+        "href=\"/admin/metadata\"",
+        "通知结果绑定地址",
+        &g.url("/huawei/bind"),
+        "订单支付成功跳转地址",
+        &g.url("/return/order-paid"),
+        "订单充值跳转地址",
+        &g.url("/return/recharge"),
+        "entityID is not https",
+        "xAccountType is set",
+        "IdP signing certificate",
+        "SP metadata imported",
+        "return URL not set",
+        // Issue 10: bpId warned about while unset; Huawei's real metadata with its verified signature.
+        "bpId (partner ID) is not set",
+        "SP metadata imported: https://auth.huaweicloud.com/",
+        "signature verified (rsa-sha256 over a sha1 digest) by pinned certificate",
+        "70:14:9F:C1",
+    ] {
+        assert!(overview.contains(needle), "overview lacks {needle}: {overview}");
+    }
+    let r = c.get(g.url("/admin/metadata")).send().unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers()["content-disposition"].to_str().unwrap().contains("IDP Metadata.xml"));
+    assert!(r.text().unwrap().contains("IDPSSODescriptor"));
+
+    // CSRF: missing, wrong, or a foreign Origin → 403, nothing saved.
+    let paid = "https://partner.example/paid";
+    let r = post(&c, &g.url("/admin/return-urls"), &[("order_paid", paid)]);
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert!(r.text().unwrap().contains("CSRF"));
+    let r = post(&c, &g.url("/admin/return-urls"), &[("csrf", &"a".repeat(64)), ("order_paid", paid)]);
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = post(&c, &g.url("/admin/return-urls"), &[("csrf", &csrf[..63]), ("order_paid", paid)]);
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = c
+        .post(g.url("/admin/return-urls"))
+        .header("origin", "https://evil.example")
+        .form(&[("csrf", csrf.as_str()), ("order_paid", paid)])
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = c
+        .post(g.url("/admin/return-urls"))
+        .header("origin", "null")
+        .form(&[("csrf", csrf.as_str()), ("order_paid", paid)])
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(c.get(g.url("/return/order-paid")).send().unwrap().status(), StatusCode::NOT_FOUND);
+    // Admin pages send their Origin with form posts (not the global no-referrer).
+    assert_eq!(c.get(g.url("/admin/return-urls")).send().unwrap().headers()["referrer-policy"], "same-origin");
+    let r = c
+        .post(g.url("/admin/return-urls"))
+        .header("origin", &g.base)
+        .form(&[("csrf", csrf.as_str()), ("recharge", "")])
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "same-origin post");
+
+    // Invalid URLs are refused with the reason; nothing is saved.
+    for (bad, reason) in [
+        ("javascript:alert(1)", "scheme"),
+        ("http://evil.example/", "must use https"),
+        ("https://u:p@x.example/", "must not carry credentials"),
+        ("data:text/html,hi", "scheme"),
+        ("not a url", "whitespace"),
+    ] {
+        let r = post(&c, &g.url("/admin/return-urls"), &[("csrf", &csrf), ("order_paid", bad)]);
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{bad}");
+        let body = r.text().unwrap();
+        assert!(body.contains("id=\"error-order_paid\""), "{bad}: {body}");
+        assert!(body.contains(reason), "{bad}: expected `{reason}` in {body}");
+        assert!(body.contains("Nothing was saved"));
+    }
+    // One bad field keeps the good ones from being saved too.
+    let r = post(
+        &c,
+        &g.url("/admin/return-urls"),
+        &[("csrf", &csrf), ("order_paid", paid), ("recharge", "javascript:alert(1)")],
+    );
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(c.get(g.url("/return/order-paid")).send().unwrap().status(), StatusCode::NOT_FOUND);
+
+    // Save: the gateway URLs redirect there; the change is audited with the admin as actor.
+    let r = post(
+        &c,
+        &g.url("/admin/return-urls"),
+        &[("csrf", &csrf), ("order_paid", paid), ("after_logout", "http://127.0.0.1:9/bye"), ("recharge", "")],
+    );
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().unwrap_or_default());
+    let (_, page) = get(&c, &g.url("/admin/return-urls?saved=1"));
+    assert!(page.contains("id=\"saved\""));
+    assert!(page.contains(&format!("value=\"{paid}\"")), "{page}");
+    let r = client().get(g.url("/return/order-paid")).send().unwrap();
+    assert_eq!(r.status(), StatusCode::FOUND);
+    assert_eq!(r.headers()[LOCATION], paid);
+    let r = client().get(g.url("/logout")).send().unwrap();
+    assert_eq!(r.status(), StatusCode::FOUND);
+    assert_eq!(r.headers()[LOCATION], "http://127.0.0.1:9/bye");
+    assert_eq!(client().get(g.url("/return/recharge")).send().unwrap().status(), StatusCode::NOT_FOUND);
+    let (_, audit) = get(&c, &g.url("/admin/audit?kind=admin.return_urls"));
+    assert!(audit.contains("admin.return_urls"), "{audit}");
+    assert!(audit.contains("<td>ops</td>"), "{audit}");
+    assert!(audit.contains("partner.example/paid"), "{audit}");
+    let (_, overview) = get(&c, &g.url("/admin"));
+    assert!(overview.contains(&format!("redirects to {paid}")), "{overview}");
+
+    // Clearing a field reverts to the config file (none here).
+    let r = post(&c, &g.url("/admin/return-urls"), &[("csrf", &csrf), ("order_paid", ""), ("after_logout", "")]);
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(client().get(g.url("/return/order-paid")).send().unwrap().status(), StatusCode::NOT_FOUND);
+    assert_eq!(client().get(g.url("/logout")).send().unwrap().status(), StatusCode::OK);
+    let r = post(&c, &g.url("/admin/return-urls"), &[("csrf", &csrf), ("order_paid", paid)]);
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
+    // Bindings and audit pages render, escaped.
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let store = samlgate::store::open("sqlite://data/samlgate.db", &g.dir).await.unwrap();
+        store
+            .put_binding(&samlgate::store::Binding {
+                x_user_id: "<b>cust&1</b>".into(),
+                domain_id: "dom-1".into(),
+                domain_name: "acme".into(),
+                user_name: Some("u1".into()),
+                user_id: None,
+                created_at: 1_700_000_000,
+            })
+            .await
+            .unwrap();
+    });
+    let (s, page) = get(&c, &g.url("/admin/bindings"));
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        page.contains("&#60;b&#62;cust&#38;1&#60;/b&#62;") || page.contains("&lt;b&gt;cust&amp;1&lt;/b&gt;"),
+        "{page}"
+    );
+    assert!(!page.contains("<b>cust"));
+    assert!(page.contains("dom-1") && page.contains("2023-11-14T22:13:20Z"));
+    let (_, overview) = get(&c, &g.url("/admin"));
+    assert!(overview.contains("id=\"binding-count\">1<"), "{overview}");
+    assert_eq!(get(&c, &g.url("/admin/bindings?page=2")).0, StatusCode::OK);
+    assert_eq!(get(&c, &g.url("/admin/bindings?page=0")).0, StatusCode::BAD_REQUEST);
+    let (s, audit) = get(&c, &g.url("/admin/audit"));
+    assert_eq!(s, StatusCode::OK);
+    for kind in ["admin.login", "admin.login_failed", "admin.return_urls", "sp.import"] {
+        assert!(audit.contains(kind), "audit lacks {kind}");
+    }
+    let newest = audit.find("admin.return_urls").unwrap();
+    assert!(newest < audit.find("sp.import").unwrap(), "newest first");
+    assert_eq!(get(&c, &g.url("/admin/audit?kind=%3Cscript%3E")).0, StatusCode::BAD_REQUEST);
+
+    // Sign out: CSRF-checked, the session is gone.
+    let r = post(&c, &g.url("/admin/logout"), &[]);
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = post(&c, &g.url("/admin/logout"), &[("csrf", &csrf)]);
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()[LOCATION], "/admin/login");
+    let r = c.get(g.url("/admin")).send().unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, audit) = {
+        let c2 = client();
+        sign_in(&g, &c2);
+        get(&c2, &g.url("/admin/audit?kind=admin.logout"))
+    };
+    assert!(audit.contains("admin.logout") && audit.contains("<td>ops</td>"), "{audit}");
+}
+
+#[test]
+fn settings_round_trip_in_the_store() {
+    let tmp = tempfile::tempdir().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let store = samlgate::store::open("sqlite://data/s.db", tmp.path()).await.unwrap();
+        assert_eq!(store.get_setting("return_urls.order_paid").await.unwrap(), None);
+        store.put_setting("return_urls.order_paid", "https://a.example/").await.unwrap();
+        store.put_setting("return_urls.order_paid", "https://b.example/").await.unwrap();
+        assert_eq!(store.get_setting("return_urls.order_paid").await.unwrap().as_deref(), Some("https://b.example/"));
+        assert!(store.delete_setting("return_urls.order_paid").await.unwrap());
+        assert!(!store.delete_setting("return_urls.order_paid").await.unwrap());
+        assert_eq!(store.get_setting("return_urls.order_paid").await.unwrap(), None);
+        assert_eq!(store.count_bindings().await.unwrap(), 0);
+    });
+}

@@ -1,0 +1,347 @@
+//! A real headless Chromium follows the demo (`samlgate demo`): the partner page's "Go to console", the
+//! gateway's auto-posting SAML form, the mock SP's bind page and its auto-posted binding notification,
+//! the mock console, logout (SLO round trip), and a second jump that skips the bind page. Screenshots
+//! go to `tests/artifacts/` (PNG).
+//!
+//! Chromium is driven through chromedriver's W3C WebDriver HTTP API with the blocking reqwest client
+//! (no extra crate). Without Chromium the test FAILS, unless `SAMLGATE_SKIP_BROWSER=1`
+//! (`apt-get install -y chromium chromium-driver`; `scripts/test` installs them).
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::common::*;
+use base64::Engine as _;
+use serde_json::{Value, json};
+
+struct Proc(Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn find_binary(env: &str, candidates: &[&str]) -> Option<PathBuf> {
+    if let Ok(p) = std::env::var(env) {
+        return Some(PathBuf::from(p)).filter(|p| p.exists());
+    }
+    candidates.iter().map(PathBuf::from).find(|p| p.exists())
+}
+
+fn wait_until(what: &str, timeout: Duration, mut f: impl FnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while !f() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// A WebDriver session on a chromedriver.
+struct Browser {
+    http: reqwest::blocking::Client,
+    base: String,
+    _driver: Proc,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    fn start(chromium: &Path, chromedriver: &Path, log: &Path) -> Browser {
+        let port = free_port();
+        let driver = Proc(
+            Command::new(chromedriver)
+                .arg(format!("--port={port}"))
+                .stdout(Stdio::null())
+                .stderr(std::fs::File::create(log).unwrap())
+                .spawn()
+                .expect("start chromedriver"),
+        );
+        let http = reqwest::blocking::Client::builder().timeout(Duration::from_secs(60)).build().unwrap();
+        let root = format!("http://127.0.0.1:{port}");
+        wait_until("chromedriver", Duration::from_secs(30), || {
+            http.get(format!("{root}/status"))
+                .send()
+                .ok()
+                .and_then(|r| r.json::<Value>().ok())
+                .is_some_and(|v| v["value"]["ready"] == true)
+        });
+        let profile = tempfile::tempdir().unwrap();
+        let caps = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": chromium.to_str().unwrap(),
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync", "--no-first-run",
+                    "--disable-dev-shm-usage", "--window-size=1280,1000",
+                    format!("--user-data-dir={}", profile.path().display()),
+                ]
+            }
+        }}});
+        let r: Value = http.post(format!("{root}/session")).json(&caps).send().unwrap().json().unwrap();
+        let id = r["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no WebDriver session: {r}")).to_owned();
+        Browser { http, base: format!("{root}/session/{id}"), _driver: driver, _profile: profile }
+    }
+
+    fn cmd(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let mut rb = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(b) = body {
+            rb = rb.json(&b);
+        }
+        let v: Value = rb.send().unwrap().json().unwrap();
+        if v["value"].get("error").is_some() {
+            panic!("WebDriver {path}: {}", v["value"]);
+        }
+        v["value"].clone()
+    }
+
+    fn goto(&self, url: &str) {
+        self.cmd(reqwest::Method::POST, "/url", Some(json!({ "url": url })));
+    }
+
+    fn url(&self) -> String {
+        self.cmd(reqwest::Method::GET, "/url", None).as_str().unwrap_or_default().to_owned()
+    }
+
+    fn source(&self) -> String {
+        self.cmd(reqwest::Method::GET, "/source", None).as_str().unwrap_or_default().to_owned()
+    }
+
+    /// The WebDriver id of the first element matching `css` (the web element reference is the one
+    /// value of the returned object).
+    fn element(&self, css: &str) -> String {
+        let el = self.cmd(reqwest::Method::POST, "/element", Some(json!({"using": "css selector", "value": css})));
+        el.as_object()
+            .and_then(|o| o.values().next())
+            .and_then(Value::as_str)
+            .unwrap_or_else(|| panic!("no element {css}: {el}"))
+            .to_owned()
+    }
+
+    fn click(&self, css: &str) {
+        let id = self.element(css);
+        self.cmd(reqwest::Method::POST, &format!("/element/{id}/click"), Some(json!({})));
+    }
+
+    fn text(&self, css: &str) -> String {
+        let id = self.element(css);
+        self.cmd(reqwest::Method::GET, &format!("/element/{id}/text"), None).as_str().unwrap_or_default().to_owned()
+    }
+
+    fn wait_url(&self, what: &str, f: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let u = self.url();
+            if f(&u) {
+                return u;
+            }
+            assert!(Instant::now() < deadline, "timed out waiting for {what}; at {u}: {}", self.source());
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn screenshot(&self, name: &str) -> PathBuf {
+        let b64 = self.cmd(reqwest::Method::GET, "/screenshot", None);
+        let png = base64::engine::general_purpose::STANDARD.decode(b64.as_str().unwrap()).unwrap();
+        assert!(png.starts_with(b"\x89PNG"), "screenshot is not a PNG");
+        let dir = repo().join("tests/artifacts");
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        std::fs::write(&path, png).unwrap();
+        path
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.http.delete(&self.base).send();
+    }
+}
+
+#[test]
+fn chromium_follows_the_demo_from_partner_page_to_console_and_out() {
+    if std::env::var("SAMLGATE_SKIP_BROWSER").as_deref() == Ok("1") {
+        eprintln!("SAMLGATE_SKIP_BROWSER=1: browser test skipped");
+        return;
+    }
+    let chromium = find_binary("SAMLGATE_CHROMIUM", &["/usr/bin/chromium", "/usr/bin/chromium-browser"])
+        .expect("Chromium is missing: apt-get install -y chromium chromium-driver (or set SAMLGATE_SKIP_BROWSER=1)");
+    let chromedriver = find_binary("SAMLGATE_CHROMEDRIVER", &["/usr/bin/chromedriver"])
+        .expect("chromedriver is missing: apt-get install -y chromium-driver (or set SAMLGATE_SKIP_BROWSER=1)");
+
+    // The demo: gateway + mock SP in one process.
+    let tmp = tempfile::tempdir().unwrap();
+    let (gp, sp) = (free_port(), free_port());
+    let log = tmp.path().join("demo.log");
+    let mut demo = Proc(
+        Command::new(bin())
+            .args(["demo", "--dir", tmp.path().join("demo").to_str().unwrap()])
+            .args(["--bind", &format!("127.0.0.1:{gp}"), "--mock-sp-bind", &format!("127.0.0.1:{sp}")])
+            .current_dir(tmp.path())
+            .env_remove("SAMLGATE_CONFIG")
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap(),
+    );
+    let gw = format!("http://127.0.0.1:{gp}");
+    let mock = format!("http://127.0.0.1:{sp}");
+    let c = client();
+    wait_until("the demo", Duration::from_secs(60), || {
+        if let Ok(Some(s)) = demo.0.try_wait() {
+            panic!("demo exited with {s}: {}", std::fs::read_to_string(&log).unwrap_or_default());
+        }
+        [&gw, &mock].iter().all(|b| c.get(format!("{b}/healthz")).send().is_ok_and(|r| r.status().is_success()))
+    });
+
+    let b = Browser::start(&chromium, &chromedriver, &tmp.path().join("chromedriver.log"));
+    let demo_log = || std::fs::read_to_string(&log).unwrap_or_default();
+
+    // 1. The partner platform page.
+    b.goto(&format!("{mock}/partner"));
+    b.wait_url("the partner page", |u| u.starts_with(&format!("{mock}/partner")));
+    b.screenshot("01-partner.png");
+
+    // 2. "Go to console": hand-off → gateway → mock login → gateway SSO → auto-post → mock ACS → bind page.
+    b.click("#go-to-console");
+    b.wait_url("the bind page (after the auto-post)", |u| u == format!("{mock}/authui/bind"));
+    assert_eq!(b.text("#x-user-id"), "cust-1001");
+    b.screenshot("02-bind.png");
+
+    // 3. Bind a new account: the notification is auto-posted to the gateway, then on to the console.
+    b.click("#bind");
+    b.wait_url("the mock console", |u| u == format!("{mock}/console"));
+    assert_eq!(b.text("#x-user-id"), "cust-1001", "{}", demo_log());
+    assert_eq!(b.text("#first-login"), "true");
+    assert!(b.text("#binding").contains("domainId"));
+    assert!(b.text("#service").starts_with("https://console.huaweicloud.com/"));
+    b.screenshot("03-console.png");
+
+    // 4. Log out: LogoutRequest to the gateway, LogoutResponse back.
+    b.click("#logout");
+    b.wait_url("the logout response", |u| {
+        u.starts_with(&format!("{mock}/authui/saml/LogoutServiceHTTPRedirectResponse"))
+    });
+    assert_eq!(b.text("#title"), "Signed out", "{}", demo_log());
+    b.screenshot("04-signed-out.png");
+
+    // 5. Second jump: the gateway stored the binding (sent by the browser's auto-post), so no bind page.
+    b.goto(&format!("{mock}/partner"));
+    b.wait_url("the partner page", |u| u.starts_with(&format!("{mock}/partner")));
+    b.click("#go-to-console");
+    b.wait_url("the mock console (second jump)", |u| u == format!("{mock}/console"));
+    assert_eq!(b.text("#first-login"), "false", "binding notification did not reach the gateway: {}", demo_log());
+    b.screenshot("05-console-second-jump.png");
+    drop(b);
+    drop(demo);
+}
+
+/// Types `text` into the element matching `css` (WebDriver "Element Send Keys").
+fn type_into(b: &Browser, css: &str, text: &str) {
+    let id = b.element(css);
+    b.cmd(reqwest::Method::POST, &format!("/element/{id}/clear"), Some(json!({})));
+    b.cmd(reqwest::Method::POST, &format!("/element/{id}/value"), Some(json!({ "text": text })));
+}
+
+/// Waits until an element matching `css` exists (after a click that submits a form).
+fn wait_for(b: &Browser, css: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let found = b.cmd(reqwest::Method::POST, "/elements", Some(json!({"using": "css selector", "value": css})));
+        if found.as_array().is_some_and(|a| !a.is_empty()) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {css}: {}", b.source());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn chromium_signs_in_to_the_admin_pages_and_saves_a_return_url() {
+    if std::env::var("SAMLGATE_SKIP_BROWSER").as_deref() == Ok("1") {
+        eprintln!("SAMLGATE_SKIP_BROWSER=1: browser test skipped");
+        return;
+    }
+    let chromium = find_binary("SAMLGATE_CHROMIUM", &["/usr/bin/chromium", "/usr/bin/chromium-browser"])
+        .expect("Chromium is missing: apt-get install -y chromium chromium-driver (or set SAMLGATE_SKIP_BROWSER=1)");
+    let chromedriver = find_binary("SAMLGATE_CHROMEDRIVER", &["/usr/bin/chromedriver"])
+        .expect("chromedriver is missing: apt-get install -y chromium-driver (or set SAMLGATE_SKIP_BROWSER=1)");
+
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let o = run(dir, &["init", "--base-url", &base, "--x-account-type", "acme_IDP"]);
+    assert!(o.status.success(), "init: {}", stderr(&o));
+    let password = "correct horse battery staple";
+    let o = run_env(dir, &["admin", "add-user", "ops", "--password-env", "ADMIN_PW"], &[("ADMIN_PW", password)]);
+    assert!(o.status.success(), "add-user: {}", stderr(&o));
+    let g = Gateway::start_on(dir, port, &[]);
+
+    let b = Browser::start(&chromium, &chromedriver, &dir.join("chromedriver.log"));
+    b.cmd(reqwest::Method::POST, "/window/rect", Some(json!({"width": 1280, "height": 1500})));
+
+    // Not signed in: /admin leads to the sign-in form.
+    b.goto(&g.url("/admin"));
+    b.wait_url("the sign-in page", |u| u == g.url("/admin/login"));
+    type_into(&b, "#name", "ops");
+    type_into(&b, "#password", "wrong password!");
+    b.click("#sign-in");
+    wait_for(&b, "#login-error");
+    assert_eq!(b.text("#login-error"), "Wrong name or password.");
+    type_into(&b, "#password", password);
+    b.click("#sign-in");
+    b.wait_url("the overview", |u| u == g.url("/admin"));
+    assert_eq!(b.text("#admin-name"), "ops");
+
+    // Save the order-paid return URL.
+    b.click("a[href='/admin/return-urls']");
+    b.wait_url("the return URLs page", |u| u == g.url("/admin/return-urls"));
+    type_into(&b, "#order_paid", "javascript:alert(1)");
+    b.click("#save");
+    wait_for(&b, "#error-order_paid");
+    assert!(b.text("#error-order_paid").contains("scheme `javascript` is not allowed"), "{}", b.source());
+    type_into(&b, "#order_paid", "https://partner.example/paid");
+    type_into(&b, "#recharge", "https://partner.example/top-up");
+    b.click("#save");
+    b.wait_url("the saved page", |u| u.ends_with("/admin/return-urls?saved=1"));
+    assert_eq!(b.text("#saved"), "Saved.");
+    b.screenshot("admin-return-urls.png");
+
+    // The checklist shows what to enter in Partner Center, with the targets now set.
+    b.click("a[href='/admin']");
+    b.wait_url("the overview", |u| u == g.url("/admin"));
+    let checklist = b.text("#checklist");
+    assert!(checklist.contains(&g.url("/return/order-paid")), "{checklist}");
+    assert!(checklist.contains("redirects to https://partner.example/paid"), "{checklist}");
+    assert!(checklist.contains(&g.url("/huawei/bind")), "{checklist}");
+    b.screenshot("admin-checklist.png");
+
+    // Record a customer bound through Huawei's create-customer Partner API: refused with the rule
+    // named, then accepted; its first jump then says isFirstLogin=false.
+    b.click("a[href='/admin/bindings']");
+    b.wait_url("the bindings page", |u| u == g.url("/admin/bindings"));
+    type_into(&b, "input[name=x_user_id]", "api-cust-1");
+    type_into(&b, "input[name=domain_id]", "has space");
+    b.click("#add");
+    wait_for(&b, "#add-error");
+    assert!(b.text("#add-error").contains("domainId"), "{}", b.source());
+    type_into(&b, "input[name=domain_id]", "0a1b2c");
+    b.click("#add");
+    b.wait_url("the added page", |u| u.contains("/admin/bindings?added="));
+    assert!(b.text("#added").contains("api-cust-1"), "{}", b.source());
+    assert!(b.text("#bindings").contains("0a1b2c"), "{}", b.source());
+    let o = run(dir, &["token", "--user", "api-cust-1", "--raw"]);
+    let token = stdout(&o).trim().to_owned();
+    let r = client().get(g.url(&format!("/console?token={token}"))).send().unwrap();
+    assert!(r.headers()["location"].to_str().unwrap().contains("isFirstLogin=false"));
+
+    b.click("#logout");
+    b.wait_url("the sign-in page", |u| u == g.url("/admin/login"));
+    b.goto(&g.url("/admin"));
+    b.wait_url("the sign-in page (signed out)", |u| u == g.url("/admin/login"));
+    drop(b);
+    drop(g);
+}

@@ -1,0 +1,148 @@
+//! The SSO, logout, console and bind handlers in-process: requests go through the whole router
+//! (`tower::ServiceExt::oneshot`, every layer included) without a listening socket. The messages are
+//! made and checked by python3-saml playing Huawei's SP (see `local.rs`).
+
+use axum::body::Body;
+use axum::http::Request;
+
+use crate::common::parse_post_form;
+use crate::local::*;
+
+/// "Go to console" → cookie and Huawei's entry link; the signed AuthnRequest → the auto-post form,
+/// accepted by python3-saml; the same request again → `replay`; without a session → `no_session`.
+#[tokio::test(flavor = "multi_thread")]
+async fn console_then_sso_hop() {
+    let l = Local::new().await;
+    let r = l.send(get(&format!("/console?token={}&service=iam", l.token("cust-h1")), None)).await;
+    assert_eq!(r.status(), 302);
+    let loc = location(&r);
+    assert!(loc.starts_with("https://auth.huaweicloud.com/"), "{loc}");
+    assert_eq!(query_value(&loc, "isFirstLogin").as_deref(), Some("true"), "{loc}");
+    let sid = set_session_cookie(&r).expect("session cookie");
+    assert_eq!(sid.len(), 64);
+    assert_eq!(r.headers()["cache-control"], "no-store");
+
+    let (path, request_id) = l.authn_request("rs-h1");
+    let r = l.send(get(&path, Some(&sid))).await;
+    assert_eq!(r.status(), 200);
+    let csp = r.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(csp.contains("script-src 'nonce-"), "{csp}");
+    let form = parse_post_form(&body_text(r).await);
+    assert_eq!(form.action, "https://auth.huaweicloud.com/authui/saml/SAMLAssertionConsumer");
+    assert_eq!(form.relay_state.as_deref(), Some("rs-h1"));
+    let j = l.consume(&request_id, &form);
+    assert_eq!(j["onelogin"]["attributes"]["xUserId"][0], "cust-h1", "{j}");
+
+    // The same request again: refused at the commit, before anything leaves.
+    let r = l.send(get(&path, Some(&sid))).await;
+    assert_eq!(r.status(), 400);
+    assert!(r.headers().contains_key("x-correlation-id"));
+    assert_eq!(body_json(r).await["error"], "replay");
+
+    // A fresh request without a session (no partner login URL configured): told where to start.
+    let (path, _) = l.authn_request("rs-h2");
+    let r = l.send(get(&path, None)).await;
+    assert_eq!(r.status(), 401);
+    assert_eq!(body_json(r).await["error"], "no_session");
+
+    // The token was spent by the first jump.
+    let t = l.token("cust-h1");
+    let ok = l.send(get(&format!("/console?token={t}&service=iam"), None)).await;
+    assert_eq!(ok.status(), 302);
+    let again = l.send(get(&format!("/console?token={t}&service=iam"), None)).await;
+    assert_eq!(again.status(), 401);
+    assert_eq!(body_json(again).await["error"], "token_replayed");
+}
+
+/// Refusals keep their status and reason through the one `From<gateway::Error>`.
+#[tokio::test(flavor = "multi_thread")]
+async fn refusals_map_to_their_status() {
+    let l = Local::new().await;
+    let cases: [(&str, u16, &str); 6] = [
+        ("/saml/sso", 400, "missing_request"),
+        ("/saml/sso?SAMLResponse=x", 400, "wrong_message"),
+        ("/console?token=x.y.z", 401, "token_malformed"),
+        ("/console?token=a&token=b", 400, "duplicate_parameter"),
+        ("/return/recharge", 404, "not_configured"),
+        ("/saml/slo?SAMLResponse=x", 400, "unsolicited_response"),
+    ];
+    for (path, status, reason) in cases {
+        let r = l.send(get(path, None)).await;
+        assert_eq!(r.status().as_u16(), status, "{path}");
+        let j = body_json(r).await;
+        assert_eq!(j["error"], reason, "{path}: {j}");
+        assert!(j["correlation_id"].as_str().is_some_and(|c| c.len() == 16), "{j}");
+    }
+}
+
+/// Single logout: the session named by the LogoutRequest ends, its cookie is removed and the SP gets a
+/// signed LogoutResponse (python3-saml checks it); a plain `/logout` goes to the partner's page.
+#[tokio::test(flavor = "multi_thread")]
+async fn single_logout_and_plain_logout() {
+    let l = Local::new().await;
+    let r = l.send(get(&format!("/console?token={}&service=iam", l.token("cust-h2")), None)).await;
+    let sid = set_session_cookie(&r).unwrap();
+    let (path, request_id) = l.authn_request("rs");
+    let form = parse_post_form(&body_text(l.send(get(&path, Some(&sid))).await).await);
+    let j = l.consume(&request_id, &form);
+    let name_id = j["onelogin"]["nameid"].as_str().unwrap().to_owned();
+    let session_index = j["onelogin"]["session_index"].as_str().unwrap().to_owned();
+
+    let (path, lr_id) = l.logout_request(&name_id, &session_index);
+    let r = l.send(get(&path, Some(&sid))).await;
+    assert_eq!(r.status(), 302);
+    assert_eq!(set_session_cookie(&r).as_deref(), Some(""), "the cookie is removed");
+    let to = location(&r);
+    let (ok, v) = l.verify_logout_response(&to, &lr_id);
+    assert!(ok, "python3-saml refused our LogoutResponse: {v}");
+    assert!(v["status"].as_str().unwrap_or_default().ends_with(":Success"), "{v}");
+    assert!(l.gateway().session(Some(&sid)).await.unwrap().is_none(), "the session is gone");
+    // The same LogoutRequest again: spent.
+    let r = l.send(get(&path, Some(&sid))).await;
+    assert_eq!(body_json(r).await["error"], "replay");
+
+    let r = l.send(get(&format!("/console?token={}&service=iam", l.token("cust-h2")), None)).await;
+    let sid = set_session_cookie(&r).unwrap();
+    let r = l.send(get("/logout", Some(&sid))).await;
+    assert_eq!(r.status(), 302);
+    assert_eq!(location(&r), BYE);
+    assert!(l.gateway().session(Some(&sid)).await.unwrap().is_none());
+}
+
+fn post_bind(body: &str, content_type: &str) -> Request<Body> {
+    Request::post("/huawei/bind")
+        .header("content-type", content_type)
+        .header("accept", "application/json")
+        .body(Body::from(body.to_owned()))
+        .unwrap()
+}
+
+/// Huawei's binding notification: stored, repeated, conflicting, wrongly typed; the next jump of the
+/// bound customer says `isFirstLogin=false`.
+#[tokio::test(flavor = "multi_thread")]
+async fn bind_notification() {
+    let l = Local::new().await;
+    let body = l.signed_bind(r#"{"xUserId":"cust-h3","domainId":"d-0001","domainName":"acme"}"#);
+    let r = l.send(post_bind(&body, "application/x-www-form-urlencoded")).await;
+    assert_eq!(r.status(), 200);
+    let j = body_json(r).await;
+    assert_eq!((j["status"].as_str(), j["domainId"].as_str()), (Some("bound"), Some("d-0001")), "{j}");
+    let r = l.send(post_bind(&body, "application/x-www-form-urlencoded")).await;
+    assert_eq!(body_json(r).await["status"], "already_bound");
+
+    let other = l.signed_bind(r#"{"xUserId":"cust-h3","domainId":"d-0002"}"#);
+    let r = l.send(post_bind(&other, "application/x-www-form-urlencoded")).await;
+    assert_eq!(r.status(), 409);
+    assert_eq!(body_json(r).await["error"], "binding_conflict");
+    let r = l.send(post_bind(&body, "text/plain")).await;
+    assert_eq!(r.status(), 415);
+    assert_eq!(body_json(r).await["error"], "content_type");
+    let tampered = body.replacen("bindRequest=", "bindRequest=X", 1);
+    let r = l.send(post_bind(&tampered, "application/x-www-form-urlencoded")).await;
+    assert_eq!(r.status(), 400);
+
+    let stored = l.state.store.get_binding("cust-h3").await.unwrap().unwrap();
+    assert_eq!(stored.domain_id, "d-0001");
+    let r = l.send(get(&format!("/console?token={}&service=iam", l.token("cust-h3")), None)).await;
+    assert_eq!(query_value(&location(&r), "isFirstLogin").as_deref(), Some("false"));
+}
