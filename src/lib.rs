@@ -1,10 +1,11 @@
 //! samlgate: a SAML 2.0 identity provider and SSO gateway for Huawei Cloud partner sales platforms.
 //!
-//! The protocol core (`saml`) knows nothing of HTTP or storage; `web` is the axum layer, `store` the
-//! persistence layer, `keys` the IdP key material, `config` the typed settings.
+//! The code lives in rooms that only use the rooms below them (see `ARCHITECTURE.md`, checked by
+//! `scripts/check-layers`): `cli` → `web`, `mocksp` → `gateway` (the use cases, no HTTP) → `huawei`,
+//! `keys`, `store`, `handoff` → `saml` (the protocol core, no I/O), `config`, `util`.
 
-// axum handlers answer refusals as `Result<Response, Response>`; the error side is a whole HTTP response
-// by design (it is rendered in one place, `web::around_request`), so its size is not a concern.
+// axum handlers answer `web::Answer = Result<Response, Failure>`; the error side is a whole HTTP
+// response by design (rendered in one place, `web::error::around_request`), so its size is not a concern.
 #![allow(clippy::result_large_err)]
 
 pub mod cli;
