@@ -33,7 +33,7 @@ use crate::util::now_unix;
 #[derive(Debug)]
 pub struct CheckedNotification {
     pub request: BindRequest,
-    /// The single-use key (signed octets and signature, both decoded).
+    /// The single-use key (the signed octets and the signature as received; see `huawei::bind::replay_key`).
     replay_key: String,
 }
 
