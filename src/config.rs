@@ -99,7 +99,12 @@ pub struct ServerConfig {
     /// Requests a minute one client address may make to each of /console, /saml/sso, /saml/slo,
     /// /huawei/bind and admin login (0 turns the limit off).
     pub rate_limit_per_minute: u32,
-    /// Take the client address from `X-Forwarded-For` (only behind a load balancer that sets it).
+    /// Proxies in front of the gateway (CIDRs or addresses, e.g. `["10.0.0.0/8"]`). When the TCP peer
+    /// is one of them, the client address is read from `X-Forwarded-For` from the right, skipping
+    /// these hops; otherwise the peer's address counts (rate limits, logs, audit).
+    pub trusted_proxies: Vec<String>,
+    /// Deprecated: `true` means "one proxy in front": the rightmost `X-Forwarded-For` entry. Use
+    /// `trusted_proxies` instead (it wins when both are set).
     pub trust_forwarded_for: bool,
 }
 
@@ -178,8 +183,18 @@ pub struct AttributeNames {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct HandoffConfig {
-    /// Shared HS256 secret for hand-off tokens from the partner platform (≥ 32 characters).
+    /// Shared HS256 secret for hand-off tokens from the partner platform (≥ 32 characters). Whoever
+    /// has it can sign any customer in: a config file holding it must be mode 0600 (`init` writes it
+    /// so). Alternatives: `secret_file`, or the `SAMLGATE_HANDOFF_SECRET` environment variable.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub secret: String,
+    /// A file holding the secret (e.g. a mounted secret; mode 0600), instead of `secret`.
+    pub secret_file: Option<String>,
+    /// During a rotation, the secret being replaced: tokens made with it are still accepted (the audit
+    /// says which secret matched). Remove it once the partner platform uses the new one.
+    pub previous_secret: Option<String>,
+    /// A file holding the previous secret, instead of `previous_secret`.
+    pub previous_secret_file: Option<String>,
     /// Longest accepted token lifetime (`exp` − now), seconds; at most 120.
     pub token_max_age_secs: u64,
     /// Where to send a browser that reaches /saml/sso without a gateway session.
@@ -229,6 +244,7 @@ impl Default for ServerConfig {
             request_timeout_secs: 30,
             max_concurrent_requests: 1024,
             rate_limit_per_minute: 600,
+            trusted_proxies: Vec::new(),
             trust_forwarded_for: false,
         }
     }
@@ -288,6 +304,9 @@ impl Default for HandoffConfig {
     fn default() -> Self {
         HandoffConfig {
             secret: String::new(),
+            secret_file: None,
+            previous_secret: None,
+            previous_secret_file: None,
             token_max_age_secs: 120,
             partner_login_url: None,
             session_lifetime_secs: 8 * 3600,
@@ -307,6 +326,9 @@ pub struct Settings {
     pub config: Config,
     pub path: PathBuf,
     pub dir: PathBuf,
+    /// The config keys whose secret values are written in the config file itself (not only given by
+    /// the environment): the file must then be readable by its owner only.
+    pub secrets_in_file: Vec<&'static str>,
 }
 
 impl Settings {
@@ -380,6 +402,9 @@ impl Config {
         }
         if s.max_concurrent_requests == 0 {
             return Err(invalid("server.max_concurrent_requests", "must be at least 1"));
+        }
+        for (n, p) in s.trusted_proxies.iter().enumerate() {
+            crate::util::net::parse_proxy(p).map_err(|e| invalid(&format!("server.trusted_proxies[{n}]"), e))?;
         }
 
         let i = &self.idp;
@@ -457,8 +482,39 @@ impl Config {
         }
 
         let ho = &self.handoff;
-        if ho.secret.len() < 32 {
-            return Err(invalid("handoff.secret", "must be at least 32 characters (init generates one)"));
+        match (ho.secret.is_empty(), &ho.secret_file) {
+            (true, None) => {
+                return Err(invalid(
+                    "handoff.secret",
+                    "is not set: set handoff.secret_file, SAMLGATE_HANDOFF_SECRET or handoff.secret (init generates one)",
+                ));
+            }
+            (false, Some(_)) => {
+                return Err(invalid(
+                    "handoff.secret_file",
+                    "set only one of handoff.secret (or SAMLGATE_HANDOFF_SECRET) and handoff.secret_file",
+                ));
+            }
+            (true, Some(f)) if f.trim().is_empty() => return Err(invalid("handoff.secret_file", "is empty")),
+            (false, None) if ho.secret.len() < MIN_SECRET_LEN => {
+                return Err(invalid("handoff.secret", "must be at least 32 characters (init generates one)"));
+            }
+            _ => {}
+        }
+        match (&ho.previous_secret, &ho.previous_secret_file) {
+            (Some(_), Some(_)) => {
+                return Err(invalid(
+                    "handoff.previous_secret_file",
+                    "set only one of handoff.previous_secret and handoff.previous_secret_file",
+                ));
+            }
+            (Some(p), None) if p.len() < MIN_SECRET_LEN => {
+                return Err(invalid("handoff.previous_secret", "must be at least 32 characters"));
+            }
+            (None, Some(f)) if f.trim().is_empty() => {
+                return Err(invalid("handoff.previous_secret_file", "is empty"));
+            }
+            _ => {}
         }
         if !(10..=120).contains(&ho.token_max_age_secs) {
             return Err(invalid("handoff.token_max_age_secs", "must be between 10 and 120"));
@@ -506,6 +562,9 @@ pub fn check_http_url(key: &str, u: &str, allow_loopback_http: bool) -> Result<u
     crate::util::url::redirect_target(u, allow_loopback_http).map_err(|reason| invalid(key, reason))
 }
 
+/// Shortest hand-off secret accepted, in characters.
+pub const MIN_SECRET_LEN: usize = 32;
+
 /// 32 random bytes, hex encoded.
 pub fn random_secret() -> String {
     let mut b = [0u8; 32];
@@ -531,7 +590,14 @@ pub fn parse_with_env(text: &str, path: &Path, env: &[(String, String)]) -> Resu
     let perr = |message: String| ConfigError::Parse { path: path.to_path_buf(), message };
     let mut table: toml::Table = text.parse::<toml::Table>().map_err(|e| perr(e.to_string()))?;
     // Typecheck the file as written first, so errors point at its lines.
-    toml::from_str::<Config>(text).map_err(|e| perr(e.to_string()))?;
+    let as_written = toml::from_str::<Config>(text).map_err(|e| perr(e.to_string()))?;
+    let mut secrets_in_file = Vec::new();
+    if !as_written.handoff.secret.is_empty() {
+        secrets_in_file.push("handoff.secret");
+    }
+    if as_written.handoff.previous_secret.is_some() {
+        secrets_in_file.push("handoff.previous_secret");
+    }
     if !env.is_empty() {
         let paths = key_paths();
         for (var, raw) in env {
@@ -548,7 +614,7 @@ pub fn parse_with_env(text: &str, path: &Path, env: &[(String, String)]) -> Resu
     config.validate()?;
     let dir = path.parent().map(Path::to_path_buf).filter(|p| !p.as_os_str().is_empty()).unwrap_or_else(|| ".".into());
     let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
-    Ok(Settings { config, path: path.to_path_buf(), dir })
+    Ok(Settings { config, path: path.to_path_buf(), dir, secrets_in_file })
 }
 
 /// The sections of the file; `SAMLGATE_<SECTION>_…` variables override keys in them.
@@ -564,6 +630,10 @@ fn key_paths() -> Vec<(Vec<String>, toml::Value)> {
     full.huawei.bp_id = Some(String::new());
     full.huawei.sp_entity_id = Some(String::new());
     full.handoff.partner_login_url = Some(String::new());
+    full.handoff.secret = "x".into();
+    full.handoff.secret_file = Some(String::new());
+    full.handoff.previous_secret = Some(String::new());
+    full.handoff.previous_secret_file = Some(String::new());
     full.return_urls = ReturnUrls {
         after_logout: Some(String::new()),
         order_paid: Some(String::new()),
@@ -632,6 +702,25 @@ mod tests {
 
     fn valid_text() -> String {
         Config::for_init(None, Some("acme_IDP"), None).to_toml()
+    }
+
+    #[test]
+    fn the_handoff_secret_comes_from_exactly_one_place() {
+        let text = valid_text();
+        let s = parse_with_env(&text, Path::new("x/samlgate.toml"), &[]).unwrap();
+        assert_eq!(s.secrets_in_file, ["handoff.secret"]);
+        let both = vec![("SAMLGATE_HANDOFF_SECRET_FILE".to_string(), "h.secret".to_string())];
+        let e = parse_with_env(&text, Path::new("x/samlgate.toml"), &both).unwrap_err().to_string();
+        assert!(e.contains("set only one of handoff.secret"), "{e}");
+        let short = vec![("SAMLGATE_HANDOFF_PREVIOUS_SECRET".to_string(), "short".to_string())];
+        let e = parse_with_env(&text, Path::new("x/samlgate.toml"), &short).unwrap_err().to_string();
+        assert!(e.contains("handoff.previous_secret"), "{e}");
+        // Given by the environment only: nothing secret in the file.
+        let without: String = text.lines().filter(|l| !l.starts_with("secret = ")).map(|l| format!("{l}\n")).collect();
+        let env = vec![("SAMLGATE_HANDOFF_SECRET".to_string(), "e".repeat(40))];
+        let s = parse_with_env(&without, Path::new("x/samlgate.toml"), &env).unwrap();
+        assert!(s.secrets_in_file.is_empty());
+        assert_eq!(s.config.handoff.secret, "e".repeat(40));
     }
 
     #[test]

@@ -129,7 +129,11 @@ pub fn verify(secret: &str, token: &str, now: i64, max_age_secs: u64, skew_secs:
     if claims.iat > now + skew_secs {
         return Err(TokenError::NotYetValid);
     }
-    if claims.exp - claims.iat > max_age_secs as i64 || claims.exp > now + max_age_secs as i64 + skew_secs {
+    // Checked: an `iat` near i64::MIN must not wrap into a short lifetime.
+    let lifetime = claims.exp.checked_sub(claims.iat);
+    if lifetime.is_none_or(|l| l > max_age_secs as i64)
+        || claims.exp > now.saturating_add(max_age_secs as i64).saturating_add(skew_secs)
+    {
         return Err(TokenError::TooLong(max_age_secs));
     }
     if claims.jti.is_empty() || claims.jti.len() > 128 {
@@ -142,6 +146,40 @@ pub fn verify(secret: &str, token: &str, now: i64, max_age_secs: u64, skew_secs:
         return Err(TokenError::Subject("must not contain control characters"));
     }
     Ok(claims)
+}
+
+/// Which of the configured secrets a token was made with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretUsed {
+    Current,
+    /// The previous secret, still accepted during a rotation.
+    Previous,
+}
+
+impl SecretUsed {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SecretUsed::Current => "current",
+            SecretUsed::Previous => "previous",
+        }
+    }
+}
+
+/// [`verify`] with the current secret, and when only the signature is wrong, with the previous one.
+pub fn verify_rotating(
+    current: &str,
+    previous: Option<&str>,
+    token: &str,
+    now: i64,
+    max_age_secs: u64,
+    skew_secs: i64,
+) -> Result<(Claims, SecretUsed), TokenError> {
+    match (verify(current, token, now, max_age_secs, skew_secs), previous) {
+        (Err(TokenError::Signature), Some(prev)) => {
+            verify(prev, token, now, max_age_secs, skew_secs).map(|c| (c, SecretUsed::Previous))
+        }
+        (r, _) => r.map(|c| (c, SecretUsed::Current)),
+    }
 }
 
 #[cfg(test)]
@@ -158,6 +196,27 @@ mod tests {
     fn an_empty_secret_never_verifies_and_never_panics() {
         let t = issue(SECRET, &claims(1000));
         assert!(verify("", &t, 1010, 120, 30).is_err());
+    }
+
+    #[test]
+    fn an_iat_near_the_minimum_does_not_wrap() {
+        let mut c = claims(1000);
+        c.iat = i64::MIN + 5;
+        let t = issue(SECRET, &c);
+        assert_eq!(verify(SECRET, &t, 1000, 120, 30), Err(TokenError::TooLong(120)));
+        c.iat = 1000;
+        c.exp = i64::MAX;
+        assert_eq!(verify(SECRET, &issue(SECRET, &c), 1000, 120, 30), Err(TokenError::TooLong(120)));
+    }
+
+    #[test]
+    fn the_previous_secret_is_tried_only_after_the_current_one() {
+        const OLD: &str = "old-secret-old-secret-old-secret";
+        let t = issue(OLD, &claims(1000));
+        assert_eq!(verify_rotating(SECRET, Some(OLD), &t, 1010, 120, 30).unwrap().1, SecretUsed::Previous);
+        assert_eq!(verify_rotating(SECRET, None, &t, 1010, 120, 30), Err(TokenError::Signature));
+        let t = issue(SECRET, &claims(1000));
+        assert_eq!(verify_rotating(SECRET, Some(OLD), &t, 1010, 120, 30).unwrap().1, SecretUsed::Current);
     }
 
     #[test]

@@ -38,7 +38,9 @@ pub async fn run(settings: Settings, mut mock: MockSpOptions) -> anyhow::Result<
     let gw_bind = settings.config.server.bind.clone();
     mock.partner = Some(PartnerConfig {
         gateway_base_url: settings.config.server.base_url.clone(),
-        handoff_secret: settings.config.handoff.secret.clone(),
+        handoff_secret: crate::gateway::setup::handoff_secrets(&settings)
+            .map_err(|e| anyhow::anyhow!(e.to_string()))?
+            .current,
     });
     let state = crate::web::AppState::build(settings).await?;
     mock.idp_metadata = IdpSource::Inline(state.idp_metadata.clone());

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use super::{CliError, CliResult, MockSpArgs};
 use crate::config::{self, Settings, Site};
-use crate::gateway::setup::{ensure_config, ensure_initialized, write_file};
+use crate::gateway::setup::{ensure_config, ensure_initialized, write_config};
 use crate::mocksp::{IdpSource, METADATA_FILE, MOCK_X_ACCOUNT_TYPE, MockSpOptions, PartnerConfig, serve_with};
 
 /// Where the mock SP keeps its files, relative to the config file's directory.
@@ -34,7 +34,7 @@ pub fn init_with_mock_sp(
     c.huawei.x_account_type = xat.to_owned();
     c.handoff.partner_login_url = Some(format!("{mock_url}/partner"));
     c.validate()?;
-    write_file(config_path, c.to_toml().as_bytes())?;
+    write_config(config_path, &c)?;
     Ok(ensure_initialized(config_path, None, None, None)?)
 }
 
@@ -51,10 +51,13 @@ pub fn run(config_path: &Path, args: MockSpArgs, rt: &tokio::runtime::Runtime) -
             settings.as_ref().map(|s| s.config.server.base_url.as_str()).unwrap_or("http://127.0.0.1:8080")
         )),
     };
-    let partner = settings.as_ref().map(|s| PartnerConfig {
-        gateway_base_url: s.config.server.base_url.clone(),
-        handoff_secret: s.config.handoff.secret.clone(),
-    });
+    let partner = match &settings {
+        Some(s) => Some(PartnerConfig {
+            gateway_base_url: s.config.server.base_url.clone(),
+            handoff_secret: crate::gateway::setup::handoff_secrets(s)?.current,
+        }),
+        None => None,
+    };
     let opts = MockSpOptions {
         bind: args.bind.clone(),
         base_url: base_url.trim_end_matches('/').to_owned(),

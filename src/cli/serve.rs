@@ -4,7 +4,7 @@ use std::path::Path;
 
 use super::{CliError, CliResult};
 use crate::config::{self, Settings, Site};
-use crate::gateway::setup::{ensure_initialized, init_warnings, write_file};
+use crate::gateway::setup::{ensure_initialized, init_warnings, write_config};
 
 /// `serve`: first start writes missing config, keys, metadata and store; then runs until SIGTERM.
 pub fn serve(config: &Path, bind: Option<String>, rt: &tokio::runtime::Runtime) -> CliResult<()> {
@@ -42,7 +42,7 @@ pub fn init(config: &Path, o: InitOptions<'_>, rt: &tokio::runtime::Runtime) -> 
             let mut c = config::load_from(config, &[])?.config;
             c.huawei.bp_id = Some(bp);
             c.validate()?;
-            write_file(config, c.to_toml().as_bytes())?;
+            write_config(config, &c)?;
             config::load(config)?
         }
         None => settings,

@@ -44,7 +44,8 @@ pub fn run(settings: &Settings, o: TokenOptions) -> CliResult<()> {
         mobile: o.mobile,
         email: o.email,
     };
-    let token = crate::handoff::issue(&c.handoff.secret, &claims);
+    let secrets = crate::gateway::setup::handoff_secrets(settings)?;
+    let token = crate::handoff::issue(&secrets.current, &claims);
     if o.raw {
         println!("{token}");
     } else {

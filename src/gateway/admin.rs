@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 
-use super::setup::{SetupError, SetupResult, ensure_config, write_file};
+use super::setup::{SetupError, SetupResult, ensure_config, write_config};
 use crate::config::{self, AdminUser};
 
 /// Shortest password `admin add-user` accepts.
@@ -65,7 +65,7 @@ pub fn add_user(path: &Path, name: &str, password: &str) -> SetupResult<bool> {
         }
     };
     c.validate()?;
-    write_file(path, c.to_toml().as_bytes())?;
+    write_config(path, &c)?;
     Ok(replaced)
 }
 

@@ -55,21 +55,43 @@ impl std::fmt::Display for AuditKind {
     }
 }
 
-/// An event to append: `kind`, who (`actor`), about what (`subject`), details (JSON), the request's
-/// correlation id (empty outside a request).
+/// Whom a use case runs for: the request's correlation id and client address (as resolved behind
+/// the trusted proxies, see [`crate::util::net`]). [`Caller::none`] outside a request (the CLI,
+/// housekeeping).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Caller {
+    pub correlation_id: String,
+    pub client: Option<std::net::IpAddr>,
+}
+
+impl Caller {
+    pub fn none() -> Caller {
+        Caller::default()
+    }
+
+    pub fn new(correlation_id: impl Into<String>, client: Option<std::net::IpAddr>) -> Caller {
+        Caller { correlation_id: correlation_id.into(), client }
+    }
+}
+
+/// An event to append: `kind`, who (`actor`), about what (`subject`), details (JSON; the caller's
+/// client address is added as `client`), the request's correlation id.
 pub fn event(
     kind: AuditKind,
     actor: &str,
     subject: &str,
-    detail: serde_json::Value,
-    correlation_id: &str,
+    mut detail: serde_json::Value,
+    caller: &Caller,
 ) -> crate::store::NewAuditEvent {
+    if let (Some(ip), Some(map)) = (caller.client, detail.as_object_mut()) {
+        map.insert("client".into(), serde_json::Value::String(ip.to_string()));
+    }
     crate::store::NewAuditEvent {
         at: crate::util::now_unix(),
         kind: kind.as_str().to_owned(),
         actor: actor.to_owned(),
         subject: subject.to_owned(),
         detail_json: detail.to_string(),
-        correlation_id: correlation_id.to_owned(),
+        correlation_id: caller.correlation_id.clone(),
     }
 }

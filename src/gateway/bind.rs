@@ -18,6 +18,7 @@
 //!   audited; the stored binding is never overwritten;
 //! - a binding recorded by the partner without its account (`bindings add`) is completed.
 
+use super::audit::Caller;
 use std::sync::Arc;
 
 use super::sp::SpEntry;
@@ -97,7 +98,7 @@ impl Gateway {
 
     /// Stores the binding of a checked notification (committed before this returns), audited
     /// `bind.created`, `bind.repeated`, `bind.conflict` or `bind.replay`.
-    pub async fn commit_bind_notification(&self, c: CheckedNotification, correlation_id: &str) -> Result<BindResult> {
+    pub async fn commit_bind_notification(&self, c: CheckedNotification, caller: &Caller) -> Result<BindResult> {
         let req = c.request;
         let now = now_unix();
         let binding = Binding {
@@ -133,8 +134,7 @@ impl Gateway {
                         Some(b) if b.domain_id == binding.domain_id => BindOutcome::AlreadySame,
                         Some(b) => BindOutcome::Conflict { existing_domain_id: b.domain_id },
                         None => {
-                            self.audit_binding(AuditKind::BindReplay, &binding, serde_json::json!({}), correlation_id)
-                                .await?;
+                            self.audit_binding(AuditKind::BindReplay, &binding, serde_json::json!({}), caller).await?;
                             return Err(Error::refused(
                                 Kind::Conflict,
                                 "replay",
@@ -148,19 +148,19 @@ impl Gateway {
         };
         match outcome {
             BindOutcome::Created => {
-                self.audit_binding(AuditKind::BindCreated, &binding, serde_json::json!({}), correlation_id).await?;
+                self.audit_binding(AuditKind::BindCreated, &binding, serde_json::json!({}), caller).await?;
                 tracing::info!(x_user_id = %binding.x_user_id, domain_id = %binding.domain_id, "binding stored");
                 Ok(BindResult { binding, already: false })
             }
             BindOutcome::AlreadySame => {
                 let detail = serde_json::json!({"replayed": replayed});
-                self.audit_binding(AuditKind::BindRepeated, &binding, detail, correlation_id).await?;
+                self.audit_binding(AuditKind::BindRepeated, &binding, detail, caller).await?;
                 tracing::info!(x_user_id = %binding.x_user_id, "binding notification repeated; already bound");
                 Ok(BindResult { binding, already: true })
             }
             BindOutcome::Conflict { existing_domain_id } => {
                 let detail = serde_json::json!({"existing_domain_id": existing_domain_id});
-                self.audit_binding(AuditKind::BindConflict, &binding, detail, correlation_id).await?;
+                self.audit_binding(AuditKind::BindConflict, &binding, detail, caller).await?;
                 tracing::warn!(
                     x_user_id = %binding.x_user_id,
                     domain_id = %binding.domain_id,
@@ -184,7 +184,7 @@ impl Gateway {
         kind: AuditKind,
         b: &Binding,
         extra: serde_json::Value,
-        correlation_id: &str,
+        caller: &Caller,
     ) -> Result<()> {
         let mut detail = serde_json::json!({
             "domain_id": b.domain_id,
@@ -195,6 +195,6 @@ impl Gateway {
         if let (Some(d), serde_json::Value::Object(e)) = (detail.as_object_mut(), extra) {
             d.extend(e);
         }
-        self.audit(audit::event(kind, "huawei", &b.x_user_id, detail, correlation_id)).await
+        self.audit(audit::event(kind, "huawei", &b.x_user_id, detail, caller)).await
     }
 }

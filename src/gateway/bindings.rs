@@ -104,7 +104,7 @@ pub async fn remove_binding(
         actor,
         x_user_id,
         serde_json::json!({"domain_id": b.domain_id, "domain_name": b.domain_name, "via": via}),
-        "",
+        &super::audit::Caller::none(),
     );
     store.append_audit(&event).await?;
     Ok(Some(b))

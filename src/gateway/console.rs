@@ -7,9 +7,10 @@
 //! ([`Gateway::open_session`]): spend the `jti`, store the session (replacing the browser's previous
 //! one), audit `console.jump`.
 
+use super::audit::Caller;
 use super::session::{SessionUser, new_session_id};
 use super::{AuditKind, Error, Gateway, Kind, Result, audit};
-use crate::handoff::{self, Claims, TokenError};
+use crate::handoff::{self, Claims, SecretUsed, TokenError};
 use crate::huawei;
 use crate::store::Session;
 use crate::util::now_unix;
@@ -20,6 +21,8 @@ pub struct CheckedHandoff {
     pub claims: Claims,
     /// Where the browser goes once the session is open.
     pub target: String,
+    /// Which hand-off secret the token was made with (audited).
+    pub secret: SecretUsed,
 }
 
 /// The parameters of `/console`, as decoded from the query.
@@ -39,8 +42,10 @@ impl Gateway {
     /// Checks the token, the claims and the target; nothing is spent.
     pub async fn check_handoff(&self, p: HandoffParams<'_>) -> Result<CheckedHandoff> {
         let cfg = &self.settings.config;
-        let claims = handoff::verify(
-            &cfg.handoff.secret,
+        let secrets = &self.handoff_secrets;
+        let (claims, secret) = handoff::verify_rotating(
+            &secrets.current,
+            secrets.previous.as_deref(),
             p.token.unwrap_or(""),
             now_unix(),
             cfg.handoff.token_max_age_secs,
@@ -78,7 +83,10 @@ impl Gateway {
                 )
             }
         };
-        Ok(CheckedHandoff { claims, target })
+        if secret == SecretUsed::Previous {
+            tracing::warn!(user = %claims.sub, "hand-off token made with handoff.previous_secret (rotation in progress)");
+        }
+        Ok(CheckedHandoff { claims, target, secret })
     }
 
     /// Spends the token's `jti` (only once everything else checked out), opens the session (ending
@@ -87,7 +95,7 @@ impl Gateway {
         &self,
         c: &CheckedHandoff,
         previous_session: Option<&str>,
-        correlation_id: &str,
+        caller: &Caller,
     ) -> Result<String> {
         let cfg = &self.settings.config;
         let claims = &c.claims;
@@ -120,8 +128,8 @@ impl Gateway {
             AuditKind::ConsoleJump,
             &claims.sub,
             &claims.sub,
-            serde_json::json!({"target": c.target}),
-            correlation_id,
+            serde_json::json!({"target": c.target, "secret": c.secret.as_str()}),
+            caller,
         ))
         .await?;
         tracing::info!(user = %claims.sub, "session opened; redirecting");

@@ -35,7 +35,7 @@ pub mod slo;
 pub mod sp;
 pub mod sso;
 
-pub use audit::AuditKind;
+pub use audit::{AuditKind, Caller};
 pub use error::{Error, Kind, Result};
 pub use return_urls::ReturnKind;
 pub use session::SessionUser;
@@ -50,6 +50,8 @@ pub struct Gateway {
     pub signing_key: SigningKey,
     /// Imported SPs, parsed and kept for a short while.
     pub sps: sp::SpCache,
+    /// The hand-off secrets (current, and previous during a rotation).
+    pub handoff_secrets: setup::HandoffSecrets,
 }
 
 impl std::fmt::Debug for Gateway {
@@ -66,6 +68,7 @@ impl Gateway {
             .await
             .with_context(|| format!("cannot open the store {}", settings.config.store.url))?;
         let keys = setup::load_keys(&settings).map_err(|e| anyhow::anyhow!(e.to_string()))?;
+        let handoff_secrets = setup::handoff_secrets(&settings).map_err(|e| anyhow::anyhow!(e.to_string()))?;
         let idp_metadata = setup::idp_metadata(&settings, &keys)?;
         let algorithm: SignatureAlgorithm = settings
             .config
@@ -78,7 +81,7 @@ impl Gateway {
         for w in sp::sync_at_start(&settings, store.as_ref()).await? {
             tracing::warn!("{w}");
         }
-        Ok(Gateway { settings, keys, store, idp_metadata, signing_key, sps: sp::SpCache::default() })
+        Ok(Gateway { settings, keys, store, idp_metadata, signing_key, sps: sp::SpCache::default(), handoff_secrets })
     }
 
     /// Huawei's SP entityID for this configuration.

@@ -58,6 +58,94 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> SetupResult<()> {
         .map_err(|e| SetupError::Failure(format!("cannot write {}: {e}", path.display())))
 }
 
+/// Writes a config file. A config that holds a secret (`handoff.secret`, `handoff.previous_secret`)
+/// is written readable by its owner only (0600 for a new file; group and other bits dropped from an
+/// existing one's mode); otherwise the file keeps its mode.
+pub fn write_config(path: &Path, c: &Config) -> SetupResult<()> {
+    #[cfg(unix)]
+    let mode = {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).map(|m| m.permissions().mode() & 0o777).unwrap_or(0o644);
+        if holds_secret(c) { (mode & 0o700) | 0o600 } else { mode }
+    };
+    #[cfg(not(unix))]
+    let mode = 0o644;
+    crate::util::fs::write_atomic(path, c.to_toml().as_bytes(), mode)
+        .map_err(|e| SetupError::Failure(format!("cannot write {}: {e}", path.display())))
+}
+
+fn holds_secret(c: &Config) -> bool {
+    !c.handoff.secret.is_empty() || c.handoff.previous_secret.is_some()
+}
+
+/// The hand-off secrets in use: the current one and, during a rotation, the previous one.
+#[derive(Clone)]
+pub struct HandoffSecrets {
+    pub current: String,
+    pub previous: Option<String>,
+}
+
+impl std::fmt::Debug for HandoffSecrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HandoffSecrets").field("previous", &self.previous.is_some()).finish_non_exhaustive()
+    }
+}
+
+/// Longest secret file read, in bytes.
+const MAX_SECRET_FILE_BYTES: u64 = 4096;
+
+/// Refuses a file holding a secret that group or others can read; `what` names the config key.
+fn check_secret_mode(what: &str, path: &Path) -> SetupResult<()> {
+    match crate::util::fs::loose_mode(path) {
+        Ok(None) => Ok(()),
+        Ok(Some(mode)) => Err(SetupError::Usage(format!(
+            "{} holds {what} and is readable by group or others (mode {mode:o}); run `chmod 600 {}`",
+            path.display(),
+            path.display()
+        ))),
+        Err(e) => Err(SetupError::Usage(format!("{what} {} cannot be read: {e}", path.display()))),
+    }
+}
+
+/// Reads a secret from the file named by config key `what` (mode 0600, one line, ≥ 32 characters).
+fn read_secret_file(s: &Settings, what: &str, file: &str, min_len: usize) -> SetupResult<String> {
+    let path = s.resolve(file);
+    check_secret_mode(what, &path)?;
+    let unreadable = |e: String| SetupError::Usage(format!("{what} {} cannot be read: {e}", path.display()));
+    let len = std::fs::metadata(&path).map_err(|e| unreadable(e.to_string()))?.len();
+    if len > MAX_SECRET_FILE_BYTES {
+        return Err(unreadable(format!("it is over {MAX_SECRET_FILE_BYTES} bytes")));
+    }
+    let text = std::fs::read_to_string(&path).map_err(|e| unreadable(e.to_string()))?;
+    let secret = text.trim_end_matches(['\n', '\r']).to_owned();
+    if secret.chars().count() < min_len {
+        return Err(SetupError::Usage(format!(
+            "{what} {}: the secret must be at least {min_len} characters",
+            path.display()
+        )));
+    }
+    Ok(secret)
+}
+
+/// The hand-off secrets, from the config, its secret files or the environment. Refused when a file
+/// holding one of them (the config file itself included) is readable by group or others.
+pub fn handoff_secrets(s: &Settings) -> SetupResult<HandoffSecrets> {
+    if let Some(key) = s.secrets_in_file.first() {
+        check_secret_mode(key, &s.path)?;
+    }
+    let ho = &s.config.handoff;
+    let min = config::MIN_SECRET_LEN;
+    let current = match &ho.secret_file {
+        Some(f) => read_secret_file(s, "handoff.secret_file", f, min)?,
+        None => ho.secret.clone(),
+    };
+    let previous = match (&ho.previous_secret_file, &ho.previous_secret) {
+        (Some(f), _) => Some(read_secret_file(s, "handoff.previous_secret_file", f, min)?),
+        (None, p) => p.clone(),
+    };
+    Ok(HandoffSecrets { current, previous })
+}
+
 /// Loads the config, writing a fresh one first when the file does not exist; with options on an
 /// existing file (`init --base-url …`) only those keys are updated.
 pub fn ensure_config(
@@ -69,13 +157,13 @@ pub fn ensure_config(
     if !path.exists() {
         let c = Config::for_init(base_url, x_account_type, site);
         c.validate()?;
-        write_file(path, c.to_toml().as_bytes())?;
+        write_config(path, &c)?;
         tracing::info!(path = %path.display(), "wrote a new config file with defaults");
     } else if base_url.is_some() || x_account_type.is_some() || site.is_some() {
         let mut c = config::load(path)?.config;
         c.apply_init_options(base_url, x_account_type, site);
         c.validate()?;
-        write_file(path, c.to_toml().as_bytes())?;
+        write_config(path, &c)?;
     }
     Ok(config::load(path)?)
 }
@@ -103,6 +191,7 @@ pub fn passphrase(s: &Settings) -> SetupResult<Option<String>> {
     }
     if let Some(file) = &s.config.idp.key_passphrase_file {
         let path = s.resolve(file);
+        check_secret_mode("idp.key_passphrase_file", &path)?;
         let text = std::fs::read_to_string(&path).map_err(|e| {
             SetupError::Usage(format!("idp.key_passphrase_file {} cannot be read: {e}", path.display()))
         })?;
@@ -210,6 +299,16 @@ pub fn init_warnings(c: &Config) -> Vec<String> {
     }
     if c.huawei.bp_id.as_deref().is_none_or(|b| b.trim().is_empty()) {
         w.push(crate::huawei::BP_ID_WARNING.into());
+    }
+    if c.server.trust_forwarded_for {
+        w.push(if c.server.trusted_proxies.is_empty() {
+            "server.trust_forwarded_for is deprecated: it trusts the rightmost X-Forwarded-For entry from any peer; \
+             list your proxies in server.trusted_proxies instead"
+                .into()
+        } else {
+            "server.trust_forwarded_for is deprecated and ignored because server.trusted_proxies is set: remove it"
+                .into()
+        });
     }
     w
 }

@@ -18,6 +18,7 @@
 //! the effective after-logout return URL. Redirects only ever go to SP metadata endpoints or configured
 //! return URLs, never to a URL taken from the request.
 
+use super::audit::Caller;
 use std::sync::Arc;
 
 use super::session::SessionUser;
@@ -99,7 +100,7 @@ impl Gateway {
         &self,
         c: CheckedLogoutRequest,
         session: Option<(Session, SessionUser)>,
-        correlation_id: &str,
+        caller: &Caller,
     ) -> Result<LogoutAnswer> {
         let cfg = &self.settings.config;
         let lr = &c.request;
@@ -138,7 +139,7 @@ impl Gateway {
                 "status": status,
                 "session_ended": user.is_some(),
             }),
-            correlation_id,
+            caller,
         ))
         .await?;
         if user.is_some() {
@@ -154,7 +155,7 @@ impl Gateway {
     pub async fn local_logout(
         &self,
         session: Option<(Session, SessionUser)>,
-        correlation_id: &str,
+        caller: &Caller,
     ) -> Result<Option<String>> {
         if let Some((session, user)) = session {
             self.store.delete_session(&session.id).await?;
@@ -163,7 +164,7 @@ impl Gateway {
                 &user.sub,
                 &user.sub,
                 serde_json::json!({"issued": user.issued.len()}),
-                correlation_id,
+                caller,
             ))
             .await?;
             tracing::info!(user = %user.sub, "signed out");

@@ -12,6 +12,7 @@
 //! the session and append the audit event in one store commit (`record_hop`). A replayed ID is refused
 //! at that commit, before anything leaves.
 
+use super::audit::Caller;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -176,7 +177,7 @@ impl Gateway {
         c: CheckedAuthnRequest,
         session: Session,
         mut user: SessionUser,
-        correlation_id: &str,
+        caller: &Caller,
     ) -> Result<PreparedResponse> {
         let cfg = &self.settings.config;
         let now = now_unix();
@@ -236,7 +237,7 @@ impl Gateway {
                 "assertion_id": built.assertion_id,
                 "acs": c.acs.location,
             }),
-            correlation_id,
+            caller,
         );
         let hop = HopRecord {
             once_kind: "authn".into(),

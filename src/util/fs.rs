@@ -4,6 +4,21 @@ use std::fs;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
+/// The permission bits of `path` when group or others may read or write it (a file holding a secret
+/// must not be), else None. Always None off unix.
+pub fn loose_mode(path: &Path) -> std::io::Result<Option<u32>> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(path)?.permissions().mode() & 0o777;
+        Ok((mode & 0o077 != 0).then_some(mode))
+    }
+    #[cfg(not(unix))]
+    {
+        fs::metadata(path).map(|_| None)
+    }
+}
+
 /// Writes `data` to `path` so that a reader (or a crash) never sees half a file: a fresh temporary
 /// sibling with a unique name is created with `mode` (unix permissions, e.g. `0o600` for secrets),
 /// written and fsync'd, renamed over `path`, and the directory is fsync'd so the rename survives a

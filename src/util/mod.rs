@@ -2,6 +2,7 @@
 //! ([`fs`]) and the URL policies ([`url`]).
 
 pub mod fs;
+pub mod net;
 pub mod url;
 
 /// Seconds since the Unix epoch (0 if the clock is before it).

@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{Html, IntoResponse};
 
-use super::{Answer, AppState, CorrelationId, Internal, wants_json};
+use super::{Answer, AppState, Caller, Internal, wants_json};
 use crate::gateway::ReturnKind;
 use crate::store::Binding;
 
@@ -22,12 +22,12 @@ fn is_form(headers: &HeaderMap) -> bool {
 
 pub async fn bind(
     State(state): State<AppState>,
-    Extension(cid): Extension<CorrelationId>,
+    Extension(caller): Extension<Caller>,
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Answer {
     let checked = state.check_bind_notification(&body, is_form(&headers)).await?;
-    let result = state.commit_bind_notification(checked, &cid.0).await?;
+    let result = state.commit_bind_notification(checked, &caller).await?;
     bound_page(&state, &headers, &result.binding, result.already).await
 }
 

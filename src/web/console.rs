@@ -8,12 +8,12 @@ use axum::response::IntoResponse;
 use axum_extra::extract::CookieJar;
 
 use super::cookies::{session_cookie, session_id};
-use super::{Answer, AppState, CorrelationId, found, query_params};
+use super::{Answer, AppState, Caller, found, query_params};
 use crate::gateway::console::HandoffParams;
 
 pub async fn console(
     State(state): State<AppState>,
-    Extension(cid): Extension<CorrelationId>,
+    Extension(caller): Extension<Caller>,
     jar: CookieJar,
     RawQuery(raw): RawQuery,
 ) -> Answer {
@@ -26,7 +26,7 @@ pub async fn console(
         return_to: get("return_to"),
     };
     let checked = state.check_handoff(params).await?;
-    let id = state.open_session(&checked, session_id(&jar), &cid.0).await?;
+    let id = state.open_session(&checked, session_id(&jar), &caller).await?;
     let resp = found(&checked.target)?;
     Ok((jar.add(session_cookie(&state, id)), resp).into_response())
 }

@@ -4,12 +4,16 @@
 //! [`around_request`] middleware renders them as an HTML page or JSON, always with the correlation id
 //! that is also in the log line and the audit event.
 
-use axum::extract::{MatchedPath, Request};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 
 use crate::gateway::{self, Kind};
+use crate::util::net::ClientAddrRule;
 
 /// What a handler returns.
 pub type Answer = Result<Response, Failure>;
@@ -115,9 +119,9 @@ impl IntoResponse for Internal {
 #[derive(Debug, Clone)]
 struct InternalDetail(String);
 
-/// Correlation id of the current request (also in the `x-correlation-id` response header and every log line).
-#[derive(Debug, Clone)]
-pub struct CorrelationId(pub String);
+/// Who sent the current request: its correlation id (also in the `x-correlation-id` response
+/// header and every log line) and client address, as a request extension for the handlers.
+pub use crate::gateway::Caller;
 
 #[derive(askama::Template)]
 #[template(path = "error.html")]
@@ -137,19 +141,30 @@ pub fn wants_json(headers: &HeaderMap) -> bool {
         .is_some_and(|a| a.contains("application/json") && !a.contains("text/html"))
 }
 
-/// Middleware: correlation id, request metrics, and rendering of refusals and internal errors.
-pub async fn around_request(mut req: Request, next: Next) -> Response {
+/// The client address of `req`: the TCP peer, or behind trusted proxies the nearest untrusted
+/// `X-Forwarded-For` entry (see [`ClientAddrRule`]). None without a socket (in-process tests).
+fn client_addr(rule: &ClientAddrRule, req: &Request) -> Option<IpAddr> {
+    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>()?.0.ip();
+    let forwarded = req.headers().get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok());
+    Some(rule.resolve(peer, forwarded))
+}
+
+/// Middleware: correlation id and client address (the [`Caller`] extension), request metrics, and
+/// rendering of refusals and internal errors.
+pub async fn around_request(State(rule): State<Arc<ClientAddrRule>>, mut req: Request, next: Next) -> Response {
     let cid = {
         let mut b = [0u8; 8];
         let _ = openssl::rand::rand_bytes(&mut b);
         hex::encode(b)
     };
-    req.extensions_mut().insert(CorrelationId(cid.clone()));
+    let client = client_addr(&rule, &req);
+    req.extensions_mut().insert(Caller::new(cid.clone(), client));
     let json = wants_json(req.headers());
     let route =
         req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned()).unwrap_or_else(|| "unmatched".to_owned());
     let method = req.method().clone();
-    let span = tracing::info_span!("request", correlation_id = %cid, %method, route = %route);
+    let client = client.map(|ip| ip.to_string()).unwrap_or_default();
+    let span = tracing::info_span!("request", correlation_id = %cid, %client, %method, route = %route);
     let mut resp = {
         use tracing::Instrument;
         next.run(req).instrument(span.clone()).await

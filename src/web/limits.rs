@@ -2,21 +2,22 @@
 //! `/saml/slo`, `/huawei/bind`, admin login) and a cap on request header size.
 //!
 //! A token bucket per (client IP, endpoint): `rate_limit_per_minute` tokens a minute, bursts up to a
-//! tenth of that (at least 10). The client IP is the TCP peer, or the first address of
-//! `X-Forwarded-For` when `server.trust_forwarded_for` is on (behind a load balancer). State is per
+//! tenth of that (at least 10). The client IP is the one [`around_request`](super::error::around_request)
+//! resolved: the TCP peer, or behind `server.trusted_proxies` the nearest untrusted
+//! `X-Forwarded-For` entry (never the leftmost one, which the client writes). State is per
 //! process: with N replicas behind a balancer the effective limit is up to N times the setting.
 
 use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::Refusal;
+use super::{Caller, Refusal};
 
 /// Endpoints under a rate limit.
 pub const LIMITED_PATHS: &[&str] = &["/console", "/saml/sso", "/saml/slo", "/logout", "/huawei/bind", "/admin/login"];
@@ -31,13 +32,12 @@ struct Bucket {
 
 pub struct RateLimiter {
     per_minute: u32,
-    trust_forwarded_for: bool,
     buckets: Mutex<HashMap<(IpAddr, &'static str), Bucket>>,
 }
 
 impl RateLimiter {
-    pub fn new(per_minute: u32, trust_forwarded_for: bool) -> Self {
-        RateLimiter { per_minute, trust_forwarded_for, buckets: Mutex::new(HashMap::new()) }
+    pub fn new(per_minute: u32) -> Self {
+        RateLimiter { per_minute, buckets: Mutex::new(HashMap::new()) }
     }
 
     fn burst(&self) -> f64 {
@@ -66,20 +66,6 @@ impl RateLimiter {
             false
         }
     }
-
-    fn client_ip(&self, req: &Request) -> Option<IpAddr> {
-        if self.trust_forwarded_for
-            && let Some(ip) = req
-                .headers()
-                .get("x-forwarded-for")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.split(',').next())
-                .and_then(|v| v.trim().parse().ok())
-        {
-            return Some(ip);
-        }
-        req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip())
-    }
 }
 
 /// Middleware: header size cap, then the rate limit for limited endpoints.
@@ -94,7 +80,7 @@ pub async fn limit(State(limiter): State<std::sync::Arc<RateLimiter>>, req: Requ
         .into_response();
     }
     if let Some(path) = LIMITED_PATHS.iter().find(|p| **p == req.uri().path())
-        && let Some(ip) = limiter.client_ip(&req)
+        && let Some(ip) = req.extensions().get::<Caller>().and_then(|c| c.client)
         && !limiter.allow(ip, path, Instant::now())
     {
         let mut r = Refusal::new(
@@ -116,7 +102,7 @@ mod tests {
 
     #[test]
     fn bucket_refills_over_time() {
-        let l = RateLimiter::new(60, false);
+        let l = RateLimiter::new(60);
         let ip: IpAddr = "10.0.0.1".parse().unwrap();
         let t0 = Instant::now();
         let allowed = (0..100).filter(|_| l.allow(ip, "/console", t0)).count();
@@ -129,7 +115,7 @@ mod tests {
 
     #[test]
     fn zero_disables() {
-        let l = RateLimiter::new(0, false);
+        let l = RateLimiter::new(0);
         let ip: IpAddr = "10.0.0.1".parse().unwrap();
         assert!((0..10_000).all(|_| l.allow(ip, "/console", Instant::now())));
     }

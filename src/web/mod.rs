@@ -35,7 +35,7 @@ mod slo;
 mod sso;
 
 pub use cookies::SESSION_COOKIE;
-pub use error::{Answer, CorrelationId, Failure, Internal, Refusal, status_of, wants_json};
+pub use error::{Answer, Caller, Failure, Internal, Refusal, status_of, wants_json};
 pub use params::{MAX_QUERY_BYTES, form_fields, query_params};
 
 /// Everything a request handler needs; cheap to clone. It derefs to the [`Gateway`].
@@ -129,7 +129,11 @@ pub fn router(state: AppState) -> Router {
     let body_limit = cfg.max_body_bytes;
     let timeout = Duration::from_secs(cfg.request_timeout_secs);
     let concurrency = cfg.max_concurrent_requests;
-    let limiter = Arc::new(limits::RateLimiter::new(cfg.rate_limit_per_minute, cfg.trust_forwarded_for));
+    let limiter = Arc::new(limits::RateLimiter::new(cfg.rate_limit_per_minute));
+    // Validated with the config (`server.trusted_proxies[n]`); an invalid entry cannot reach here.
+    let rule = Arc::new(
+        crate::util::net::ClientAddrRule::new(&cfg.trusted_proxies, cfg.trust_forwarded_for).unwrap_or_default(),
+    );
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/saml/metadata", get(metadata_xml))
@@ -146,7 +150,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::extract::DefaultBodyLimit::max(body_limit))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(body_limit))
         .layer(middleware::from_fn_with_state(limiter, limits::limit))
-        .layer(middleware::from_fn(error::around_request))
+        .layer(middleware::from_fn_with_state(rule, error::around_request))
         .layer(middleware::from_fn(security_headers))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, timeout))
         .layer(tower::limit::ConcurrencyLimitLayer::new(concurrency))

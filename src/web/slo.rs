@@ -16,13 +16,13 @@ use axum::response::{Html, IntoResponse};
 use axum_extra::extract::CookieJar;
 
 use super::cookies::{SESSION_COOKIE, browser_session, removal_cookie};
-use super::{Answer, AppState, CorrelationId, Internal, found, params};
+use super::{Answer, AppState, Caller, Internal, found, params};
 use crate::gateway::ReturnKind;
 
 /// `GET /saml/slo`.
 pub async fn slo(
     State(state): State<AppState>,
-    Extension(cid): Extension<CorrelationId>,
+    Extension(caller): Extension<Caller>,
     jar: CookieJar,
     RawQuery(raw): RawQuery,
 ) -> Answer {
@@ -30,17 +30,17 @@ pub async fn slo(
     params::check_query_len(&raw)?;
     // No SAML message at all: a plain "sign me out".
     let Some(checked) = state.check_logout_request(&raw).await? else {
-        return local_logout(&state, &cid, jar).await;
+        return local_logout(&state, &caller, jar).await;
     };
     let session = browser_session(&state, &jar).await?;
-    let answer = state.answer_logout_request(checked, session, &cid.0).await?;
+    let answer = state.answer_logout_request(checked, session, &caller).await?;
     let jar = if answer.session_ended { jar.remove(removal_cookie()) } else { jar };
     Ok((jar, found(&answer.redirect)?).into_response())
 }
 
 /// `GET /logout`.
-pub async fn logout(State(state): State<AppState>, Extension(cid): Extension<CorrelationId>, jar: CookieJar) -> Answer {
-    local_logout(&state, &cid, jar).await
+pub async fn logout(State(state): State<AppState>, Extension(caller): Extension<Caller>, jar: CookieJar) -> Answer {
+    local_logout(&state, &caller, jar).await
 }
 
 #[derive(askama::Template)]
@@ -56,9 +56,9 @@ start from the partner platform.</p>
 )]
 struct SignedOutPage;
 
-async fn local_logout(state: &AppState, cid: &CorrelationId, jar: CookieJar) -> Answer {
+async fn local_logout(state: &AppState, caller: &Caller, jar: CookieJar) -> Answer {
     let session = browser_session(state, &jar).await?;
-    let after = state.local_logout(session, &cid.0).await?;
+    let after = state.local_logout(session, caller).await?;
     let jar = if jar.get(SESSION_COOKIE).is_some() { jar.remove(removal_cookie()) } else { jar };
     let resp = match after {
         Some(u) => found(&u)?,

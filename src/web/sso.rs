@@ -10,13 +10,13 @@ use axum::response::{Html, IntoResponse, Response};
 use axum_extra::extract::CookieJar;
 
 use super::cookies::browser_session;
-use super::{Answer, AppState, CorrelationId, Internal, form_fields, found, params};
+use super::{Answer, AppState, Caller, Internal, form_fields, found, params};
 use crate::gateway::sso::{CheckedAuthnRequest, PostForm};
 
 /// Redirect binding.
 pub async fn sso_redirect(
     State(state): State<AppState>,
-    Extension(cid): Extension<CorrelationId>,
+    Extension(caller): Extension<Caller>,
     jar: CookieJar,
     RawQuery(raw): RawQuery,
 ) -> Answer {
@@ -25,13 +25,13 @@ pub async fn sso_redirect(
     let checked = state.check_redirect_authn_request(&raw).await?;
     // Without a session the browser comes back to this very request after logging in.
     let pending = format!("{}?{}", state.settings.sso_url(), raw);
-    answer(&state, &cid, &jar, checked, Some(&pending)).await
+    answer(&state, &caller, &jar, checked, Some(&pending)).await
 }
 
 /// POST binding: form fields `SAMLRequest` (base64, not deflated) and `RelayState`.
 pub async fn sso_post(
     State(state): State<AppState>,
-    Extension(cid): Extension<CorrelationId>,
+    Extension(caller): Extension<Caller>,
     jar: CookieJar,
     body: axum::body::Bytes,
 ) -> Answer {
@@ -39,12 +39,12 @@ pub async fn sso_post(
     let relay_state = fields.remove("RelayState");
     let checked = state.check_post_authn_request(fields.get("SAMLRequest").map(String::as_str), relay_state).await?;
     // A POST-bound request cannot come back through a login redirect; without a session, refuse.
-    answer(&state, &cid, &jar, checked, None).await
+    answer(&state, &caller, &jar, checked, None).await
 }
 
 async fn answer(
     state: &AppState,
-    cid: &CorrelationId,
+    caller: &Caller,
     jar: &CookieJar,
     checked: CheckedAuthnRequest,
     pending_url: Option<&str>,
@@ -52,7 +52,7 @@ async fn answer(
     let Some((session, user)) = browser_session(state, jar).await? else {
         return found(&state.login_redirect(&checked, pending_url)?);
     };
-    let prepared = state.prepare_response(checked, session, user, &cid.0)?;
+    let prepared = state.prepare_response(checked, session, user, caller)?;
     let form = state.commit_response(prepared).await?;
     post_form_response(&form)
 }

@@ -76,6 +76,11 @@ fn encrypted_private_key_with_passphrase_from_env() {
     // The passphrase from a file (a mounted secret) works too; a wrong one is refused.
     let pass_file = tmp.path().join("passphrase");
     std::fs::write(&pass_file, "s3cret passphrase\n").unwrap();
+    // A passphrase file others can read is refused like a readable key.
+    let o = run_env(tmp.path(), &["serve"], &[("SAMLGATE_IDP_KEY_PASSPHRASE_FILE", pass_file.to_str().unwrap())]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("holds idp.key_passphrase_file and is readable by group or others"), "{}", stderr(&o));
+    chmod(&pass_file, 0o600);
     let g = Gateway::start(tmp.path(), &[("SAMLGATE_IDP_KEY_PASSPHRASE_FILE", pass_file.to_str().unwrap())]);
     assert_eq!(client().get(g.url("/healthz")).send().unwrap().status(), 200);
     drop(g);
@@ -108,4 +113,223 @@ fn secrets_never_reach_the_log() {
     {
         assert!(!log.contains(s), "{what} found in the log");
     }
+}
+
+/// Sends `/console?token=x` with this `X-Forwarded-For`; the status.
+fn console_via(c: &reqwest::blocking::Client, g: &Gateway, xff: &str) -> u16 {
+    c.get(g.url("/console?token=x"))
+        .header("accept", "application/json")
+        .header("x-forwarded-for", xff)
+        .send()
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// Review finding: with the old leftmost-entry rule a client behind an appending load balancer got a
+/// fresh bucket (and any address it liked in the audit) per request.
+#[test]
+fn behind_trusted_proxies_a_spoofed_leftmost_entry_changes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let port = free_port();
+    let o = run(dir, &["init", "--base-url", &format!("http://127.0.0.1:{port}"), "--x-account-type", "acme_IDP"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let pw = "correct horse battery staple";
+    let o = run_env(dir, &["admin", "add-user", "ops", "--password-env", "PW"], &[("PW", pw)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let g = Gateway::start_on(
+        dir,
+        port,
+        &[
+            ("SAMLGATE_SERVER_RATE_LIMIT_PER_MINUTE", "60"),
+            // The test client (127.0.0.1) is the outer proxy; 10.1.0.0/16 an inner one.
+            ("SAMLGATE_SERVER_TRUSTED_PROXIES", r#"["127.0.0.0/8", "10.1.0.0/16"]"#),
+        ],
+    );
+    let c = client();
+    // The client writes a fresh leftmost entry each time; the proxies append the real address.
+    let statuses: Vec<u16> =
+        (0..15).map(|i| console_via(&c, &g, &format!("198.18.0.{i}, 203.0.113.7, 10.1.2.3"))).collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 401).count(), 10, "one bucket for 203.0.113.7: {statuses:?}");
+    assert_eq!(console_via(&c, &g, "198.18.9.9, 203.0.113.7, 10.1.2.3"), 429);
+    // Another real client keeps its own budget; a second header line is read as the continuation.
+    assert_eq!(console_via(&c, &g, "203.0.113.8"), 401);
+    let r = c
+        .get(g.url("/console?token=x"))
+        .header("accept", "application/json")
+        .header("x-forwarded-for", "203.0.113.7")
+        .header("x-forwarded-for", "10.1.0.1")
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 429, "two header lines are one list");
+    assert!(g.log_text().contains("client=203.0.113.7"), "the log names the real client");
+    assert!(!g.log_text().contains("198.18."), "never the spoofed entry");
+
+    // The audit names the real client too (a refused admin sign-in).
+    let page = c.get(g.url("/admin/login")).send().unwrap().text().unwrap();
+    let i = page.find("name=\"csrf\" value=\"").unwrap() + "name=\"csrf\" value=\"".len();
+    let csrf = page[i..i + page[i..].find('"').unwrap()].to_owned();
+    let r = c
+        .post(g.url("/admin/login"))
+        .header("x-forwarded-for", "6.6.6.6, 192.0.2.44")
+        .form(&[("csrf", csrf.as_str()), ("name", "ops"), ("password", "wrong wrong wrong")])
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let r = c
+        .post(g.url("/admin/login"))
+        .form(&[("csrf", csrf.as_str()), ("name", "ops"), ("password", pw)])
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let audit = c.get(g.url("/admin/audit?kind=admin.login_failed")).send().unwrap().text().unwrap();
+    let audit = html_unescape(&audit);
+    assert!(audit.contains(r#""client":"192.0.2.44""#), "{audit}");
+    assert!(!audit.contains("6.6.6.6"), "{audit}");
+}
+
+/// `trust_forwarded_for = true` still works, as "one proxy in front" (the rightmost entry), and says
+/// at start that it is deprecated.
+#[test]
+fn the_deprecated_switch_trusts_only_the_rightmost_entry() {
+    let tmp = tempfile::tempdir().unwrap();
+    let g = Gateway::start(
+        tmp.path(),
+        &[("SAMLGATE_SERVER_RATE_LIMIT_PER_MINUTE", "60"), ("SAMLGATE_SERVER_TRUST_FORWARDED_FOR", "true")],
+    );
+    let c = client();
+    let statuses: Vec<u16> = (0..12).map(|i| console_via(&c, &g, &format!("198.18.1.{i}, 203.0.113.20"))).collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 401).count(), 10, "{statuses:?}");
+    assert_eq!(console_via(&c, &g, "203.0.113.21"), 401, "another client");
+    let log = g.log_text();
+    assert!(log.contains("trust_forwarded_for is deprecated"), "{log}");
+    assert!(log.contains("client=203.0.113.20"), "{log}");
+}
+
+#[test]
+fn a_trusted_proxy_that_is_no_address_stops_the_start() {
+    let tmp = tempfile::tempdir().unwrap();
+    assert!(run(tmp.path(), &["init"]).status.success());
+    let o = run_env(
+        tmp.path(),
+        &["serve", "--bind", "127.0.0.1:0"],
+        &[("SAMLGATE_SERVER_TRUSTED_PROXIES", r#"["10.0.0.0/8", "10.0.0.0/33"]"#)],
+    );
+    assert_eq!(o.status.code(), Some(2), "a config error: {}", stderr(&o));
+    assert!(stderr(&o).contains("server.trusted_proxies[1]"), "{}", stderr(&o));
+}
+
+fn mode_of(p: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+}
+
+fn chmod(p: &std::path::Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+fn token_with(secret: &str, user: &str) -> String {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    samlgate::handoff::issue(
+        secret,
+        &samlgate::handoff::Claims {
+            sub: user.into(),
+            iat: now,
+            exp: now + 60,
+            jti: samlgate::handoff::new_jti(),
+            name: None,
+            mobile: None,
+            email: None,
+        },
+    )
+}
+
+fn console_status(g: &Gateway, token: &str) -> (u16, String) {
+    let r =
+        client().get(g.url(&format!("/console?token={token}"))).header("accept", "application/json").send().unwrap();
+    let s = r.status().as_u16();
+    (s, r.text().unwrap())
+}
+
+/// Review finding: the hand-off secret (as strong as the IdP key) sat in a world-readable samlgate.toml.
+#[test]
+fn the_handoff_secret_lives_only_in_files_of_mode_0600_and_rotates() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let port = free_port();
+    let o = run(dir, &["init", "--base-url", &format!("http://127.0.0.1:{port}"), "--x-account-type", "acme_IDP"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let cfg_path = dir.join("samlgate.toml");
+    assert_eq!(mode_of(&cfg_path), 0o600, "init writes the config holding the secret for its owner only");
+    let cfg = std::fs::read_to_string(&cfg_path).unwrap();
+    let old = cfg.lines().find_map(|l| l.strip_prefix("secret = \"")).unwrap().trim_end_matches('"').to_owned();
+    // A rewrite (here: add-user) keeps it so.
+    let o = run_env(dir, &["admin", "add-user", "ops", "--password-env", "PW"], &[("PW", "correct horse battery")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(mode_of(&cfg_path), 0o600);
+
+    // Readable by others: the start is refused, naming the file and the fix.
+    chmod(&cfg_path, 0o644);
+    let o = run(dir, &["serve", "--bind", "127.0.0.1:0"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("holds handoff.secret and is readable by group or others (mode 644)"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stderr(&o).contains("chmod 600"), "{}", stderr(&o));
+
+    // Moved to secret files (a rotation: the new secret, and the old one still accepted); the config
+    // file then holds no secret and may be world-readable (a ConfigMap).
+    let new = "new-secret-new-secret-new-secret-0123";
+    std::fs::write(dir.join("handoff.secret"), format!("{new}\n")).unwrap();
+    std::fs::write(dir.join("handoff.previous"), &old).unwrap();
+    let cfg = cfg.replace(
+        &format!("secret = \"{old}\""),
+        "secret_file = \"handoff.secret\"\nprevious_secret_file = \"handoff.previous\"",
+    );
+    std::fs::write(&cfg_path, &cfg).unwrap();
+    chmod(&dir.join("handoff.secret"), 0o640);
+    chmod(&dir.join("handoff.previous"), 0o600);
+    let o = run(dir, &["serve", "--bind", "127.0.0.1:0"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("handoff.secret") && stderr(&o).contains("mode 640"), "{}", stderr(&o));
+    chmod(&dir.join("handoff.secret"), 0o600);
+
+    let g = Gateway::start_on(dir, port, &[]);
+    // `samlgate token` signs with the current secret from its file.
+    let link = stdout(&run(dir, &["token", "--user", "cust-new", "--raw"]));
+    assert_eq!(console_status(&g, link.trim()).0, 302);
+    assert_eq!(console_status(&g, &token_with(new, "cust-new2")).0, 302);
+    assert_eq!(console_status(&g, &token_with(&old, "cust-old")).0, 302, "the previous secret still works");
+    let (s, body) = console_status(&g, &token_with("a-third-secret-a-third-secret-xyz", "cust-x"));
+    assert_eq!(s, 401);
+    assert!(body.contains("token_signature"), "{body}");
+    // The audit says which secret each jump's token was made with.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let jumps = rt.block_on(async {
+        let store = samlgate::store::open("sqlite://data/samlgate.db", dir).await.unwrap();
+        store.list_audit(100, 0, Some("console.jump")).await.unwrap()
+    });
+    let secret_of = |user: &str| {
+        let e = jumps.iter().find(|e| e.subject == user).unwrap_or_else(|| panic!("no jump of {user}"));
+        serde_json::from_str::<serde_json::Value>(&e.detail_json).unwrap()["secret"].as_str().unwrap().to_owned()
+    };
+    assert_eq!(secret_of("cust-new"), "current");
+    assert_eq!(secret_of("cust-old"), "previous");
+    drop(g);
+
+    // From the environment, with no secret in any file.
+    let cfg = cfg.replace("secret_file = \"handoff.secret\"\nprevious_secret_file = \"handoff.previous\"\n", "");
+    assert!(!cfg.contains("secret"), "{cfg}");
+    std::fs::write(&cfg_path, &cfg).unwrap();
+    let env_secret = "env-secret-env-secret-env-secret-42";
+    let o = run(dir, &["serve", "--bind", "127.0.0.1:0"]);
+    assert_eq!(o.status.code(), Some(2), "no secret at all: a config error");
+    assert!(stderr(&o).contains("SAMLGATE_HANDOFF_SECRET"), "{}", stderr(&o));
+    let g = Gateway::start_on(dir, port, &[("SAMLGATE_HANDOFF_SECRET", env_secret)]);
+    assert_eq!(console_status(&g, &token_with(env_secret, "cust-env")).0, 302);
+    assert_eq!(console_status(&g, &token_with(new, "cust-new3")).0, 401);
 }

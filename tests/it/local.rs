@@ -73,7 +73,7 @@ impl Local {
             mobile: None,
             email: Some("zs@example.com".to_owned()),
         };
-        samlgate::handoff::issue(&self.state.settings.config.handoff.secret, &claims)
+        samlgate::handoff::issue(&self.state.handoff_secrets.current, &claims)
     }
 
     /// A Redirect-bound AuthnRequest signed by python3-saml: (path and query, request id).

@@ -2,7 +2,7 @@
 //! anything, each commit half spends its one-time value once. Messages from python3-saml (`local.rs`).
 
 use samlgate::gateway::console::HandoffParams;
-use samlgate::gateway::{Error, Kind};
+use samlgate::gateway::{Caller, Error, Kind};
 
 use crate::common::PostedForm;
 use crate::local::*;
@@ -26,9 +26,9 @@ async fn handoff_sso_and_logout_check_then_commit() {
     let again = gw.check_handoff(params).await.unwrap();
     assert_eq!(first.target, again.target, "checking spends nothing");
     assert!(first.target.contains("isFirstLogin=true"), "{}", first.target);
-    let sid = gw.open_session(&first, None, "cid-u1").await.unwrap();
+    let sid = gw.open_session(&first, None, &Caller::new("cid-u1", None)).await.unwrap();
     assert_eq!(
-        refused(gw.open_session(&again, None, "cid-u1").await.unwrap_err()),
+        refused(gw.open_session(&again, None, &Caller::new("cid-u1", None)).await.unwrap_err()),
         (Kind::Unauthenticated, "token_replayed")
     );
     let bad = HandoffParams { return_to: Some("https://evil.example/saml/sso"), ..params };
@@ -42,7 +42,7 @@ async fn handoff_sso_and_logout_check_then_commit() {
     assert_eq!(checked.acs.location, "https://auth.huaweicloud.com/authui/saml/SAMLAssertionConsumer");
     let (session, user) = gw.session(Some(&sid)).await.unwrap().expect("the session is open");
     assert_eq!(user.sub, "cust-u1");
-    let prepared = gw.prepare_response(checked, session.clone(), user.clone(), "cid-u1").unwrap();
+    let prepared = gw.prepare_response(checked, session.clone(), user.clone(), &Caller::new("cid-u1", None)).unwrap();
     let form = gw.commit_response(prepared).await.unwrap();
     let posted = PostedForm {
         action: form.action.clone(),
@@ -52,7 +52,7 @@ async fn handoff_sso_and_logout_check_then_commit() {
     };
     let j = l.consume(&request_id, &posted);
     assert_eq!(j["onelogin"]["attributes"]["xAccountId"][0], "cust-u1", "{j}");
-    let replay = gw.prepare_response(checked_again, session, user, "cid-u1").unwrap();
+    let replay = gw.prepare_response(checked_again, session, user, &Caller::new("cid-u1", None)).unwrap();
     assert_eq!(refused(gw.commit_response(replay).await.unwrap_err()), (Kind::Invalid, "replay"));
     // The audit holds the hop with its correlation id.
     let audit = gw.store.list_audit(20, 0, None).await.unwrap();
@@ -65,12 +65,16 @@ async fn handoff_sso_and_logout_check_then_commit() {
     let query = path.strip_prefix("/saml/slo?").unwrap();
     let c = gw.check_logout_request(query).await.unwrap().expect("a LogoutRequest");
     let c2 = gw.check_logout_request(query).await.unwrap().expect("a LogoutRequest");
-    let answer = gw.answer_logout_request(c, gw.session(Some(&sid)).await.unwrap(), "cid-u2").await.unwrap();
+    let answer =
+        gw.answer_logout_request(c, gw.session(Some(&sid)).await.unwrap(), &Caller::new("cid-u2", None)).await.unwrap();
     assert!(answer.session_ended);
     let (ok, v) = l.verify_logout_response(&answer.redirect, &lr_id);
     assert!(ok, "{v}");
     assert!(gw.session(Some(&sid)).await.unwrap().is_none());
-    assert_eq!(refused(gw.answer_logout_request(c2, None, "cid-u2").await.unwrap_err()), (Kind::Invalid, "replay"));
+    assert_eq!(
+        refused(gw.answer_logout_request(c2, None, &Caller::new("cid-u2", None)).await.unwrap_err()),
+        (Kind::Invalid, "replay")
+    );
     assert!(gw.check_logout_request("").await.unwrap().is_none(), "no message: a plain sign-out");
 }
 
@@ -114,9 +118,9 @@ async fn bind_notification_check_then_commit() {
     let c = gw.check_bind_notification(body.as_bytes(), true).await.unwrap();
     assert_eq!(c.request.x_user_id, "cust-u3");
     assert!(gw.store.get_binding("cust-u3").await.unwrap().is_none(), "checking stores nothing");
-    let stored = gw.commit_bind_notification(c, "cid-b").await.unwrap();
+    let stored = gw.commit_bind_notification(c, &Caller::new("cid-b", None)).await.unwrap();
     assert!(!stored.already);
     let c = gw.check_bind_notification(body.as_bytes(), true).await.unwrap();
-    assert!(gw.commit_bind_notification(c, "cid-b").await.unwrap().already);
+    assert!(gw.commit_bind_notification(c, &Caller::new("cid-b", None)).await.unwrap().already);
     assert_eq!(gw.store.get_binding("cust-u3").await.unwrap().unwrap().domain_id, "d-0003");
 }

@@ -21,7 +21,7 @@ use crate::gateway::admin::verify_password;
 use crate::gateway::session::{is_session_id, new_session_id};
 use crate::store::Session;
 use crate::util::now_unix;
-use crate::web::{AppState, CorrelationId, Internal, Refusal};
+use crate::web::{AppState, Caller, Internal, Refusal};
 
 /// The admin session cookie (separate from the customers' `samlgate_session`).
 pub const ADMIN_COOKIE: &str = "samlgate_admin";
@@ -55,7 +55,7 @@ pub struct Admin {
     pub name: String,
     pub csrf: String,
     pub session_id: String,
-    pub correlation_id: String,
+    pub caller: Caller,
 }
 
 /// What the admin pages' navigation bar needs.
@@ -112,8 +112,8 @@ async fn session_admin(state: &AppState, headers: &HeaderMap) -> Result<Option<(
     Ok(Some((data.admin, data.csrf, id.to_owned())))
 }
 
-fn correlation_id(parts: &Parts) -> String {
-    parts.extensions.get::<CorrelationId>().map(|c| c.0.clone()).unwrap_or_default()
+fn caller(parts: &Parts) -> Caller {
+    parts.extensions.get::<Caller>().cloned().unwrap_or_default()
 }
 
 impl FromRequestParts<AppState> for Admin {
@@ -124,9 +124,7 @@ impl FromRequestParts<AppState> for Admin {
             return Err(setup_page(&parts.method));
         }
         match session_admin(state, &parts.headers).await.map_err(IntoResponse::into_response)? {
-            Some((name, csrf, session_id)) => {
-                Ok(Admin { name, csrf, session_id, correlation_id: correlation_id(parts) })
-            }
+            Some((name, csrf, session_id)) => Ok(Admin { name, csrf, session_id, caller: caller(parts) }),
             None if parts.method == Method::GET || parts.method == Method::HEAD => {
                 Err(redirect_see_other("/admin/login"))
             }
@@ -257,7 +255,7 @@ async fn login_inner(state: &AppState, jar: CookieJar, req: Request) -> Result<R
         return Ok(setup_page(&Method::POST));
     }
     let (parts, body) = req.into_parts();
-    let cid = correlation_id(&parts);
+    let cid = caller(&parts);
     check_origin(state, &parts.headers).map_err(IntoResponse::into_response)?;
     let fields = read_form(body).await?;
     let given = fields.get("csrf").map(String::as_str).unwrap_or("");
@@ -312,7 +310,7 @@ async fn login_inner(state: &AppState, jar: CookieJar, req: Request) -> Result<R
         expires_at: now + ADMIN_SESSION_SECS,
     };
     state.store.put_session(&session).await.map_err(|e| Internal::from(e).into_response())?;
-    let admin = Admin { name: name.clone(), csrf, session_id: id.clone(), correlation_id: cid };
+    let admin = Admin { name: name.clone(), csrf, session_id: id.clone(), caller: cid };
     audit(state, &admin, AuditKind::AdminLogin, &name, serde_json::json!({}))
         .await
         .map_err(IntoResponse::into_response)?;

@@ -65,7 +65,7 @@ async fn audit(
     subject: &str,
     detail: serde_json::Value,
 ) -> Result<(), Failure> {
-    Ok(state.audit(event(kind, &admin.name, subject, detail, &admin.correlation_id)).await?)
+    Ok(state.audit(event(kind, &admin.name, subject, detail, &admin.caller)).await?)
 }
 
 /// `2026-01-02T03:04:05Z`.
