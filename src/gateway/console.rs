@@ -65,6 +65,12 @@ impl Gateway {
         // Where to go next: our own pending SSO request, or Huawei's entry link for the service.
         let target = match p.return_to {
             Some(rt) => {
+                if rt.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                    return Err(Error::invalid(
+                        "return_to",
+                        "return_to must not contain whitespace or control characters",
+                    ));
+                }
                 if !crate::util::url::same_endpoint(rt, &self.settings.sso_url()) {
                     return Err(Error::invalid("return_to", "return_to must be this gateway's /saml/sso URL"));
                 }

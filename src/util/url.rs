@@ -127,6 +127,11 @@ pub fn console_target(u: &str, allowed_hosts: &[&str]) -> Result<(), ConsoleTarg
 /// **Is `candidate` our own endpoint `ours`?** Same scheme, host, port and path; no credentials, no
 /// fragment, no backslash (the query may differ: it carries the pending request).
 pub fn same_endpoint(candidate: &str, ours: &str) -> bool {
+    // The raw text first: the URL parser silently drops TAB, CR and LF, which a Location header
+    // cannot carry.
+    if candidate.len() > MAX_URL_LEN || candidate.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return false;
+    }
     match (url::Url::parse(candidate), url::Url::parse(ours)) {
         (Ok(a), Ok(b)) => {
             a.scheme() == b.scheme()
@@ -205,6 +210,8 @@ mod tests {
             "http://sso.example/saml/sso",
             "https://sso.example/saml/slo",
             "https://sso.example\\@evil/saml/sso",
+            "https://sso.example/saml/sso?SAMLRequest=x\r\nSet-Cookie:a=b",
+            "https://sso.example/saml/\tsso",
         ] {
             assert!(!same_endpoint(bad, ours), "{bad}");
         }

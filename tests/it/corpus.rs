@@ -431,3 +431,49 @@ fn hand_off_token_and_service_corpus() {
     std::thread::sleep(std::time::Duration::from_millis(100));
     assert_eq!(audit_count(&k.dir, "console.jump"), 1, "only the control opened a session");
 }
+
+/// Review finding: `return_to` with CR/LF/TAB passed the URL check (the parser drops them) and failed
+/// at the Location header with a 500 after the token was spent and a session stored.
+#[test]
+fn a_return_to_with_control_characters_spends_nothing() {
+    use samlgate::handoff::{Claims, issue, new_jti};
+    let k = setup();
+    let cfg = std::fs::read_to_string(k.dir.join("samlgate.toml")).unwrap();
+    let secret = cfg.lines().find(|l| l.starts_with("secret = ")).unwrap().split('"').nth(1).unwrap().to_owned();
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let token = issue(
+        &secret,
+        &Claims {
+            sub: "cust-crlf".into(),
+            iat: now,
+            exp: now + 60,
+            jti: new_jti(),
+            name: None,
+            mobile: None,
+            email: None,
+        },
+    );
+    let sso = k.g.url("/saml/sso");
+    let c = client();
+    for (what, raw) in
+        [("CR LF", "%0D%0ASet-Cookie:%20x=y"), ("LF", "%0Ax"), ("TAB", "%09x"), ("CR LF in the path", "")]
+    {
+        let return_to = if raw.is_empty() {
+            format!("{}%0D%0A", sso.replace("/saml/sso", "/saml/ss"))
+        } else {
+            format!("{sso}?SAMLRequest=a{raw}")
+        };
+        let r = c
+            .get(format!("{}?token={token}&return_to={return_to}", k.g.url("/console")))
+            .header("accept", "application/json")
+            .send()
+            .unwrap();
+        assert_eq!(r.status(), 400, "{what}");
+        let j: serde_json::Value = r.json().unwrap();
+        assert_eq!(j["error"], "return_to", "{what}: {j}");
+    }
+    assert_eq!(audit_count(&k.dir, "console.jump"), 0, "no session was opened");
+    // The token was not spent: the same token still works with a clean target.
+    let r = c.get(format!("{}?token={token}", k.g.url("/console"))).send().unwrap();
+    assert_eq!(r.status(), 302);
+}
