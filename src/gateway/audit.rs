@@ -22,6 +22,8 @@ pub enum AuditKind {
     SpRefused,
     AdminLogin,
     AdminLoginFailed,
+    /// An admin account locked after repeated failed sign-ins.
+    AdminLockout,
     AdminLogout,
     AdminReturnUrls,
 }
@@ -43,6 +45,7 @@ impl AuditKind {
             AuditKind::SpRefused => "sp.refused",
             AuditKind::AdminLogin => "admin.login",
             AuditKind::AdminLoginFailed => "admin.login_failed",
+            AuditKind::AdminLockout => "admin.lockout",
             AuditKind::AdminLogout => "admin.logout",
             AuditKind::AdminReturnUrls => "admin.return_urls",
         }

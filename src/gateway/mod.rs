@@ -52,6 +52,8 @@ pub struct Gateway {
     pub sps: sp::SpCache,
     /// The hand-off secrets (current, and previous during a rotation).
     pub handoff_secrets: setup::HandoffSecrets,
+    /// Per-account admin sign-in lockout.
+    pub admin_lockout: admin::AdminLockout,
 }
 
 impl std::fmt::Debug for Gateway {
@@ -81,7 +83,16 @@ impl Gateway {
         for w in sp::sync_at_start(&settings, store.as_ref()).await? {
             tracing::warn!("{w}");
         }
-        Ok(Gateway { settings, keys, store, idp_metadata, signing_key, sps: sp::SpCache::default(), handoff_secrets })
+        Ok(Gateway {
+            settings,
+            keys,
+            store,
+            idp_metadata,
+            signing_key,
+            sps: sp::SpCache::default(),
+            handoff_secrets,
+            admin_lockout: admin::AdminLockout::default(),
+        })
     }
 
     /// Huawei's SP entityID for this configuration.

@@ -368,3 +368,52 @@ fn settings_round_trip_in_the_store() {
         assert_eq!(store.count_bindings().await.unwrap(), 0);
     });
 }
+
+/// One sign-in attempt with the form's token.
+fn attempt(
+    c: &reqwest::blocking::Client,
+    g: &Gateway,
+    csrf: &str,
+    name: &str,
+    pw: &str,
+) -> reqwest::blocking::Response {
+    post(c, &g.url("/admin/login"), &[("csrf", csrf), ("name", name), ("password", pw)])
+}
+
+/// A fresh client with its sign-in token, after as many wrong passwords for `ops` as are free.
+fn after_free_failures(g: &Gateway) -> (reqwest::blocking::Client, String) {
+    let c = client();
+    let csrf = csrf_of(&get(&c, &g.url("/admin/login")).1);
+    for _ in 0..samlgate::gateway::admin::LOCKOUT_FREE_FAILURES {
+        assert_eq!(attempt(&c, g, &csrf, "ops", "wrong wrong wrong").status(), StatusCode::UNAUTHORIZED);
+    }
+    (c, csrf)
+}
+
+/// Review finding: only the per-address limit stood between an attacker and an admin password.
+#[test]
+fn repeated_wrong_passwords_lock_the_account_with_back_off() {
+    let tmp = tempfile::tempdir().unwrap();
+    let g = start(tmp.path(), true);
+    let (c, csrf) = after_free_failures(&g);
+    // Locked: even the right password is refused, with the wait in Retry-After and the page.
+    let r = attempt(&c, &g, &csrf, "ops", PASSWORD);
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait: i64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=30).contains(&wait), "{wait}");
+    assert!(r.text().unwrap().contains("locked"), "the page says why");
+    // A second admin, to show the lock is per account (a new user needs a restart; the lock is in
+    // memory, so `ops` is locked again after it).
+    let o = run_env(tmp.path(), &["admin", "add-user", "ops2", "--password-env", "PW"], &[("PW", PASSWORD)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    drop(g);
+    let g = Gateway::start(tmp.path(), &[]);
+    let (c, csrf) = after_free_failures(&g);
+    assert_eq!(attempt(&c, &g, &csrf, "ops", PASSWORD).status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(attempt(&c, &g, &csrf, "ops2", PASSWORD).status(), StatusCode::SEE_OTHER, "per account");
+    let (_, audit) = get(&c, &g.url("/admin/audit?kind=admin.lockout"));
+    let audit = html_unescape(&audit);
+    assert!(audit.contains(r#""seconds":30"#) && audit.contains("<td class=\"wrap\">ops</td>"), "{audit}");
+    let (_, failed) = get(&c, &g.url("/admin/audit?kind=admin.login_failed"));
+    assert!(html_unescape(&failed).contains(r#""reason":"locked""#), "the locked attempt is audited");
+}

@@ -243,6 +243,18 @@ pub async fn login_form(State(state): State<AppState>, jar: CookieJar, headers: 
 /// At most this many argon2 verifications run at once (each takes ~19 MiB and a core for a while).
 static VERIFY_SLOTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
 
+/// Audits a sign-in event about the account typed as `name` (no actor: nobody is signed in).
+async fn audit_sign_in(
+    state: &AppState,
+    kind: AuditKind,
+    name: &str,
+    detail: serde_json::Value,
+    caller: &Caller,
+) -> Result<(), Response> {
+    let event = crate::gateway::audit::event(kind, "", name, detail, caller);
+    state.audit(event).await.map_err(|e| crate::web::Failure::from(e).into_response())
+}
+
 /// `POST /admin/login`.
 pub async fn login(State(state): State<AppState>, jar: CookieJar, req: Request) -> Response {
     match login_inner(&state, jar, req).await {
@@ -268,6 +280,19 @@ async fn login_inner(state: &AppState, jar: CookieJar, req: Request) -> Result<R
     if name.is_empty() || name.len() > 64 || password.is_empty() || password.len() > MAX_PASSWORD_BYTES {
         return Ok(login_page(state, jar, StatusCode::UNAUTHORIZED, "", "Wrong name or password."));
     }
+    let shown: String = name.chars().take(64).collect();
+    // A locked account is refused before any password work, even with the right password.
+    if let Some(left) = state.admin_lockout.locked_for(&name, now_unix()) {
+        let detail = serde_json::json!({"name": shown, "reason": "locked", "retry_after": left});
+        audit_sign_in(state, AuditKind::AdminLoginFailed, &shown, detail, &cid).await?;
+        tracing::warn!(name = %shown, retry_after = left, "admin sign-in refused: account locked");
+        let msg = format!("This account is locked after repeated failed sign-ins; try again in {left} seconds.");
+        let mut r = login_page(state, jar, StatusCode::TOO_MANY_REQUESTS, &shown, &msg);
+        if let Ok(v) = header::HeaderValue::from_str(&left.to_string()) {
+            r.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        return Ok(r);
+    }
     let users = state.settings.config.admin.users.clone();
     let ok = {
         let _slot = VERIFY_SLOTS.acquire().await.map_err(|e| Internal::from(e).into_response())?;
@@ -278,18 +303,17 @@ async fn login_inner(state: &AppState, jar: CookieJar, req: Request) -> Result<R
     };
     let now = now_unix();
     if !ok {
-        let shown: String = name.chars().take(64).collect();
-        let event = crate::gateway::audit::event(
-            AuditKind::AdminLoginFailed,
-            "",
-            &shown,
-            serde_json::json!({"name": shown}),
-            &cid,
-        );
-        state.audit(event).await.map_err(|e| crate::web::Failure::from(e).into_response())?;
+        let detail = serde_json::json!({"name": shown, "reason": "password"});
+        audit_sign_in(state, AuditKind::AdminLoginFailed, &shown, detail, &cid).await?;
         tracing::warn!(name = %shown, "admin sign-in refused");
+        if let Some(secs) = state.admin_lockout.record_failure(&name, now) {
+            let detail = serde_json::json!({"name": shown, "seconds": secs});
+            audit_sign_in(state, AuditKind::AdminLockout, &shown, detail, &cid).await?;
+            tracing::warn!(name = %shown, seconds = secs, "admin account locked after repeated failed sign-ins");
+        }
         return Ok(login_page(state, jar, StatusCode::UNAUTHORIZED, &shown, "Wrong name or password."));
     }
+    state.admin_lockout.clear(&name);
 
     // A fresh session id at every sign-in (no fixation); an earlier admin session of this browser ends.
     if let Some(old) = jar.get(ADMIN_COOKIE).map(|c| c.value().to_owned())
