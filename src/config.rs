@@ -106,6 +106,14 @@ pub struct ServerConfig {
     /// Deprecated: `true` means "one proxy in front": the rightmost `X-Forwarded-For` entry. Use
     /// `trusted_proxies` instead (it wins when both are set).
     pub trust_forwarded_for: bool,
+    /// A second, internal listener (e.g. `127.0.0.1:9090`) that serves `/metrics` (and the health
+    /// endpoints); `/metrics` is then not served on the customer port.
+    pub metrics_bind: Option<String>,
+    /// A bearer token `/metrics` requires (`Authorization: Bearer …`, at least 16 characters). A
+    /// config file holding it must be mode 0600; or use `metrics_token_file`.
+    pub metrics_token: Option<String>,
+    /// A file holding the metrics token (mode 0600), instead of `metrics_token`.
+    pub metrics_token_file: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -246,6 +254,9 @@ impl Default for ServerConfig {
             rate_limit_per_minute: 600,
             trusted_proxies: Vec::new(),
             trust_forwarded_for: false,
+            metrics_bind: None,
+            metrics_token: None,
+            metrics_token_file: None,
         }
     }
 }
@@ -402,6 +413,23 @@ impl Config {
         }
         if s.max_concurrent_requests == 0 {
             return Err(invalid("server.max_concurrent_requests", "must be at least 1"));
+        }
+        if let Some(b) = &s.metrics_bind
+            && b.parse::<std::net::SocketAddr>().is_err()
+        {
+            return Err(invalid("server.metrics_bind", format!("`{b}` is not an address:port (e.g. 127.0.0.1:9090)")));
+        }
+        match (&s.metrics_token, &s.metrics_token_file) {
+            (Some(_), Some(_)) => {
+                return Err(invalid(
+                    "server.metrics_token_file",
+                    "set only one of server.metrics_token and server.metrics_token_file",
+                ));
+            }
+            (Some(t), None) if t.chars().count() < MIN_METRICS_TOKEN_LEN || t.chars().any(|c| c.is_whitespace()) => {
+                return Err(invalid("server.metrics_token", "must be at least 16 characters without spaces"));
+            }
+            _ => {}
         }
         for (n, p) in s.trusted_proxies.iter().enumerate() {
             crate::util::net::parse_proxy(p).map_err(|e| invalid(&format!("server.trusted_proxies[{n}]"), e))?;
@@ -562,6 +590,9 @@ pub fn check_http_url(key: &str, u: &str, allow_loopback_http: bool) -> Result<u
     crate::util::url::redirect_target(u, allow_loopback_http).map_err(|reason| invalid(key, reason))
 }
 
+/// Shortest metrics bearer token accepted, in characters.
+pub const MIN_METRICS_TOKEN_LEN: usize = 16;
+
 /// Shortest hand-off secret accepted, in characters.
 pub const MIN_SECRET_LEN: usize = 32;
 
@@ -598,6 +629,9 @@ pub fn parse_with_env(text: &str, path: &Path, env: &[(String, String)]) -> Resu
     if as_written.handoff.previous_secret.is_some() {
         secrets_in_file.push("handoff.previous_secret");
     }
+    if as_written.server.metrics_token.is_some() {
+        secrets_in_file.push("server.metrics_token");
+    }
     if !env.is_empty() {
         let paths = key_paths();
         for (var, raw) in env {
@@ -631,6 +665,9 @@ fn key_paths() -> Vec<(Vec<String>, toml::Value)> {
     full.huawei.sp_entity_id = Some(String::new());
     full.handoff.partner_login_url = Some(String::new());
     full.handoff.secret = "x".into();
+    full.server.metrics_bind = Some(String::new());
+    full.server.metrics_token = Some(String::new());
+    full.server.metrics_token_file = Some(String::new());
     full.handoff.secret_file = Some(String::new());
     full.handoff.previous_secret = Some(String::new());
     full.handoff.previous_secret_file = Some(String::new());

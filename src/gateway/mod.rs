@@ -54,6 +54,8 @@ pub struct Gateway {
     pub handoff_secrets: setup::HandoffSecrets,
     /// Per-account admin sign-in lockout.
     pub admin_lockout: admin::AdminLockout,
+    /// The bearer token `/metrics` requires, if any.
+    pub metrics_token: Option<String>,
 }
 
 impl std::fmt::Debug for Gateway {
@@ -71,6 +73,7 @@ impl Gateway {
             .with_context(|| format!("cannot open the store {}", settings.config.store.url))?;
         let keys = setup::load_keys(&settings).map_err(|e| anyhow::anyhow!(e.to_string()))?;
         let handoff_secrets = setup::handoff_secrets(&settings).map_err(|e| anyhow::anyhow!(e.to_string()))?;
+        let metrics_token = setup::metrics_token(&settings).map_err(|e| anyhow::anyhow!(e.to_string()))?;
         let idp_metadata = setup::idp_metadata(&settings, &keys)?;
         let algorithm: SignatureAlgorithm = settings
             .config
@@ -92,12 +95,41 @@ impl Gateway {
             sps: sp::SpCache::default(),
             handoff_secrets,
             admin_lockout: admin::AdminLockout::default(),
+            metrics_token,
         })
     }
 
     /// Huawei's SP entityID for this configuration.
     pub fn huawei_sp_entity_id(&self) -> String {
         crate::huawei::sp_entity_id(&self.settings.config.huawei)
+    }
+
+    /// Whether this gateway can answer customers: the store answers, the IdP certificate is within
+    /// its validity, and Huawei's SP metadata is in the store. Each check by name, `Err` with why.
+    pub async fn readiness(&self) -> Vec<(&'static str, std::result::Result<(), String>)> {
+        let store = self.store.health().await.map_err(|e| format!("store unreachable: {e}"));
+        let info = crate::keys::cert_info(&self.keys.cert);
+        let keys = match openssl::asn1::Asn1Time::days_from_now(0) {
+            Ok(now) if self.keys.cert.not_after() < now => {
+                Err(format!("the IdP certificate expired on {}", info.not_after))
+            }
+            Ok(now) if self.keys.cert.not_before() > now => {
+                Err(format!("the IdP certificate is valid only from {}", info.not_before))
+            }
+            Ok(_) => Ok(()),
+            Err(e) => Err(format!("cannot read the clock: {e}")),
+        };
+        let sp = match &store {
+            Ok(()) => match self.store.get_sp(&self.huawei_sp_entity_id()).await {
+                Ok(Some(_)) => Ok(()),
+                Ok(None) => {
+                    Err(format!("no SP metadata for {} (run `samlgate sp import`)", self.huawei_sp_entity_id()))
+                }
+                Err(e) => Err(format!("store error: {e}")),
+            },
+            Err(_) => Err("store unreachable".to_owned()),
+        };
+        vec![("store", store), ("keys", keys), ("huawei_sp_metadata", sp)]
     }
 
     /// Appends an audit event.

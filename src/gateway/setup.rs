@@ -75,7 +75,7 @@ pub fn write_config(path: &Path, c: &Config) -> SetupResult<()> {
 }
 
 fn holds_secret(c: &Config) -> bool {
-    !c.handoff.secret.is_empty() || c.handoff.previous_secret.is_some()
+    !c.handoff.secret.is_empty() || c.handoff.previous_secret.is_some() || c.server.metrics_token.is_some()
 }
 
 /// The hand-off secrets in use: the current one and, during a rotation, the previous one.
@@ -144,6 +144,14 @@ pub fn handoff_secrets(s: &Settings) -> SetupResult<HandoffSecrets> {
         (None, p) => p.clone(),
     };
     Ok(HandoffSecrets { current, previous })
+}
+
+/// The bearer token `/metrics` requires, if one is configured (`server.metrics_token[_file]`).
+pub fn metrics_token(s: &Settings) -> SetupResult<Option<String>> {
+    match (&s.config.server.metrics_token_file, &s.config.server.metrics_token) {
+        (Some(f), _) => Ok(Some(read_secret_file(s, "server.metrics_token_file", f, config::MIN_METRICS_TOKEN_LEN)?)),
+        (None, t) => Ok(t.clone()),
+    }
 }
 
 /// Loads the config, writing a fresh one first when the file does not exist; with options on an

@@ -173,10 +173,14 @@ pub async fn around_request(State(rule): State<Arc<ClientAddrRule>>, mut req: Re
     if let Some(refusal) = resp.extensions_mut().remove::<Refusal>() {
         tracing::warn!(parent: &span, reason = refusal.reason, status = refusal.status.as_u16(), "refused: {}", refusal.message);
         metrics::counter!("samlgate_refusals_total", "reason" => refusal.reason).increment(1);
-        let keep = resp.headers().get(header::RETRY_AFTER).cloned();
+        // Headers that belong to the refusal survive its rendering.
+        let keep: Vec<_> = [header::RETRY_AFTER, header::WWW_AUTHENTICATE]
+            .into_iter()
+            .filter_map(|h| resp.headers().get(&h).cloned().map(|v| (h, v)))
+            .collect();
         resp = render_problem(refusal.status, refusal.reason, &refusal.message, &cid, json);
-        if let Some(v) = keep {
-            resp.headers_mut().insert(header::RETRY_AFTER, v);
+        for (h, v) in keep {
+            resp.headers_mut().insert(h, v);
         }
     } else if let Some(InternalDetail(msg)) = resp.extensions_mut().remove::<InternalDetail>() {
         tracing::error!(parent: &span, "internal error: {msg}");

@@ -1,11 +1,15 @@
-//! `GET /healthz`: the process answers and its store is reachable.
+//! Health and metrics: `GET /healthz/live` (the process answers), `GET /healthz/ready` (it can serve
+//! customers: store, keys, Huawei's SP metadata — see [`crate::gateway::Gateway::readiness`]) and
+//! `GET /healthz` (kept as it was for existing balancers: the store answers). `GET /metrics` (Prometheus text)
+//! requires the bearer token of `server.metrics_token[_file]` when one is set, and moves to the
+//! internal listener of `server.metrics_bind` when that is set.
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use super::AppState;
+use super::{AppState, Refusal};
 
 pub async fn healthz(State(state): State<AppState>) -> Response {
     match state.store.health().await {
@@ -18,5 +22,71 @@ pub async fn healthz(State(state): State<AppState>) -> Response {
             )
                 .into_response()
         }
+    }
+}
+
+pub async fn live() -> Response {
+    Json(serde_json::json!({"status": "ok"})).into_response()
+}
+
+pub async fn ready(State(state): State<AppState>) -> Response {
+    let checks = state.readiness().await;
+    let ok = checks.iter().all(|(_, r)| r.is_ok());
+    let mut detail = serde_json::Map::new();
+    for (name, r) in &checks {
+        let v = match r {
+            Ok(()) => "ok".to_owned(),
+            Err(why) => {
+                tracing::error!(check = name, "readiness: {why}");
+                why.clone()
+            }
+        };
+        detail.insert((*name).to_owned(), serde_json::Value::String(v));
+    }
+    detail.insert("status".into(), if ok { "ok" } else { "unavailable" }.into());
+    let status = if ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    (status, Json(serde_json::Value::Object(detail))).into_response()
+}
+
+/// Whether the request carries the configured metrics token (compared in constant time).
+fn token_ok(expected: Option<&str>, headers: &HeaderMap) -> bool {
+    let Some(expected) = expected else { return true };
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    given.len() == expected.len() && openssl::memcmp::eq(given.as_bytes(), expected.as_bytes())
+}
+
+pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if !token_ok(state.metrics_token.as_deref(), &headers) {
+        let mut r = Refusal::new(
+            StatusCode::UNAUTHORIZED,
+            "metrics_token",
+            "/metrics needs the bearer token of server.metrics_token",
+        )
+        .into_response();
+        r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"metrics\""));
+        return r;
+    }
+    ([(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4"))], state.metrics.render())
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_token_must_match_exactly() {
+        let mut h = HeaderMap::new();
+        assert!(token_ok(None, &h));
+        assert!(!token_ok(Some("0123456789abcdef"), &h));
+        h.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer 0123456789abcdef"));
+        assert!(token_ok(Some("0123456789abcdef"), &h));
+        assert!(!token_ok(Some("0123456789abcdeF"), &h));
+        h.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer 0123456789abcdef0"));
+        assert!(!token_ok(Some("0123456789abcdef"), &h));
     }
 }

@@ -95,11 +95,6 @@ async fn metadata_xml(State(state): State<AppState>) -> Response {
         .into_response()
 }
 
-async fn metrics_text(State(state): State<AppState>) -> Response {
-    ([(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4"))], state.metrics.render())
-        .into_response()
-}
-
 /// Security headers on every response.
 async fn security_headers(req: Request, next: Next) -> Response {
     let mut resp = next.run(req).await;
@@ -134,10 +129,16 @@ pub fn router(state: AppState) -> Router {
     let rule = Arc::new(
         crate::util::net::ClientAddrRule::new(&cfg.trusted_proxies, cfg.trust_forwarded_for).unwrap_or_default(),
     );
-    Router::new()
+    let mut routes = Router::new()
         .route("/healthz", get(health::healthz))
+        .route("/healthz/live", get(health::live))
+        .route("/healthz/ready", get(health::ready));
+    // With an internal metrics listener, /metrics is not served to customers.
+    if cfg.metrics_bind.is_none() {
+        routes = routes.route("/metrics", get(health::metrics));
+    }
+    routes
         .route("/saml/metadata", get(metadata_xml))
-        .route("/metrics", get(metrics_text))
         .route("/console", get(console::console))
         .route("/saml/sso", get(sso::sso_redirect).post(sso::sso_post))
         .route("/saml/slo", get(slo::slo))
@@ -156,6 +157,20 @@ pub fn router(state: AppState) -> Router {
         .layer(tower::limit::ConcurrencyLimitLayer::new(concurrency))
 }
 
+/// The internal listener's application (`server.metrics_bind`): `/metrics` and the health endpoints.
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(health::metrics))
+        .route("/healthz", get(health::healthz))
+        .route("/healthz/live", get(health::live))
+        .route("/healthz/ready", get(health::ready))
+        .with_state(state)
+        .layer(middleware::from_fn_with_state(
+            Arc::new(crate::util::net::ClientAddrRule::default()),
+            error::around_request,
+        ))
+}
+
 /// Serves `app` on `listener` until SIGTERM or Ctrl-C, finishing open requests.
 pub async fn serve_on(listener: tokio::net::TcpListener, app: Router) -> anyhow::Result<()> {
     axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
@@ -172,11 +187,22 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     }
     let state = AppState::build(settings).await?;
     let housekeeping = crate::gateway::housekeeping::spawn(state.gateway.clone());
+    let internal = match state.settings.config.server.metrics_bind.clone() {
+        Some(mbind) => {
+            let l = tokio::net::TcpListener::bind(&mbind).await.with_context(|| format!("cannot listen on {mbind}"))?;
+            tracing::info!(addr = %l.local_addr()?, "metrics and health on the internal listener");
+            Some(tokio::spawn(serve_on(l, metrics_router(state.clone()))))
+        }
+        None => None,
+    };
     let app = router(state);
     let listener = tokio::net::TcpListener::bind(&bind).await.with_context(|| format!("cannot listen on {bind}"))?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "samlgate listening on http://{addr}");
     serve_on(listener, app).await?;
+    if let Some(i) = internal {
+        i.abort();
+    }
     housekeeping.abort();
     tracing::info!("stopped");
     Ok(())

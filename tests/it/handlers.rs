@@ -146,3 +146,27 @@ async fn bind_notification() {
     let r = l.send(get(&format!("/console?token={}&service=iam", l.token("cust-h3")), None)).await;
     assert_eq!(query_value(&location(&r), "isFirstLogin").as_deref(), Some("false"));
 }
+
+/// Live answers whenever the process does; ready says which check fails; `/healthz` stays the store check.
+#[tokio::test(flavor = "multi_thread")]
+async fn readiness_names_the_failing_check() {
+    let l = Local::new().await;
+    for path in ["/healthz/live", "/healthz/ready", "/healthz"] {
+        let r = l.send(get(path, None)).await;
+        assert_eq!(r.status(), 200, "{path}");
+        assert_eq!(body_json(r).await["status"], "ok", "{path}");
+    }
+    // Huawei's SP metadata gone from the store: not ready, but alive.
+    let sp = l.gateway().huawei_sp_entity_id();
+    assert!(l.gateway().store.delete_sp(&sp).await.unwrap());
+    let r = l.send(get("/healthz/ready", None)).await;
+    assert_eq!(r.status(), 503);
+    let j = body_json(r).await;
+    assert_eq!(
+        (j["status"].as_str(), j["store"].as_str(), j["keys"].as_str()),
+        (Some("unavailable"), Some("ok"), Some("ok"))
+    );
+    assert!(j["huawei_sp_metadata"].as_str().unwrap().contains("sp import"), "{j}");
+    assert_eq!(l.send(get("/healthz", None)).await.status(), 200, "unchanged: the store answers");
+    assert_eq!(l.send(get("/healthz/live", None)).await.status(), 200);
+}

@@ -333,3 +333,49 @@ fn the_handoff_secret_lives_only_in_files_of_mode_0600_and_rotates() {
     assert_eq!(console_status(&g, &token_with(env_secret, "cust-env")).0, 302);
     assert_eq!(console_status(&g, &token_with(new, "cust-new3")).0, 401);
 }
+
+/// Review finding: `/metrics` was public on the customer port.
+#[test]
+fn metrics_need_the_token_or_move_to_the_internal_listener() {
+    let tmp = tempfile::tempdir().unwrap();
+    let token = "metrics-token-0123456789";
+    let g = Gateway::start(tmp.path(), &[("SAMLGATE_SERVER_METRICS_TOKEN", token)]);
+    let c = client();
+    let r = c.get(g.url("/metrics")).header("accept", "application/json").send().unwrap();
+    assert_eq!(r.status(), 401);
+    assert_eq!(r.headers()["www-authenticate"], "Bearer realm=\"metrics\"");
+    assert_eq!(r.json::<serde_json::Value>().unwrap()["error"], "metrics_token");
+    assert_eq!(c.get(g.url("/metrics")).bearer_auth("metrics-token-0123456780").send().unwrap().status(), 401);
+    let r = c.get(g.url("/metrics")).bearer_auth(token).send().unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().unwrap().contains("samlgate_http_requests_total"));
+    assert_eq!(c.get(g.url("/healthz/live")).send().unwrap().status(), 200);
+    let ready: serde_json::Value = c.get(g.url("/healthz/ready")).send().unwrap().json().unwrap();
+    assert_eq!(ready["status"], "ok", "{ready}");
+    drop(g);
+
+    // An internal listener: /metrics there (no token needed unless set), not on the customer port.
+    let internal = free_port();
+    let g = Gateway::start(tmp.path(), &[("SAMLGATE_SERVER_METRICS_BIND", &format!("127.0.0.1:{internal}"))]);
+    assert_eq!(c.get(g.url("/metrics")).send().unwrap().status(), 404);
+    let r = c.get(format!("http://127.0.0.1:{internal}/metrics")).send().unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().unwrap().contains("samlgate_http_requests_total"));
+    assert_eq!(c.get(format!("http://127.0.0.1:{internal}/healthz/ready")).send().unwrap().status(), 200);
+    assert_eq!(c.get(format!("http://127.0.0.1:{internal}/console")).send().unwrap().status(), 404);
+    drop(g);
+
+    // A token in a world-readable config file stops the start; a short one is a config error.
+    let cfg = tmp.path().join("samlgate.toml");
+    let text = std::fs::read_to_string(&cfg)
+        .unwrap()
+        .replace("[server]\n", &format!("[server]\nmetrics_token = \"{token}\"\n"));
+    std::fs::write(&cfg, text).unwrap();
+    chmod(&cfg, 0o644);
+    let o = run(tmp.path(), &["serve", "--bind", "127.0.0.1:0"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("readable by group or others"), "{}", stderr(&o));
+    let o = run_env(tmp.path(), &["serve", "--bind", "127.0.0.1:0"], &[("SAMLGATE_SERVER_METRICS_TOKEN", "short")]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("server.metrics_token"), "{}", stderr(&o));
+}
