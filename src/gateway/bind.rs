@@ -12,7 +12,7 @@
 //! - a notification that agrees with what is stored is answered "already linked", whenever it comes
 //!   (a reload, Huawei retrying, a replay: none of them changes anything);
 //! - a notification that would *create* a binding is spent with `use_once("bind", …)` for
-//!   [`BIND_REPLAY_WINDOW_SECS`]: the same bytes cannot re-create a binding an operator removed in that
+//!   [`BIND_REPLAY_WINDOW_SECS`]: the same notification, however re-encoded, cannot re-create a binding an operator removed in that
 //!   window (refused as `replay`);
 //! - a notification for an xUserId bound to another domainId is refused `binding_conflict` (409) and
 //!   audited; the stored binding is never overwritten;
@@ -34,7 +34,7 @@ use crate::util::now_unix;
 #[derive(Debug)]
 pub struct CheckedNotification {
     pub request: BindRequest,
-    /// The single-use key (the signed octets and the signature as received; see `huawei::bind::replay_key`).
+    /// The single-use key (over the decoded notification and signature bytes; see `huawei::bind::replay_key`).
     replay_key: String,
 }
 

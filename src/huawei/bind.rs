@@ -11,8 +11,8 @@
 //! bytes. The rule:
 //! - a notification that agrees with what is stored is answered 200 "already linked", whenever it
 //!   comes (a reload, Huawei retrying, a replay: none of them changes anything);
-//! - a notification that would *create* a binding is spent with `use_once("bind", sha256(signed
-//!   octets ‖ Signature))` for [`BIND_REPLAY_WINDOW_SECS`]: the same bytes cannot re-create a binding
+//! - a notification that would *create* a binding is spent with `use_once("bind", sha256(decoded
+//!   bindRequest ‖ SigAlg ‖ signature bytes))` (see [`replay_key`]) for [`BIND_REPLAY_WINDOW_SECS`]: the same bytes cannot re-create a binding
 //!   an operator removed in that window (refused as `replay`);
 //! - a notification for an xUserId bound to another domainId is refused `binding_conflict` (409) and
 //!   audited; the stored binding is never overwritten.
@@ -146,12 +146,31 @@ pub fn decode_bind_request(b64: &str) -> Result<BindRequest, BindError> {
     Ok(req)
 }
 
-/// Key under which a notification is spent: the signed octets and the signature as received.
+/// Key under which a notification is spent: what it means, not how it was encoded — the decoded
+/// `bindRequest` bytes, the decoded `SigAlg` and the decoded signature bytes (percent-decoded, then
+/// base64 without whitespace). The same signature re-encoded (`%2b` for `%2B`, needless escapes,
+/// line breaks) is the same key. Only called after the signature verified, so the fields decode;
+/// should one not, its raw text stands in (still a deterministic key).
 pub fn replay_key(form: &BindForm<'_>) -> String {
+    let decoded = |raw: &str, name: &'static str| form_decode(raw, name).unwrap_or_else(|_| raw.to_owned());
+    let base64_bytes = |text: String| {
+        let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+        let engine = base64::engine::GeneralPurpose::new(
+            &base64::alphabet::STANDARD,
+            base64::engine::GeneralPurposeConfig::new()
+                .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
+        );
+        engine.decode(compact.as_bytes()).unwrap_or_else(|_| compact.into_bytes())
+    };
     let mut h = openssl::sha::Sha256::new();
-    h.update(form.signed_octets.as_bytes());
-    h.update(b"\x1f");
-    h.update(form.signature_raw.as_bytes());
+    for part in [
+        base64_bytes(decoded(form.bind_request_raw, "bindRequest")),
+        decoded(form.sig_alg_raw, "SigAlg").into_bytes(),
+        base64_bytes(decoded(form.signature_raw, "Signature")),
+    ] {
+        h.update(&(part.len() as u64).to_be_bytes());
+        h.update(&part);
+    }
     hex::encode(h.finish())
 }
 
@@ -167,6 +186,17 @@ mod tests {
         // Percent-encoding case is kept as received.
         let f = bind_signed_octets("bindRequest=eyJ4%3d&SigAlg=a&Signature=s").unwrap();
         assert_eq!(f.signed_octets, "bindRequest=eyJ4%3d&SigAlg=a");
+    }
+
+    #[test]
+    fn the_replay_key_is_over_decoded_values() {
+        let key = |body: &str| replay_key(&bind_signed_octets(body).unwrap());
+        let k = key("bindRequest=eyJ4IjoxfQ%3D%3D&SigAlg=http%3A%2F%2Fa&Signature=c2ln%2Bc2ln");
+        assert_eq!(k, key("bindRequest=eyJ4IjoxfQ%3D%3D&SigAlg=http%3A%2F%2Fa&Signature=c2ln%2bc2ln"));
+        assert_eq!(k, key("bindRequest=eyJ4IjoxfQ%3D%3D&SigAlg=http%3A%2F%2Fa&Signature=%63%32ln%2B%0Ac2ln"));
+        assert_eq!(k, key("bindRequest=eyJ4IjoxfQ&SigAlg=http://a&Signature=c2ln%2Bc2ln"), "padding, escapes");
+        assert_ne!(k, key("bindRequest=eyJ4IjoyfQ%3D%3D&SigAlg=http%3A%2F%2Fa&Signature=c2ln%2Bc2ln"));
+        assert_ne!(k, key("bindRequest=eyJ4IjoxfQ%3D%3D&SigAlg=http%3A%2F%2Fa&Signature=c2lo%2Bc2ln"));
     }
 
     #[test]

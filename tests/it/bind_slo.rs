@@ -263,6 +263,15 @@ fn binding_notification_first_login_then_bound() {
     assert!(err.contains("no binding for xUserId `cust-b1`"), "{err}");
     let (st, j) = e.post_bind(&body);
     assert_eq!((st, j["error"].as_str()), (409, Some("replay")), "{j}");
+    // Review finding: the same signature bytes, percent-encoded differently, were a fresh key.
+    for (what, replayed) in [
+        ("lower-case escapes", reencode_signature(&body, false)),
+        ("needless escapes", reencode_signature(&body, true)),
+    ] {
+        assert_ne!(replayed, body, "{what}");
+        let (st, j) = e.post_bind(&replayed);
+        assert_eq!((st, j["error"].as_str()), (409, Some("replay")), "{what}: {j}");
+    }
     let (code, out, _) = e.cli(&["bindings", "list"]);
     assert_eq!((code, out.trim()), (0, "no bindings"));
     let (loc, _) = e.console(&c, "cust-b1");

@@ -329,3 +329,26 @@ pub fn py_consume(
     args.extend_from_slice(extra);
     py_sp_raw(&args)
 }
+
+/// A form body or query with its `Signature` value percent-encoded another way (same decoded bytes): escapes
+/// in lower case, or (`needless`) every letter escaped as well.
+pub fn reencode_signature(body: &str, needless: bool) -> String {
+    body.split('&')
+        .map(|field| match field.strip_prefix("Signature=") {
+            Some(v) => {
+                let decoded = samlgate::saml::redirect::form_decode(v, "Signature").unwrap();
+                let mut out = String::from("Signature=");
+                for b in decoded.bytes() {
+                    if b.is_ascii_alphanumeric() && !(needless && b.is_ascii_alphabetic()) {
+                        out.push(b as char);
+                    } else {
+                        out.push_str(&format!("%{b:02x}"));
+                    }
+                }
+                out
+            }
+            None => field.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}

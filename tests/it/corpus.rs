@@ -154,6 +154,11 @@ fn logout_request_corpus() {
     let url = k.g.url(&format!("/saml/slo?{q}"));
     assert_eq!(outcome(&c, &url).0, 302);
     assert_eq!(outcome(&c, &url), (400, "replay".to_owned()));
+    for needless in [false, true] {
+        let again = k.g.url(&format!("/saml/slo?{}", reencode_signature(&q, needless)));
+        assert_ne!(again, url);
+        assert_eq!(outcome(&c, &again), (400, "replay".to_owned()), "re-encoded Signature");
+    }
 }
 
 /// POST binding: enveloped signatures, wrapped and forged (XSW), through the strict verifier.
@@ -290,6 +295,9 @@ fn query_tampering_corpus() {
     let good = signed(&req(0), Some("rs"), RSA_SHA256, MessageDigest::sha256());
     cases.push(("control", good.clone(), 200, "-"));
     cases.push(("same request again (replay)", good.clone(), 400, "replay"));
+    // The same signature bytes, percent-encoded another way: still the same request, still a replay.
+    cases.push(("replay, Signature in lower-case escapes", reencode_signature(&good, false), 400, "replay"));
+    cases.push(("replay, Signature with needless escapes", reencode_signature(&good, true), 400, "replay"));
     let m = req(1);
     cases.push((
         "duplicate SAMLRequest",
