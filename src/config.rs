@@ -80,6 +80,7 @@ pub struct Config {
     pub handoff: HandoffConfig,
     pub store: StoreConfig,
     pub return_urls: ReturnUrls,
+    pub audit: AuditConfig,
     pub admin: AdminConfig,
 }
 
@@ -227,6 +228,19 @@ pub struct ReturnUrls {
     pub order_paid: Option<String>,
     /// 订单充值跳转地址: the partner's top-up page.
     pub recharge: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuditConfig {
+    /// Audit events older than this many days are deleted by housekeeping (0 keeps them forever).
+    pub retention_days: u32,
+}
+
+impl Default for AuditConfig {
+    fn default() -> Self {
+        AuditConfig { retention_days: 180 }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -570,6 +584,9 @@ impl Config {
             }
         }
 
+        if self.audit.retention_days > 36_500 {
+            return Err(invalid("audit.retention_days", "must be at most 36500 (0 keeps events forever)"));
+        }
         for (n, u) in self.admin.users.iter().enumerate() {
             if u.name.is_empty() || u.name.len() > 64 {
                 return Err(invalid(&format!("admin.users[{n}].name"), "must be 1–64 characters"));
@@ -652,7 +669,7 @@ pub fn parse_with_env(text: &str, path: &Path, env: &[(String, String)]) -> Resu
 }
 
 /// The sections of the file; `SAMLGATE_<SECTION>_…` variables override keys in them.
-const SECTIONS: &[&str] = &["server", "idp", "huawei", "handoff", "store", "return_urls", "admin"];
+const SECTIONS: &[&str] = &["server", "idp", "huawei", "handoff", "store", "return_urls", "audit", "admin"];
 
 /// Every scalar key path, with a sample value giving its type.
 fn key_paths() -> Vec<(Vec<String>, toml::Value)> {

@@ -1,4 +1,5 @@
-//! The background work of a running gateway: purge expired sessions and one-time IDs every minute, and
+//! The background work of a running gateway: purge expired sessions and one-time IDs, and audit
+//! events past `audit.retention_days`, every minute, and
 //! re-fetch SP metadata from its URL every `huawei.sp_metadata_refresh_secs` (keeping the last good
 //! copy when a fetch fails or is refused, see [`super::sp`]).
 
@@ -7,6 +8,21 @@ use std::time::Duration;
 
 use super::Gateway;
 use crate::util::now_unix;
+
+/// One purge: expired sessions and one-time IDs, and audit events older than
+/// `audit.retention_days` (0 keeps them). Counted in `samlgate_purged_rows_total{what}`. Returns
+/// (expired rows, audit rows) removed.
+pub async fn purge(gw: &Gateway, now: i64) -> Result<(u64, u64), crate::store::StoreError> {
+    let expired = gw.store.purge_expired(now).await?;
+    metrics::counter!("samlgate_purged_rows_total", "what" => "expired").increment(expired);
+    let days = gw.settings.config.audit.retention_days;
+    let audit = if days == 0 { 0 } else { gw.store.purge_audit_before(now - i64::from(days) * 86_400).await? };
+    metrics::counter!("samlgate_purged_rows_total", "what" => "audit").increment(audit);
+    if expired + audit > 0 {
+        tracing::info!(expired, audit, "housekeeping purged rows");
+    }
+    Ok((expired, audit))
+}
 
 /// Starts the housekeeping task; abort the handle to stop it.
 pub fn spawn(gw: Arc<Gateway>) -> tokio::task::JoinHandle<()> {
@@ -20,7 +36,7 @@ pub fn spawn(gw: Arc<Gateway>) -> tokio::task::JoinHandle<()> {
         loop {
             tokio::select! {
                 _ = purge_tick.tick() => {
-                    if let Err(e) = gw.store.purge_expired(now_unix()).await {
+                    if let Err(e) = purge(&gw, now_unix()).await {
                         tracing::warn!(error = %e, "purging expired rows failed");
                     }
                 }

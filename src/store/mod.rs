@@ -199,6 +199,8 @@ pub trait Store: Send + Sync {
     // --- Audit ---
     /// Returns the id assigned to the event.
     fn append_audit<'a>(&'a self, event: &'a NewAuditEvent) -> StoreFuture<'a, i64>;
+    /// Deletes audit events with `at < before` (in batches); returns the number removed.
+    fn purge_audit_before(&self, before: i64) -> StoreFuture<'_, u64>;
     /// Newest first, optionally only events of one kind.
     fn list_audit<'a>(&'a self, limit: i64, offset: i64, kind: Option<&'a str>) -> StoreFuture<'a, Vec<AuditEvent>>;
 

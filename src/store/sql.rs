@@ -292,6 +292,27 @@ macro_rules! impl_sql_store {
                 })
             }
 
+            fn purge_audit_before(&self, before: i64) -> $crate::store::StoreFuture<'_, u64> {
+                Box::pin(async move {
+                    // Small batches keep each transaction (and the SQLite writer lock) short.
+                    let mut total = 0;
+                    loop {
+                        let r = sqlx::query(
+                            "DELETE FROM audit_events WHERE id IN \
+                             (SELECT id FROM audit_events WHERE at < $1 ORDER BY id LIMIT 5000)",
+                        )
+                        .bind(before)
+                        .execute(&self.pool)
+                        .await
+                        .map_err($crate::store::query_err("purge_audit_before"))?;
+                        total += r.rows_affected();
+                        if r.rows_affected() < 5000 {
+                            return Ok(total);
+                        }
+                    }
+                })
+            }
+
             fn use_once<'a>(
                 &'a self,
                 kind: &'a str,

@@ -170,3 +170,30 @@ async fn readiness_names_the_failing_check() {
     assert_eq!(l.send(get("/healthz", None)).await.status(), 200, "unchanged: the store answers");
     assert_eq!(l.send(get("/healthz/live", None)).await.status(), 200);
 }
+
+/// Housekeeping deletes audit events older than `audit.retention_days` and counts them in /metrics.
+#[tokio::test(flavor = "multi_thread")]
+async fn housekeeping_enforces_the_audit_retention() {
+    let l = Local::new().await;
+    let gw = l.gateway();
+    assert_eq!(gw.settings.config.audit.retention_days, 180, "the default");
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let event = |at: i64, subject: &str| samlgate::store::NewAuditEvent {
+        at,
+        kind: "console.jump".into(),
+        actor: subject.into(),
+        subject: subject.into(),
+        detail_json: "{}".into(),
+        correlation_id: String::new(),
+    };
+    gw.store.append_audit(&event(now - 181 * 86_400, "old-1")).await.unwrap();
+    gw.store.append_audit(&event(now - 400 * 86_400, "old-2")).await.unwrap();
+    gw.store.append_audit(&event(now - 179 * 86_400, "young")).await.unwrap();
+    let (_, audit) = samlgate::gateway::housekeeping::purge(gw, now).await.unwrap();
+    assert_eq!(audit, 2);
+    let left: Vec<String> =
+        gw.store.list_audit(100, 0, Some("console.jump")).await.unwrap().into_iter().map(|e| e.subject).collect();
+    assert_eq!(left, ["young"]);
+    let metrics = body_text(l.send(get("/metrics", None)).await).await;
+    assert!(metrics.contains("samlgate_purged_rows_total{what=\"audit\"}"), "{metrics}");
+}

@@ -128,6 +128,7 @@ suite!(
     record_hop_concurrent_replays,
     purge_expired_removes_only_expired,
     audit_append_and_list,
+    audit_purge_by_age,
     health_ok,
     reopen_keeps_data,
 );
@@ -470,6 +471,33 @@ async fn audit_append_and_list(ctx: &Ctx) {
     let got: Vec<_> = page.iter().map(|e| e.id).collect();
     assert_eq!(got, [ids[2], ids[1]]);
     assert!(s.list_audit(10, 0, Some("nothing")).await.unwrap().is_empty());
+}
+
+fn audit_at(at: i64, n: i64) -> NewAuditEvent {
+    NewAuditEvent {
+        at,
+        kind: "sso.response".into(),
+        actor: "cust".into(),
+        subject: format!("s-{n}"),
+        detail_json: "{}".into(),
+        correlation_id: format!("c-{n}"),
+    }
+}
+
+/// Rows older than the retention go (more than one delete batch of them), younger ones stay.
+async fn audit_purge_by_age(ctx: &Ctx) {
+    let s = &ctx.store;
+    let now = now();
+    let cutoff = now - 180 * 86_400;
+    for n in 0..5_100 {
+        s.append_audit(&audit_at(cutoff - 1 - n % 1000, n)).await.unwrap();
+    }
+    s.append_audit(&audit_at(cutoff, 1)).await.unwrap();
+    s.append_audit(&audit_at(now - 10, 2)).await.unwrap();
+    assert_eq!(s.purge_audit_before(cutoff).await.unwrap(), 5_100);
+    let left: Vec<i64> = s.list_audit(100, 0, None).await.unwrap().iter().map(|e| e.at).collect();
+    assert_eq!(left, [now - 10, cutoff]);
+    assert_eq!(s.purge_audit_before(cutoff).await.unwrap(), 0);
 }
 
 async fn health_ok(ctx: &Ctx) {
