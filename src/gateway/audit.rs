@@ -5,6 +5,8 @@
 pub enum AuditKind {
     /// A signed Response was issued for an AuthnRequest.
     SsoResponse,
+    /// An AuthnRequest answered with a status Response (a demand the gateway cannot meet).
+    SsoStatus,
     /// A LogoutRequest was answered.
     SloLogout,
     /// A browser signed out (`/logout`, plain `/saml/slo`).
@@ -32,6 +34,7 @@ impl AuditKind {
     pub fn as_str(self) -> &'static str {
         match self {
             AuditKind::SsoResponse => "sso.response",
+            AuditKind::SsoStatus => "sso.status",
             AuditKind::SloLogout => "slo.logout",
             AuditKind::Logout => "logout",
             AuditKind::ConsoleJump => "console.jump",

@@ -272,6 +272,131 @@ impl Gateway {
     }
 }
 
+/// What an AuthnRequest's demands (SAML core §3.4.1) mean for this browser's session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Demand {
+    /// Answer with an assertion for the session's customer.
+    Met,
+    /// Send the browser to the partner's login page first (no session, or ForceAuthn on an older one).
+    Login,
+    /// Answer with a status Response: `Responder` with this second-level code.
+    Unmet { second: &'static str, message: String },
+}
+
+/// Whether samlgate's authentication context (`unspecified`: the partner platform signed the customer
+/// in, samlgate cannot say how) satisfies the requested one.
+fn satisfies(rac: &request::RequestedAuthnContext) -> bool {
+    rac.decl_refs == 0 && rac.comparison != "better" && rac.class_refs.iter().any(|c| c == response::AC_UNSPECIFIED)
+}
+
+impl Gateway {
+    /// Checks the request's demands against the browser's session, before anything is spent.
+    /// `can_login`: the browser can be sent to the partner's login page and come back to this request.
+    pub fn check_demands(
+        &self,
+        c: &CheckedAuthnRequest,
+        session: Option<(&Session, &SessionUser)>,
+        can_login: bool,
+    ) -> Demand {
+        let r = &c.req;
+        let unmet = |second, message: &str| Demand::Unmet { second, message: message.to_owned() };
+        let Some((s, user)) = session else {
+            if r.is_passive {
+                return unmet(
+                    response::STATUS_NO_PASSIVE,
+                    "IsPassive: the customer has no session at the gateway and may not be asked to sign in",
+                );
+            }
+            return Demand::Login;
+        };
+        if let Some(n) = &r.subject_name_id
+            && n != &user.sub
+            && !user.issued.iter().any(|(id, _)| id == n)
+        {
+            return unmet(
+                response::STATUS_UNKNOWN_PRINCIPAL,
+                "the request's Subject names another user than the one signed in",
+            );
+        }
+        if let Some(rac) = &r.requested_authn_context
+            && !satisfies(rac)
+        {
+            return Demand::Unmet {
+                second: response::STATUS_NO_AUTHN_CONTEXT,
+                message: format!(
+                    "RequestedAuthnContext ({} of {}) cannot be met: the gateway asserts only {}",
+                    rac.comparison,
+                    if rac.class_refs.is_empty() { "declarations".to_owned() } else { rac.class_refs.join(", ") },
+                    response::AC_UNSPECIFIED
+                ),
+            };
+        }
+        // ForceAuthn: the session must have begun after the request was made (within the clock skew).
+        let fresh = s.created_at >= r.issue_instant.unix - self.settings.config.idp.clock_skew_secs as i64;
+        if r.force_authn && !fresh {
+            if r.is_passive {
+                return unmet(
+                    response::STATUS_NO_PASSIVE,
+                    "ForceAuthn with IsPassive: the customer would have to sign in again",
+                );
+            }
+            if can_login {
+                return Demand::Login;
+            }
+            return unmet(
+                response::STATUS_AUTHN_FAILED,
+                "ForceAuthn: the gateway cannot have the customer sign in again (no handoff.partner_login_url)",
+            );
+        }
+        Demand::Met
+    }
+
+    /// Answers the request with a signed status Response (no assertion): spends its ID first (a replay
+    /// is refused), audits `sso.status`.
+    pub async fn answer_with_status(
+        &self,
+        c: CheckedAuthnRequest,
+        second: &'static str,
+        message: &str,
+        caller: &Caller,
+    ) -> Result<PostForm> {
+        let cfg = &self.settings.config;
+        let now = now_unix();
+        let sp_entity = c.sp.metadata.entity_id.clone();
+        let expires =
+            c.req.issue_instant.unix + cfg.idp.request_max_age_secs as i64 + 2 * cfg.idp.clock_skew_secs as i64;
+        let built = response::build_status_response(
+            &self.signing_key,
+            &cfg.idp.entity_id,
+            &c.acs.location,
+            &c.req.id,
+            response::STATUS_RESPONDER,
+            second,
+            message,
+            now,
+        )
+        .map_err(Error::internal)?;
+        if !self.store.use_once("authn", &replay_key(&sp_entity, &c.req.id), expires.max(now + 60)).await? {
+            return Err(Error::invalid("replay", format!("AuthnRequest {} was already answered", c.req.id)));
+        }
+        self.audit(audit::event(
+            AuditKind::SsoStatus,
+            "",
+            &sp_entity,
+            serde_json::json!({"request_id": c.req.id, "response_id": built.response_id, "status": second, "message": message}),
+            caller,
+        ))
+        .await?;
+        tracing::info!(sp = %sp_entity, request_id = %c.req.id, status = second, "answered with a status response: {message}");
+        Ok(PostForm {
+            action: c.acs.location,
+            field: "SAMLResponse",
+            message: base64::engine::general_purpose::STANDARD.encode(built.xml.as_bytes()),
+            relay_state: c.relay_state,
+        })
+    }
+}
+
 /// The single-use key of a request: the SP and the request ID as decoded from the message.
 pub fn replay_key(sp_entity_id: &str, request_id: &str) -> String {
     format!("{sp_entity_id}\u{1f}{request_id}")

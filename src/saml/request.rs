@@ -110,6 +110,19 @@ pub struct AuthnRequest {
     pub name_id_policy_format: Option<String>,
     pub name_id_policy_sp_name_qualifier: Option<String>,
     pub allow_create: Option<bool>,
+    /// `saml:Subject/saml:NameID`: the user the SP asks to be authenticated, if it names one.
+    pub subject_name_id: Option<String>,
+    pub requested_authn_context: Option<RequestedAuthnContext>,
+}
+
+/// `samlp:RequestedAuthnContext`: the authentication context the SP demands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestedAuthnContext {
+    /// `exact` (the default), `minimum`, `maximum` or `better`.
+    pub comparison: String,
+    pub class_refs: Vec<String>,
+    /// How many `AuthnContextDeclRef`s it lists (samlgate has no declarations to offer).
+    pub decl_refs: usize,
 }
 
 /// The ACS endpoint from the SP's metadata that the Response goes to.
@@ -220,7 +233,33 @@ pub fn authn_request_from_element(root: &Element, signature_verified: bool) -> R
         })?),
     };
     let policy = root.only_child(ns::SAMLP, "NameIDPolicy")?;
+    let subject_name_id = match root.only_child(ns::SAML, "Subject")? {
+        Some(s) => s.only_child(ns::SAML, "NameID")?.map(|n| n.text()),
+        None => None,
+    };
+    let requested_authn_context = match root.only_child(ns::SAMLP, "RequestedAuthnContext")? {
+        None => None,
+        Some(r) => {
+            let comparison = r.attr("Comparison").unwrap_or("exact").to_owned();
+            if !matches!(comparison.as_str(), "exact" | "minimum" | "maximum" | "better") {
+                return Err(RequestError::Malformed {
+                    element: "RequestedAuthnContext",
+                    problem: format!("Comparison={comparison:?} is not exact, minimum, maximum or better"),
+                });
+            }
+            Some(RequestedAuthnContext {
+                comparison,
+                class_refs: r
+                    .children_named(ns::SAML, "AuthnContextClassRef")
+                    .map(|c| c.text().trim().to_owned())
+                    .collect(),
+                decl_refs: r.children_named(ns::SAML, "AuthnContextDeclRef").count(),
+            })
+        }
+    };
     Ok(AuthnRequest {
+        subject_name_id,
+        requested_authn_context,
         id,
         issue_instant,
         destination,

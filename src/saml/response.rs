@@ -14,8 +14,9 @@ use crate::saml::xml::{XmlWriteError, XmlWriter, is_ncname};
 
 pub use crate::saml::urn::{
     AC_PASSWORD_PROTECTED_TRANSPORT, AC_UNSPECIFIED, ATTRNAME_FORMAT_URI, CM_BEARER, CONSENT_UNSPECIFIED,
-    NAMEID_ENTITY, NAMEID_PERSISTENT, NAMEID_TRANSIENT, NAMEID_UNSPECIFIED, STATUS_REQUESTER, STATUS_RESPONDER,
-    STATUS_SUCCESS,
+    NAMEID_ENTITY, NAMEID_PERSISTENT, NAMEID_TRANSIENT, NAMEID_UNSPECIFIED, STATUS_AUTHN_FAILED,
+    STATUS_NO_AUTHN_CONTEXT, STATUS_NO_PASSIVE, STATUS_REQUESTER, STATUS_RESPONDER, STATUS_SUCCESS,
+    STATUS_UNKNOWN_PRINCIPAL,
 };
 
 /// The prefix of the XML Schema namespace in attribute values (`xsi:type="xsd:string"`), declared on
@@ -220,6 +221,47 @@ pub fn build_response(key: &SigningKey, p: &ResponseParams<'_>) -> Result<BuiltR
     xml.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     xml.push_str(&response);
     Ok(BuiltResponse { xml, response_id, assertion_id })
+}
+
+/// Builds a signed `samlp:Response` that carries no assertion, only a status: `top_code` (e.g.
+/// [`STATUS_RESPONDER`]) with a second-level `second_code` (e.g. [`STATUS_NO_PASSIVE`]) and a message —
+/// the answer to an AuthnRequest whose demands the IdP cannot meet (SAML core §3.4.1.4).
+#[allow(clippy::too_many_arguments)]
+pub fn build_status_response(
+    key: &SigningKey,
+    issuer: &str,
+    destination: &str,
+    in_response_to: &str,
+    top_code: &str,
+    second_code: &str,
+    message: &str,
+    now: i64,
+) -> Result<BuiltResponse, ResponseError> {
+    if !is_ncname(in_response_to) {
+        return Err(ResponseError::BadId("InResponseTo"));
+    }
+    let response_id = new_id()?;
+    let mut w = XmlWriter::with_capacity(2048);
+    w.start("samlp:Response")
+        .attr("Destination", destination)
+        .attr("ID", &response_id)
+        .attr("InResponseTo", in_response_to)
+        .attr("IssueInstant", &format_instant(now)?)
+        .attr("Version", "2.0");
+    w.text_element("saml:Issuer", &[("Format", NAMEID_ENTITY)], issuer);
+    let signature_at = w.len();
+    w.start("samlp:Status");
+    w.start("samlp:StatusCode").attr("Value", top_code);
+    w.start("samlp:StatusCode").attr("Value", second_code).end();
+    w.end();
+    w.text_element("samlp:StatusMessage", &[], message);
+    w.end();
+    w.end();
+    let response = sign_enveloped_inclusive(key, &w.finish()?, &response_id, signature_at, &[])?;
+    let mut xml = String::with_capacity(response.len() + 40);
+    xml.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    xml.push_str(&response);
+    Ok(BuiltResponse { xml, response_id, assertion_id: String::new() })
 }
 
 /// Builds an unsigned `samlp:LogoutResponse` (its signature goes on the Redirect-binding query, see

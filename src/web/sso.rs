@@ -11,7 +11,7 @@ use axum_extra::extract::CookieJar;
 
 use super::cookies::browser_session;
 use super::{Answer, AppState, Caller, Internal, form_fields, found, params};
-use crate::gateway::sso::{CheckedAuthnRequest, PostForm};
+use crate::gateway::sso::{CheckedAuthnRequest, Demand, PostForm};
 
 /// Redirect binding.
 pub async fn sso_redirect(
@@ -49,7 +49,16 @@ async fn answer(
     checked: CheckedAuthnRequest,
     pending_url: Option<&str>,
 ) -> Answer {
-    let Some((session, user)) = browser_session(state, jar).await? else {
+    let session = browser_session(state, jar).await?;
+    let can_login = state.settings.config.handoff.partner_login_url.is_some() && pending_url.is_some();
+    match state.check_demands(&checked, session.as_ref().map(|(s, u)| (s, u)), can_login) {
+        Demand::Met => {}
+        Demand::Login => return found(&state.login_redirect(&checked, pending_url)?),
+        Demand::Unmet { second, message } => {
+            return post_form_response(&state.answer_with_status(checked, second, &message, caller).await?);
+        }
+    }
+    let Some((session, user)) = session else {
         return found(&state.login_redirect(&checked, pending_url)?);
     };
     let prepared = state.prepare_response(checked, session, user, caller)?;

@@ -310,9 +310,15 @@ def cmd_authn_request(a):
     from onelogin.saml2.auth import OneLogin_Saml2_Auth
 
     sp = load_sp(a.sp_dir)
-    settings = onelogin_settings(sp, a.idp_metadata, sig_alg_uri(a.sig_alg))
+    extra = {}
+    if a.authn_context:
+        extra["requestedAuthnContext"] = a.authn_context.split(",")
+        extra["requestedAuthnContextComparison"] = a.authn_comparison
+    settings = onelogin_settings(sp, a.idp_metadata, sig_alg_uri(a.sig_alg), **extra)
     auth = OneLogin_Saml2_Auth(fake_request(sp["acs_url"]), old_settings=settings)
-    url = auth.login(return_to=a.relay_state)
+    url = auth.login(
+        return_to=a.relay_state, force_authn=a.force_authn, is_passive=a.is_passive, name_id_value_req=a.subject
+    )
     request_id = auth.get_last_request_id()
     sent = single_valued_query(urlsplit(url).query)
     rec_path = request_record_path(a.sp_dir, request_id)
@@ -513,6 +519,33 @@ def cmd_consume(a):
     emit(out)
 
 
+def cmd_status_response(a):
+    """A Response that carries only a status (a demand the IdP could not meet): its signature checked
+    by python3-saml (xmlsec) with the IdP metadata's certificate, its status codes and message."""
+    from lxml import etree
+    from onelogin.saml2.utils import OneLogin_Saml2_Utils
+
+    idp = parse_idp_metadata(a.idp_metadata)
+    certs = [idp["x509cert"]] if "x509cert" in idp else idp["x509certMulti"]["signing"]
+    xml = base64.b64decode(a.saml_response)
+    valid = any(
+        OneLogin_Saml2_Utils.validate_sign(xml, cert=OneLogin_Saml2_Utils.format_cert(c), raise_exceptions=False)
+        for c in certs
+    )
+    root = etree.fromstring(xml)
+    p = "{urn:oasis:names:tc:SAML:2.0:protocol}"
+    emit(
+        {
+            "signature_valid": bool(valid),
+            "in_response_to": root.get("InResponseTo"),
+            "destination": root.get("Destination"),
+            "codes": [e.get("Value") for e in root.iter(p + "StatusCode")],
+            "message": root.findtext(p + "Status/" + p + "StatusMessage"),
+            "assertions": len(list(root.iter("{urn:oasis:names:tc:SAML:2.0:assertion}Assertion"))),
+        }
+    )
+
+
 # ----------------------------------------------------------------------------------------------
 # sign-query (Huawei's binding notification: bindRequest=…&SigAlg=…&Signature=…)
 
@@ -612,7 +645,17 @@ def main(argv=None):
     common(r)
     r.add_argument("--relay-state")
     r.add_argument("--sig-alg", default="rsa-sha256", choices=sorted(SIG_ALGS))
+    r.add_argument("--force-authn", action="store_true")
+    r.add_argument("--is-passive", action="store_true")
+    r.add_argument("--subject", help="NameID value for the request's Subject")
+    r.add_argument("--authn-context", help="comma-separated AuthnContextClassRef URIs to request")
+    r.add_argument("--authn-comparison", default="exact", choices=["exact", "minimum", "maximum", "better"])
     r.set_defaults(fn=cmd_authn_request)
+
+    st = sub.add_parser("status-response", help="check a status-only SAMLResponse (signature, codes)")
+    common(st)
+    st.add_argument("--saml-response", required=True, help="base64 SAMLResponse; '@FILE' reads it from FILE")
+    st.set_defaults(fn=cmd_status_response)
 
     c = sub.add_parser("consume", help="verify a POSTed SAMLResponse as Huawei's SP (strict)")
     common(c)

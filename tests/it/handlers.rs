@@ -4,6 +4,7 @@
 
 use axum::body::Body;
 use axum::http::Request;
+use base64::Engine as _;
 
 use crate::common::parse_post_form;
 use crate::local::*;
@@ -196,4 +197,109 @@ async fn housekeeping_enforces_the_audit_retention() {
     assert_eq!(left, ["young"]);
     let metrics = body_text(l.send(get("/metrics", None)).await).await;
     assert!(metrics.contains("samlgate_purged_rows_total{what=\"audit\"}"), "{metrics}");
+}
+
+/// Review finding: demands the gateway cannot meet got a normal assertion. Now each gets a signed
+/// status Response (Responder + the second-level code) at the ACS, checked by python3-saml; the
+/// request ID is spent (a replay is refused) and `sso.status` audited. A plain request still works.
+#[tokio::test(flavor = "multi_thread")]
+async fn demands_the_gateway_cannot_meet_get_a_status_response() {
+    let l = Local::new().await;
+    let status_of = |body: String| parse_post_form(&body);
+    // IsPassive without a session: NoPassive (not a trip to the login page).
+    let (path, id) = l.authn_request_with("rs-p", &["--is-passive"]);
+    let r = l.send(get(&path, None)).await;
+    assert_eq!(r.status(), 200);
+    let form = status_of(body_text(r).await);
+    assert_eq!(form.relay_state.as_deref(), Some("rs-p"));
+    let j = l.status_response(&form);
+    assert_eq!(j["signature_valid"], true, "{j}");
+    assert_eq!(j["in_response_to"], id.as_str());
+    assert_eq!(j["assertions"], 0);
+    assert_eq!(
+        j["codes"],
+        serde_json::json!([
+            "urn:oasis:names:tc:SAML:2.0:status:Responder",
+            "urn:oasis:names:tc:SAML:2.0:status:NoPassive"
+        ])
+    );
+    assert_eq!(l.send(get(&path, None)).await.status(), 400, "the ID was spent: a replay");
+    // The signature check can fail: one changed byte of the message and python3-saml says so.
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let xml = String::from_utf8(b64.decode(&form.message).unwrap()).unwrap().replace("IsPassive:", "IsPassive;");
+    let tampered = crate::common::PostedForm { message: b64.encode(xml), ..form };
+    assert_eq!(l.status_response(&tampered)["signature_valid"], false);
+
+    let r = l.send(get(&format!("/console?token={}&service=iam", l.token("cust-d1")), None)).await;
+    let sid = set_session_cookie(&r).unwrap();
+    let second = |extra: &'static [&'static str]| {
+        let l = &l;
+        let sid = sid.clone();
+        async move {
+            let (path, _) = l.authn_request_with("rs-d", extra);
+            let r = l.send(get(&path, Some(&sid))).await;
+            assert_eq!(r.status(), 200, "{extra:?}");
+            let j = l.status_response(&status_of(body_text(r).await));
+            assert_eq!(j["signature_valid"], true, "{j}");
+            assert_eq!(j["assertions"], 0, "{extra:?}");
+            j["codes"][1].as_str().unwrap().rsplit(':').next().unwrap().to_owned()
+        }
+    };
+    assert_eq!(second(&["--subject", "someone-else"]).await, "UnknownPrincipal");
+    assert_eq!(
+        second(&["--authn-context", "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"]).await,
+        "NoAuthnContext"
+    );
+    // ForceAuthn on a session older than the request, and no partner login page to re-authenticate at.
+    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    let gw = l.gateway();
+    let mut s = gw.store.get_session(&sid).await.unwrap().unwrap();
+    s.created_at -= 3600;
+    gw.store.put_session(&s).await.unwrap();
+    assert_eq!(second(&["--force-authn"]).await, "AuthnFailed");
+    let statuses = gw.store.list_audit(10, 0, Some("sso.status")).await.unwrap();
+    assert_eq!(statuses.len(), 4);
+
+    // The session's own user, and an unspecified context, are met: a normal assertion.
+    let (path, id) = l.authn_request_with(
+        "rs-ok",
+        &["--subject", "cust-d1", "--authn-context", "urn:oasis:names:tc:SAML:2.0:ac:classes:unspecified"],
+    );
+    let r = l.send(get(&path, Some(&sid))).await;
+    assert_eq!(r.status(), 200);
+    let j = l.consume(&id, &parse_post_form(&body_text(r).await));
+    assert_eq!(j["onelogin"]["attributes"]["xUserId"][0], "cust-d1", "{j}");
+}
+
+/// ForceAuthn where the partner's login page can sign the customer in again: the browser goes there
+/// with a way back to this very request, and the session opened on the way back answers it.
+#[tokio::test(flavor = "multi_thread")]
+async fn force_authn_goes_back_to_the_partner_login() {
+    let l =
+        Local::new_with(|s| s.config.handoff.partner_login_url = Some("https://partner.example/login".into())).await;
+    let r = l.send(get(&format!("/console?token={}&service=iam", l.token("cust-f1")), None)).await;
+    let sid = set_session_cookie(&r).unwrap();
+    let gw = l.gateway();
+    let mut s = gw.store.get_session(&sid).await.unwrap().unwrap();
+    s.created_at -= 3600;
+    gw.store.put_session(&s).await.unwrap();
+    let (path, id) = l.authn_request_with("rs-f", &["--force-authn"]);
+    let r = l.send(get(&path, Some(&sid))).await;
+    assert_eq!(r.status(), 302);
+    let loc = location(&r);
+    assert!(loc.starts_with("https://partner.example/login?return_to="), "{loc}");
+    let back = query_value(&loc, "return_to").unwrap();
+    // The partner signs the customer in again and sends the browser back through /console.
+    let r = l
+        .send(get(
+            &format!("/console?token={}&return_to={}", l.token("cust-f1"), samlgate::huawei::encode_component(&back)),
+            Some(&sid),
+        ))
+        .await;
+    assert_eq!(r.status(), 302);
+    let fresh = set_session_cookie(&r).unwrap();
+    let r = l.send(get(&path_of(&location(&r)), Some(&fresh))).await;
+    assert_eq!(r.status(), 200);
+    let j = l.consume(&id, &parse_post_form(&body_text(r).await));
+    assert_eq!(j["onelogin"]["attributes"]["xUserId"][0], "cust-f1", "{j}");
 }

@@ -32,6 +32,11 @@ pub struct Local {
 impl Local {
     /// `init` in a fresh directory, with the Python SP as Huawei's SP (its entityID is Huawei's).
     pub async fn new() -> Local {
+        Local::new_with(|_| {}).await
+    }
+
+    /// [`Local::new`] with the settings changed by `f` before the gateway is built.
+    pub async fn new_with(f: impl FnOnce(&mut samlgate::config::Settings)) -> Local {
         let tmp = tempfile::tempdir().unwrap();
         let sp_dir = tmp.path().join("sp");
         py_sp(&["gen-sp", "--out", sp_dir.to_str().unwrap()]);
@@ -46,6 +51,7 @@ impl Local {
         .unwrap();
         settings.config.huawei.sp_metadata = sp_dir.join("sp-metadata.xml").to_str().unwrap().to_owned();
         settings.config.return_urls.after_logout = Some(BYE.to_owned());
+        f(&mut settings);
         let state = AppState::build(settings).await.unwrap();
         let idp_md = tmp.path().join("idp-metadata.xml");
         std::fs::write(&idp_md, &state.idp_metadata).unwrap();
@@ -78,7 +84,12 @@ impl Local {
 
     /// A Redirect-bound AuthnRequest signed by python3-saml: (path and query, request id).
     pub fn authn_request(&self, relay_state: &str) -> (String, String) {
-        let j = py_sp(&[
+        self.authn_request_with(relay_state, &[])
+    }
+
+    /// [`Local::authn_request`] with more `authn-request` options (`--force-authn`, `--subject U` …).
+    pub fn authn_request_with(&self, relay_state: &str, extra: &[&str]) -> (String, String) {
+        let mut args = vec![
             "authn-request",
             "--sp-dir",
             self.sp_dir.to_str().unwrap(),
@@ -86,8 +97,25 @@ impl Local {
             self.idp_md.to_str().unwrap(),
             "--relay-state",
             relay_state,
-        ]);
+        ];
+        args.extend_from_slice(extra);
+        let j = py_sp(&args);
         (path_of(j["url"].as_str().unwrap()), j["request_id"].as_str().unwrap().to_owned())
+    }
+
+    /// A status-only SAMLResponse as python3-saml reads it (signature checked with our metadata).
+    pub fn status_response(&self, form: &PostedForm) -> serde_json::Value {
+        let f = self.work.join(format!("status-{}.b64", form.message.len()));
+        std::fs::write(&f, &form.message).unwrap();
+        py_sp(&[
+            "status-response",
+            "--sp-dir",
+            self.sp_dir.to_str().unwrap(),
+            "--idp-metadata",
+            self.idp_md.to_str().unwrap(),
+            "--saml-response",
+            &format!("@{}", f.display()),
+        ])
     }
 
     /// A LogoutRequest signed by python3-saml: (path and query, request id).
