@@ -404,6 +404,8 @@ fn hand_off_token_and_service_corpus() {
         ("expired", issue(&secret, &claims(now - 300, now - 200)), "iam", 401, "token_expired"),
         ("lifetime over 120 s", issue(&secret, &claims(now, now + 3600)), "iam", 401, "token_lifetime"),
         ("issued in the future", issue(&secret, &claims(now + 600, now + 660)), "iam", 401, "token_not_yet_valid"),
+        // `exp - iat` would overflow: checked arithmetic refuses it (it panicked in debug builds before).
+        ("iat near i64::MIN", issue(&secret, &claims(i64::MIN + 5, now + 60)), "iam", 401, "token_lifetime"),
         ("garbage", "not.a.token".into(), "iam", 401, "token_malformed"),
         ("missing", String::new(), "iam", 401, "token_missing"),
     ];

@@ -379,3 +379,45 @@ fn metrics_need_the_token_or_move_to_the_internal_listener() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("server.metrics_token"), "{}", stderr(&o));
 }
+
+/// Review finding: every hop appended an audit row and nothing was ever deleted. A running gateway
+/// purges audit events older than `audit.retention_days` (its first housekeeping round runs at start).
+#[test]
+fn a_running_gateway_deletes_audit_events_past_the_retention() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    assert!(run(dir, &["init", "--x-account-type", "acme_IDP"]).status.success());
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let count = |kind: &'static str| {
+        rt.block_on(async {
+            let store = samlgate::store::open("sqlite://data/samlgate.db", dir).await.unwrap();
+            store.list_audit(1000, 0, Some(kind)).await.unwrap().len()
+        })
+    };
+    rt.block_on(async {
+        let store = samlgate::store::open("sqlite://data/samlgate.db", dir).await.unwrap();
+        for (age_days, n) in [(31, 3), (29, 2)] {
+            for i in 0..n {
+                let e = samlgate::store::NewAuditEvent {
+                    at: now - age_days * 86_400,
+                    kind: "test.old".into(),
+                    actor: String::new(),
+                    subject: format!("{age_days}-{i}"),
+                    detail_json: "{}".into(),
+                    correlation_id: String::new(),
+                };
+                store.append_audit(&e).await.unwrap();
+            }
+        }
+    });
+    assert_eq!(count("test.old"), 5);
+    let g = Gateway::start(dir, &[("SAMLGATE_AUDIT_RETENTION_DAYS", "30")]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while count("test.old") != 2 {
+        assert!(std::time::Instant::now() < deadline, "old events were not purged: {}", g.log_text());
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let metrics = client().get(g.url("/metrics")).send().unwrap().text().unwrap();
+    assert!(metrics.contains("samlgate_purged_rows_total{what=\"audit\"} 3"), "{metrics}");
+}
