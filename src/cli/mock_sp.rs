@@ -28,12 +28,12 @@ pub fn init_with_mock_sp(
         .map_err(|e| CliError::usage(format!("--mock-sp-url: {e:#}")))?;
     let xat = x_account_type.unwrap_or(MOCK_X_ACCOUNT_TYPE);
     ensure_config(config_path, base_url, Some(xat), site)?;
-    let mut c = config::load(config_path)?.config;
+    let mut c = config::load_as_written(config_path)?;
     c.huawei.auth_base_url = Some(mock_url.to_owned());
     c.huawei.sp_metadata = format!("{MOCK_DIR}/{}", METADATA_FILE);
     c.huawei.x_account_type = xat.to_owned();
     c.handoff.partner_login_url = Some(format!("{mock_url}/partner"));
-    c.validate()?;
+    c.validate_as_written()?;
     write_config(config_path, &c)?;
     Ok(ensure_initialized(config_path, None, None, None)?)
 }

@@ -39,9 +39,9 @@ pub fn init(config: &Path, o: InitOptions<'_>, rt: &tokio::runtime::Runtime) -> 
     };
     let settings: Settings = match o.bp_id {
         Some(bp) => {
-            let mut c = config::load_from(config, &[])?.config;
+            let mut c = config::load_as_written(config)?;
             c.huawei.bp_id = Some(bp);
-            c.validate()?;
+            c.validate_as_written()?;
             write_config(config, &c)?;
             config::load(config)?
         }

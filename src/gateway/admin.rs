@@ -72,7 +72,17 @@ impl AdminLockout {
     pub fn record_failure(&self, name: &str, now: i64) -> Option<i64> {
         let mut map = self.accounts.lock().ok()?;
         if map.len() >= MAX_TRACKED && !map.contains_key(name) {
-            map.retain(|_, f| f.locked_until > now);
+            // Forget what no longer counts; if that is not enough, the longest-idle unlocked names
+            // (flooding the table with throwaway names must not reset a real account's count first).
+            map.retain(|_, f| f.locked_until > now || now.saturating_sub(f.last) <= FAILURE_MEMORY_SECS);
+            if map.len() >= MAX_TRACKED {
+                let mut idle: Vec<(i64, String)> =
+                    map.iter().filter(|(_, f)| f.locked_until <= now).map(|(k, f)| (f.last, k.clone())).collect();
+                idle.sort();
+                for (_, k) in idle.into_iter().take(map.len() + 1 - MAX_TRACKED / 2) {
+                    map.remove(&k);
+                }
+            }
         }
         let f = map.entry(name.to_owned()).or_insert(Failures { count: 0, last: now, locked_until: 0 });
         if f.locked_until <= now && now.saturating_sub(f.last) > FAILURE_MEMORY_SECS {
@@ -115,7 +125,7 @@ pub fn add_user(path: &Path, name: &str, password: &str) -> SetupResult<bool> {
         return Err(SetupError::Usage(format!("the password must have at least {MIN_PASSWORD_CHARS} characters")));
     }
     ensure_config(path, None, None, None)?;
-    let mut c = config::load_from(path, &[])?.config;
+    let mut c = config::load_as_written(path)?;
     let hash = hash_password(password).map_err(SetupError::Failure)?;
     let replaced = match c.admin.users.iter_mut().find(|u| u.name == name) {
         Some(u) => {
@@ -127,7 +137,7 @@ pub fn add_user(path: &Path, name: &str, password: &str) -> SetupResult<bool> {
             false
         }
     };
-    c.validate()?;
+    c.validate_as_written()?;
     write_config(path, &c)?;
     Ok(replaced)
 }

@@ -34,7 +34,7 @@ use crate::util::now_unix;
 #[derive(Debug)]
 pub struct CheckedNotification {
     pub request: BindRequest,
-    /// The single-use key (over the decoded notification and signature bytes; see `huawei::bind::replay_key`).
+    /// The single-use key (over the decoded signed content; see `huawei::bind::replay_key`).
     replay_key: String,
 }
 

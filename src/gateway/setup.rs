@@ -168,9 +168,9 @@ pub fn ensure_config(
         write_config(path, &c)?;
         tracing::info!(path = %path.display(), "wrote a new config file with defaults");
     } else if base_url.is_some() || x_account_type.is_some() || site.is_some() {
-        let mut c = config::load(path)?.config;
+        let mut c = config::load_as_written(path)?;
         c.apply_init_options(base_url, x_account_type, site);
-        c.validate()?;
+        c.validate_as_written()?;
         write_config(path, &c)?;
     }
     Ok(config::load(path)?)

@@ -12,7 +12,7 @@
 //! - a notification that agrees with what is stored is answered 200 "already linked", whenever it
 //!   comes (a reload, Huawei retrying, a replay: none of them changes anything);
 //! - a notification that would *create* a binding is spent with `use_once("bind", sha256(decoded
-//!   bindRequest ‖ SigAlg ‖ signature bytes))` (see [`replay_key`]) for [`BIND_REPLAY_WINDOW_SECS`]: the same bytes cannot re-create a binding
+//!   bindRequest ‖ SigAlg))` (see [`replay_key`]) for [`BIND_REPLAY_WINDOW_SECS`]: the same bytes cannot re-create a binding
 //!   an operator removed in that window (refused as `replay`);
 //! - a notification for an xUserId bound to another domainId is refused `binding_conflict` (409) and
 //!   audited; the stored binding is never overwritten.
@@ -147,27 +147,23 @@ pub fn decode_bind_request(b64: &str) -> Result<BindRequest, BindError> {
 }
 
 /// Key under which a notification is spent: what it means, not how it was encoded — the decoded
-/// `bindRequest` bytes, the decoded `SigAlg` and the decoded signature bytes (percent-decoded, then
-/// base64 without whitespace). The same signature re-encoded (`%2b` for `%2B`, needless escapes,
-/// line breaks) is the same key. Only called after the signature verified, so the fields decode;
-/// should one not, its raw text stands in (still a deterministic key).
+/// `bindRequest` bytes and the decoded `SigAlg`, i.e. the signed content. Not the signature: its bytes
+/// have other valid spellings (an ECDSA signature as DER or as r‖s, or with s negated), and the same
+/// content signed again is the same notification. Percent-encoding, base64 padding and line breaks do
+/// not change the key. Only called after the signature verified, so the fields decode; should one not,
+/// its raw text stands in (still a deterministic key).
 pub fn replay_key(form: &BindForm<'_>) -> String {
     let decoded = |raw: &str, name: &'static str| form_decode(raw, name).unwrap_or_else(|_| raw.to_owned());
-    let base64_bytes = |text: String| {
-        let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
-        let engine = base64::engine::GeneralPurpose::new(
-            &base64::alphabet::STANDARD,
-            base64::engine::GeneralPurposeConfig::new()
-                .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
-        );
-        engine.decode(compact.as_bytes()).unwrap_or_else(|_| compact.into_bytes())
-    };
+    let compact: String =
+        decoded(form.bind_request_raw, "bindRequest").chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    let engine = base64::engine::GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        base64::engine::GeneralPurposeConfig::new()
+            .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
+    );
+    let request = engine.decode(compact.as_bytes()).unwrap_or_else(|_| compact.into_bytes());
     let mut h = openssl::sha::Sha256::new();
-    for part in [
-        base64_bytes(decoded(form.bind_request_raw, "bindRequest")),
-        decoded(form.sig_alg_raw, "SigAlg").into_bytes(),
-        base64_bytes(decoded(form.signature_raw, "Signature")),
-    ] {
+    for part in [request, decoded(form.sig_alg_raw, "SigAlg").into_bytes()] {
         h.update(&(part.len() as u64).to_be_bytes());
         h.update(&part);
     }
@@ -196,7 +192,8 @@ mod tests {
         assert_eq!(k, key("bindRequest=eyJ4IjoxfQ%3D%3D&SigAlg=http%3A%2F%2Fa&Signature=%63%32ln%2B%0Ac2ln"));
         assert_eq!(k, key("bindRequest=eyJ4IjoxfQ&SigAlg=http://a&Signature=c2ln%2Bc2ln"), "padding, escapes");
         assert_ne!(k, key("bindRequest=eyJ4IjoyfQ%3D%3D&SigAlg=http%3A%2F%2Fa&Signature=c2ln%2Bc2ln"));
-        assert_ne!(k, key("bindRequest=eyJ4IjoxfQ%3D%3D&SigAlg=http%3A%2F%2Fa&Signature=c2lo%2Bc2ln"));
+        assert_eq!(k, key("bindRequest=eyJ4IjoxfQ%3D%3D&SigAlg=http%3A%2F%2Fa&Signature=b3RoZXI="), "same content");
+        assert_ne!(k, key("bindRequest=eyJ4IjoxfQ%3D%3D&SigAlg=http%3A%2F%2Fb&Signature=c2ln%2Bc2ln"));
     }
 
     #[test]

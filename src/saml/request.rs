@@ -234,7 +234,7 @@ pub fn authn_request_from_element(root: &Element, signature_verified: bool) -> R
     };
     let policy = root.only_child(ns::SAMLP, "NameIDPolicy")?;
     let subject_name_id = match root.only_child(ns::SAML, "Subject")? {
-        Some(s) => s.only_child(ns::SAML, "NameID")?.map(|n| n.text()),
+        Some(s) => s.only_child(ns::SAML, "NameID")?.map(|n| n.text().trim().to_owned()),
         None => None,
     };
     let requested_authn_context = match root.only_child(ns::SAMLP, "RequestedAuthnContext")? {

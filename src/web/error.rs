@@ -145,8 +145,14 @@ pub fn wants_json(headers: &HeaderMap) -> bool {
 /// `X-Forwarded-For` entry (see [`ClientAddrRule`]). None without a socket (in-process tests).
 fn client_addr(rule: &ClientAddrRule, req: &Request) -> Option<IpAddr> {
     let peer = req.extensions().get::<ConnectInfo<SocketAddr>>()?.0.ip();
-    let forwarded = req.headers().get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok());
-    Some(rule.resolve(peer, forwarded))
+    // Lossy: bytes a client wrote to the left of a proxy's entry must not hide that entry.
+    let lines: Vec<String> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .iter()
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        .collect();
+    Some(rule.resolve(peer, lines.iter().map(String::as_str)))
 }
 
 /// Middleware: correlation id and client address (the [`Caller`] extension), request metrics, and

@@ -36,9 +36,10 @@ pub async fn ready(State(state): State<AppState>) -> Response {
     for (name, r) in &checks {
         let v = match r {
             Ok(()) => "ok".to_owned(),
+            // The reason goes to the log only: this answer is public on the customer port.
             Err(why) => {
                 tracing::error!(check = name, "readiness: {why}");
-                why.clone()
+                "failed".to_owned()
             }
         };
         detail.insert((*name).to_owned(), serde_json::Value::String(v));
@@ -54,7 +55,9 @@ fn token_ok(expected: Option<&str>, headers: &HeaderMap) -> bool {
     let given = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, t)| t.trim())
         .unwrap_or("");
     given.len() == expected.len() && openssl::memcmp::eq(given.as_bytes(), expected.as_bytes())
 }
@@ -86,6 +89,10 @@ mod tests {
         h.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer 0123456789abcdef"));
         assert!(token_ok(Some("0123456789abcdef"), &h));
         assert!(!token_ok(Some("0123456789abcdeF"), &h));
+        h.insert(header::AUTHORIZATION, HeaderValue::from_static("bearer 0123456789abcdef"));
+        assert!(token_ok(Some("0123456789abcdef"), &h), "the scheme is case-insensitive");
+        h.insert(header::AUTHORIZATION, HeaderValue::from_static("Basic 0123456789abcdef"));
+        assert!(!token_ok(Some("0123456789abcdef"), &h));
         h.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer 0123456789abcdef0"));
         assert!(!token_ok(Some("0123456789abcdef"), &h));
     }

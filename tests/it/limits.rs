@@ -367,15 +367,34 @@ fn metrics_need_the_token_or_move_to_the_internal_listener() {
 
     // A token in a world-readable config file stops the start; a short one is a config error.
     let cfg = tmp.path().join("samlgate.toml");
-    let text = std::fs::read_to_string(&cfg)
-        .unwrap()
-        .replace("[server]\n", &format!("[server]\nmetrics_token = \"{token}\"\n"));
+    // (The hand-off secret moves to the environment, so only the metrics token is in the file.)
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    let handoff = text.lines().find_map(|l| l.strip_prefix("secret = \"")).unwrap().trim_end_matches('"').to_owned();
+    let text: String = text
+        .lines()
+        .filter(|l| !l.starts_with("secret = "))
+        .map(|l| if l == "[server]" { format!("{l}\nmetrics_token = \"{token}\"\n") } else { format!("{l}\n") })
+        .collect();
     std::fs::write(&cfg, text).unwrap();
     chmod(&cfg, 0o644);
-    let o = run(tmp.path(), &["serve", "--bind", "127.0.0.1:0"]);
+    let env = [("SAMLGATE_HANDOFF_SECRET", handoff.as_str())];
+    let o = run_env(tmp.path(), &["serve", "--bind", "127.0.0.1:0"], &env);
     assert!(!o.status.success());
-    assert!(stderr(&o).contains("readable by group or others"), "{}", stderr(&o));
-    let o = run_env(tmp.path(), &["serve", "--bind", "127.0.0.1:0"], &[("SAMLGATE_SERVER_METRICS_TOKEN", "short")]);
+    assert!(stderr(&o).contains("holds server.metrics_token and is readable by group or others"), "{}", stderr(&o));
+    // A rewrite (add-user) with the secret only in the environment works and never writes it to the file.
+    let o = run_env(
+        tmp.path(),
+        &["admin", "add-user", "ops", "--password-env", "PW"],
+        &[env[0], ("PW", "correct horse battery")],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        !std::fs::read_to_string(&cfg).unwrap().contains(&handoff),
+        "the environment's secret stays out of the file"
+    );
+    assert_eq!(mode_of(&cfg), 0o600, "the file holds the metrics token");
+    let o =
+        run_env(tmp.path(), &["serve", "--bind", "127.0.0.1:0"], &[env[0], ("SAMLGATE_SERVER_METRICS_TOKEN", "short")]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("server.metrics_token"), "{}", stderr(&o));
 }

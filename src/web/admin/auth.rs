@@ -281,37 +281,49 @@ async fn login_inner(state: &AppState, jar: CookieJar, req: Request) -> Result<R
         return Ok(login_page(state, jar, StatusCode::UNAUTHORIZED, "", "Wrong name or password."));
     }
     let shown: String = name.chars().take(64).collect();
-    // A locked account is refused before any password work, even with the right password.
-    if let Some(left) = state.admin_lockout.locked_for(&name, now_unix()) {
-        let detail = serde_json::json!({"name": shown, "reason": "locked", "retry_after": left});
-        audit_sign_in(state, AuditKind::AdminLoginFailed, &shown, detail, &cid).await?;
-        tracing::warn!(name = %shown, retry_after = left, "admin sign-in refused: account locked");
-        let msg = format!("This account is locked after repeated failed sign-ins; try again in {left} seconds.");
-        let mut r = login_page(state, jar, StatusCode::TOO_MANY_REQUESTS, &shown, &msg);
-        if let Ok(v) = header::HeaderValue::from_str(&left.to_string()) {
-            r.headers_mut().insert(header::RETRY_AFTER, v);
-        }
-        return Ok(r);
-    }
     let users = state.settings.config.admin.users.clone();
-    let ok = {
+    // The lock is checked, and a failure counted, while holding a verification slot: guesses sent in
+    // parallel cannot all pass the check before the first failure is counted.
+    let outcome = {
         let _slot = VERIFY_SLOTS.acquire().await.map_err(|e| Internal::from(e).into_response())?;
-        let (n, p) = (name.clone(), password);
-        tokio::task::spawn_blocking(move || verify_password(&users, &n, &p))
-            .await
-            .map_err(|e| Internal::from(e).into_response())?
+        match state.admin_lockout.locked_for(&name, now_unix()) {
+            Some(left) => Err(left),
+            None => {
+                let (n, p) = (name.clone(), password);
+                let ok = tokio::task::spawn_blocking(move || verify_password(&users, &n, &p))
+                    .await
+                    .map_err(|e| Internal::from(e).into_response())?;
+                let locks = if ok { None } else { state.admin_lockout.record_failure(&name, now_unix()) };
+                Ok((ok, locks))
+            }
+        }
     };
     let now = now_unix();
-    if !ok {
-        let detail = serde_json::json!({"name": shown, "reason": "password"});
-        audit_sign_in(state, AuditKind::AdminLoginFailed, &shown, detail, &cid).await?;
-        tracing::warn!(name = %shown, "admin sign-in refused");
-        if let Some(secs) = state.admin_lockout.record_failure(&name, now) {
-            let detail = serde_json::json!({"name": shown, "seconds": secs});
-            audit_sign_in(state, AuditKind::AdminLockout, &shown, detail, &cid).await?;
-            tracing::warn!(name = %shown, seconds = secs, "admin account locked after repeated failed sign-ins");
+    match outcome {
+        // A locked account is refused without password work, even with the right password.
+        Err(left) => {
+            let detail = serde_json::json!({"name": shown, "reason": "locked", "retry_after": left});
+            audit_sign_in(state, AuditKind::AdminLoginFailed, &shown, detail, &cid).await?;
+            tracing::warn!(name = %shown, retry_after = left, "admin sign-in refused: account locked");
+            let msg = format!("This account is locked after repeated failed sign-ins; try again in {left} seconds.");
+            let mut r = login_page(state, jar, StatusCode::TOO_MANY_REQUESTS, &shown, &msg);
+            if let Ok(v) = header::HeaderValue::from_str(&left.to_string()) {
+                r.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            return Ok(r);
         }
-        return Ok(login_page(state, jar, StatusCode::UNAUTHORIZED, &shown, "Wrong name or password."));
+        Ok((false, locks)) => {
+            let detail = serde_json::json!({"name": shown, "reason": "password"});
+            audit_sign_in(state, AuditKind::AdminLoginFailed, &shown, detail, &cid).await?;
+            tracing::warn!(name = %shown, "admin sign-in refused");
+            if let Some(secs) = locks {
+                let detail = serde_json::json!({"name": shown, "seconds": secs});
+                audit_sign_in(state, AuditKind::AdminLockout, &shown, detail, &cid).await?;
+                tracing::warn!(name = %shown, seconds = secs, "admin account locked after repeated failed sign-ins");
+            }
+            return Ok(login_page(state, jar, StatusCode::UNAUTHORIZED, &shown, "Wrong name or password."));
+        }
+        Ok((true, _)) => {}
     }
     state.admin_lockout.clear(&name);
 
