@@ -47,13 +47,24 @@ pub type SetupResult<T> = Result<T, SetupError>;
 /// Writes a file atomically (see [`crate::util::fs::write_atomic`]) with the mode the file already has
 /// (0644 for a new one); the error names it.
 pub fn write_file(path: &Path, bytes: &[u8]) -> SetupResult<()> {
+    write_with_mode(path, bytes, existing_mode(path))
+}
+
+/// The permission bits `path` has now (0644 for a missing file; always 0644 off unix).
+fn existing_mode(path: &Path) -> u32 {
     #[cfg(unix)]
-    let mode = {
+    {
         use std::os::unix::fs::PermissionsExt;
         std::fs::metadata(path).map(|m| m.permissions().mode() & 0o777).unwrap_or(0o644)
-    };
+    }
     #[cfg(not(unix))]
-    let mode = 0o644;
+    {
+        let _ = path;
+        0o644
+    }
+}
+
+fn write_with_mode(path: &Path, bytes: &[u8], mode: u32) -> SetupResult<()> {
     crate::util::fs::write_atomic(path, bytes, mode)
         .map_err(|e| SetupError::Failure(format!("cannot write {}: {e}", path.display())))
 }
@@ -62,16 +73,9 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> SetupResult<()> {
 /// is written readable by its owner only (0600 for a new file; group and other bits dropped from an
 /// existing one's mode); otherwise the file keeps its mode.
 pub fn write_config(path: &Path, c: &Config) -> SetupResult<()> {
-    #[cfg(unix)]
-    let mode = {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(path).map(|m| m.permissions().mode() & 0o777).unwrap_or(0o644);
-        if holds_secret(c) { (mode & 0o700) | 0o600 } else { mode }
-    };
-    #[cfg(not(unix))]
-    let mode = 0o644;
-    crate::util::fs::write_atomic(path, c.to_toml().as_bytes(), mode)
-        .map_err(|e| SetupError::Failure(format!("cannot write {}: {e}", path.display())))
+    let mode = existing_mode(path);
+    let mode = if holds_secret(c) { (mode & 0o700) | 0o600 } else { mode };
+    write_with_mode(path, c.to_toml().as_bytes(), mode)
 }
 
 fn holds_secret(c: &Config) -> bool {

@@ -64,6 +64,18 @@ pub struct PostForm {
     pub relay_state: Option<String>,
 }
 
+impl PostForm {
+    /// The form that posts `xml` as `SAMLResponse` (with the request's RelayState) to its ACS.
+    fn saml_response(c: CheckedAuthnRequest, xml: &str) -> PostForm {
+        PostForm {
+            action: c.acs.location,
+            field: "SAMLResponse",
+            message: base64::engine::general_purpose::STANDARD.encode(xml.as_bytes()),
+            relay_state: c.relay_state,
+        }
+    }
+}
+
 impl Gateway {
     /// Checks a Redirect-bound AuthnRequest from the query string as received.
     pub async fn check_redirect_authn_request(&self, raw_query: &str) -> Result<CheckedAuthnRequest> {
@@ -184,8 +196,7 @@ impl Gateway {
         // The request ID is spent by `record_hop`, in the same commit as the session and the audit
         // event, before the response leaves (durable and shared by all replicas: a replayed request is
         // refused, also after a restart). A replay therefore costs one signature, which is thrown away.
-        let expires =
-            c.req.issue_instant.unix + cfg.idp.request_max_age_secs as i64 + 2 * cfg.idp.clock_skew_secs as i64;
+        let expires = self.request_id_expiry(&c.req);
         let attrs = crate::huawei::assertion_attributes(&cfg.huawei, &user.customer())
             .map_err(|e| Error::invalid("attribute", e.to_string()))?;
         let name_id = response::new_id().map_err(Error::internal)?;
@@ -258,12 +269,7 @@ impl Gateway {
             return Err(Error::invalid("replay", format!("AuthnRequest {} was already answered", c.req.id)));
         }
         tracing::info!(user = %p.user, sp = %c.sp.metadata.entity_id, request_id = %c.req.id, "signed response issued");
-        Ok(PostForm {
-            action: c.acs.location,
-            field: "SAMLResponse",
-            message: base64::engine::general_purpose::STANDARD.encode(p.xml.as_bytes()),
-            relay_state: c.relay_state,
-        })
+        Ok(PostForm::saml_response(c, &p.xml))
     }
 
     /// The SP with this entityID, from the cache or the store; refused `unknown_issuer` otherwise.
@@ -363,8 +369,7 @@ impl Gateway {
         let cfg = &self.settings.config;
         let now = now_unix();
         let sp_entity = c.sp.metadata.entity_id.clone();
-        let expires =
-            c.req.issue_instant.unix + cfg.idp.request_max_age_secs as i64 + 2 * cfg.idp.clock_skew_secs as i64;
+        let expires = self.request_id_expiry(&c.req);
         let built = response::build_status_response(
             &self.signing_key,
             &cfg.idp.entity_id,
@@ -388,12 +393,13 @@ impl Gateway {
         ))
         .await?;
         tracing::info!(sp = %sp_entity, request_id = %c.req.id, status = second, "answered with a status response: {message}");
-        Ok(PostForm {
-            action: c.acs.location,
-            field: "SAMLResponse",
-            message: base64::engine::general_purpose::STANDARD.encode(built.xml.as_bytes()),
-            relay_state: c.relay_state,
-        })
+        Ok(PostForm::saml_response(c, &built.xml))
+    }
+
+    /// Until when a request's spent ID must be remembered: as long as the request could be accepted.
+    fn request_id_expiry(&self, req: &AuthnRequest) -> i64 {
+        let idp = &self.settings.config.idp;
+        req.issue_instant.unix + idp.request_max_age_secs as i64 + 2 * idp.clock_skew_secs as i64
     }
 }
 

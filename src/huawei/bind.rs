@@ -107,18 +107,21 @@ pub struct BindRequest {
     pub user_id: Option<String>,
 }
 
-/// Base64 (standard alphabet, padding optional, whitespace such as Java's MIME line breaks ignored)
-/// then strict JSON with size and character checks.
-pub fn decode_bind_request(b64: &str) -> Result<BindRequest, BindError> {
-    let compact: String = b64.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+/// Standard-alphabet base64 with optional padding, whitespace (Java's MIME line breaks) ignored.
+fn lenient_base64(text: &str) -> Result<Vec<u8>, base64::DecodeError> {
+    let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
     let engine = base64::engine::GeneralPurpose::new(
         &base64::alphabet::STANDARD,
         base64::engine::GeneralPurposeConfig::new()
             .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
     );
-    let json = engine
-        .decode(compact.as_bytes())
-        .map_err(|_| BindError::new("bad_base64", "bindRequest is not valid base64"))?;
+    engine.decode(compact.as_bytes())
+}
+
+/// Base64 (standard alphabet, padding optional, whitespace such as Java's MIME line breaks ignored)
+/// then strict JSON with size and character checks.
+pub fn decode_bind_request(b64: &str) -> Result<BindRequest, BindError> {
+    let json = lenient_base64(b64).map_err(|_| BindError::new("bad_base64", "bindRequest is not valid base64"))?;
     let req: BindRequest = serde_json::from_slice(&json)
         .map_err(|e| BindError::new("bad_bind_request", format!("bindRequest is not the expected JSON: {e}")))?;
     super::check_huawei_attribute(super::HuaweiAttribute::XUserId, &req.x_user_id)
@@ -154,14 +157,8 @@ pub fn decode_bind_request(b64: &str) -> Result<BindRequest, BindError> {
 /// its raw text stands in (still a deterministic key).
 pub fn replay_key(form: &BindForm<'_>) -> String {
     let decoded = |raw: &str, name: &'static str| form_decode(raw, name).unwrap_or_else(|_| raw.to_owned());
-    let compact: String =
-        decoded(form.bind_request_raw, "bindRequest").chars().filter(|c| !c.is_ascii_whitespace()).collect();
-    let engine = base64::engine::GeneralPurpose::new(
-        &base64::alphabet::STANDARD,
-        base64::engine::GeneralPurposeConfig::new()
-            .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
-    );
-    let request = engine.decode(compact.as_bytes()).unwrap_or_else(|_| compact.into_bytes());
+    let text = decoded(form.bind_request_raw, "bindRequest");
+    let request = lenient_base64(&text).unwrap_or_else(|_| text.into_bytes());
     let mut h = openssl::sha::Sha256::new();
     for part in [request, decoded(form.sig_alg_raw, "SigAlg").into_bytes()] {
         h.update(&(part.len() as u64).to_be_bytes());

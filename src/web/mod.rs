@@ -129,10 +129,7 @@ pub fn router(state: AppState) -> Router {
     let rule = Arc::new(
         crate::util::net::ClientAddrRule::new(&cfg.trusted_proxies, cfg.trust_forwarded_for).unwrap_or_default(),
     );
-    let mut routes = Router::new()
-        .route("/healthz", get(health::healthz))
-        .route("/healthz/live", get(health::live))
-        .route("/healthz/ready", get(health::ready));
+    let mut routes = health_routes();
     // With an internal metrics listener, /metrics is not served to customers.
     if cfg.metrics_bind.is_none() {
         routes = routes.route("/metrics", get(health::metrics));
@@ -157,18 +154,20 @@ pub fn router(state: AppState) -> Router {
         .layer(tower::limit::ConcurrencyLimitLayer::new(concurrency))
 }
 
-/// The internal listener's application (`server.metrics_bind`): `/metrics` and the health endpoints.
-pub fn metrics_router(state: AppState) -> Router {
+/// `/healthz` (the store answers), `/healthz/live` and `/healthz/ready`, on both listeners.
+fn health_routes() -> Router<AppState> {
     Router::new()
-        .route("/metrics", get(health::metrics))
         .route("/healthz", get(health::healthz))
         .route("/healthz/live", get(health::live))
         .route("/healthz/ready", get(health::ready))
-        .with_state(state)
-        .layer(middleware::from_fn_with_state(
-            Arc::new(crate::util::net::ClientAddrRule::default()),
-            error::around_request,
-        ))
+}
+
+/// The internal listener's application (`server.metrics_bind`): `/metrics` and the health endpoints.
+pub fn metrics_router(state: AppState) -> Router {
+    health_routes().route("/metrics", get(health::metrics)).with_state(state).layer(middleware::from_fn_with_state(
+        Arc::new(crate::util::net::ClientAddrRule::default()),
+        error::around_request,
+    ))
 }
 
 /// Serves `app` on `listener` until SIGTERM or Ctrl-C, finishing open requests.

@@ -51,16 +51,15 @@ async fn answer(
 ) -> Answer {
     let session = browser_session(state, jar).await?;
     let can_login = state.settings.config.handoff.partner_login_url.is_some() && pending_url.is_some();
-    match state.check_demands(&checked, session.as_ref().map(|(s, u)| (s, u)), can_login) {
-        Demand::Met => {}
-        Demand::Login => return found(&state.login_redirect(&checked, pending_url)?),
-        Demand::Unmet { second, message } => {
-            return post_form_response(&state.answer_with_status(checked, second, &message, caller).await?);
-        }
-    }
-    let Some((session, user)) = session else {
-        return found(&state.login_redirect(&checked, pending_url)?);
-    };
+    let (session, user) =
+        match (state.check_demands(&checked, session.as_ref().map(|(s, u)| (s, u)), can_login), session) {
+            (Demand::Unmet { second, message }, _) => {
+                return post_form_response(&state.answer_with_status(checked, second, &message, caller).await?);
+            }
+            (Demand::Met, Some(found_session)) => found_session,
+            // No session, or ForceAuthn on one older than the request.
+            _ => return found(&state.login_redirect(&checked, pending_url)?),
+        };
     let prepared = state.prepare_response(checked, session, user, caller)?;
     let form = state.commit_response(prepared).await?;
     post_form_response(&form)
