@@ -206,6 +206,7 @@ fn hop_fixture(rt: &tokio::runtime::Runtime) -> HopFixture {
         mobile: Some("0086-13900000000".into()),
         email: Some("zhang.san@example.com".into()),
         issued: Vec::new(),
+        answered: Vec::new(),
     };
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let session = Session {

@@ -82,6 +82,7 @@ pub struct Config {
     pub return_urls: ReturnUrls,
     pub audit: AuditConfig,
     pub admin: AdminConfig,
+    pub ui: UiConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -241,6 +242,114 @@ impl Default for AuditConfig {
     fn default() -> Self {
         AuditConfig { retention_days: 180 }
     }
+}
+
+/// What customers and admins see: language, the partner's brand, the time zone of the admin pages.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct UiConfig {
+    /// `zh-CN` or `en`: the page language when the browser's Accept-Language names neither
+    /// (default: `zh-CN` for `huawei.site = "cn"`, `en` otherwise).
+    pub default_language: Option<String>,
+    /// The partner's name as customers know it ("go back to {partner_name}").
+    pub partner_name: Option<String>,
+    /// In page titles and headers (default: `partner_name`, else "samlgate").
+    pub product_name: Option<String>,
+    /// The logo in the page header: an https URL, a path on this host, or a `data:image/…` URL.
+    pub logo_url: Option<String>,
+    /// The accent colour of buttons and headers, `#rrggbb` (default Huawei red `#c7000b`).
+    pub accent_color: Option<String>,
+    /// Where "back to the partner platform" leads (default: `handoff.partner_login_url`).
+    pub partner_home_url: Option<String>,
+    /// The time zone of the admin pages, an IANA name (default `Asia/Shanghai` for site cn, `UTC`
+    /// otherwise).
+    pub timezone: Option<String>,
+}
+
+/// The accent colour when `ui.accent_color` is not set.
+pub const DEFAULT_ACCENT_COLOR: &str = "#c7000b";
+
+impl Config {
+    /// The page language when the browser names none we have.
+    pub fn default_lang(&self) -> crate::util::i18n::Lang {
+        use crate::util::i18n::Lang;
+        match self.ui.default_language.as_deref().and_then(Lang::parse) {
+            Some(l) => l,
+            None if self.huawei.site == Site::Cn => Lang::ZhCn,
+            None => Lang::En,
+        }
+    }
+
+    /// The IANA name of the admin pages' time zone.
+    pub fn timezone_name(&self) -> &str {
+        match (&self.ui.timezone, self.huawei.site) {
+            (Some(tz), _) => tz,
+            (None, Site::Cn) => "Asia/Shanghai",
+            (None, _) => "UTC",
+        }
+    }
+
+    /// The accent colour (`#rrggbb`).
+    pub fn accent_color(&self) -> &str {
+        self.ui.accent_color.as_deref().unwrap_or(DEFAULT_ACCENT_COLOR)
+    }
+
+    /// The brand every page shows (validated values; an unknown zone falls back to UTC).
+    pub fn brand(&self) -> crate::util::i18n::Brand {
+        let ui = &self.ui;
+        let tz_name = self.timezone_name().to_owned();
+        let timezone = jiff::tz::TimeZone::get(&tz_name).unwrap_or(jiff::tz::TimeZone::UTC);
+        crate::util::i18n::Brand {
+            product_name: ui
+                .product_name
+                .clone()
+                .or_else(|| ui.partner_name.clone())
+                .unwrap_or_else(|| "samlgate".to_owned()),
+            partner_name: ui.partner_name.clone(),
+            logo_url: ui.logo_url.clone(),
+            partner_home_url: ui.partner_home_url.clone().or_else(|| self.handoff.partner_login_url.clone()),
+            default_lang: self.default_lang(),
+            timezone,
+            timezone_name: tz_name,
+        }
+    }
+}
+
+/// A `ui.logo_url`: an https (or loopback http) URL, an absolute path on this host, or a
+/// `data:image/(png|jpeg|gif|webp|svg+xml);base64,…` URL of at most 64 KiB.
+fn check_logo_url(u: &str) -> Result<(), String> {
+    if let Some(rest) = u.strip_prefix("data:") {
+        let ok_type = ["image/png;", "image/jpeg;", "image/gif;", "image/webp;", "image/svg+xml;"]
+            .iter()
+            .any(|t| rest.starts_with(t));
+        let b64 = rest.split_once(";base64,").map(|(_, b)| b);
+        return match b64 {
+            Some(b) if ok_type && u.len() <= 64 * 1024 => {
+                if b.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'=')) {
+                    Ok(())
+                } else {
+                    Err("the data URL is not base64".into())
+                }
+            }
+            _ => Err("a data URL must be data:image/(png|jpeg|gif|webp|svg+xml);base64,… of at most 64 KiB".into()),
+        };
+    }
+    if u.starts_with('/') && !u.starts_with("//") {
+        return if u.len() <= 1024 && u.bytes().all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\') {
+            Ok(())
+        } else {
+            Err("a path must be printable ASCII without quotes or backslashes".into())
+        };
+    }
+    crate::util::url::redirect_target(u, true).map(|_| ())
+}
+
+/// A name shown in pages: 1–100 characters, no control characters.
+fn check_display_name(key: &str, v: &str) -> Result<(), ConfigError> {
+    if v.trim().is_empty() || v.chars().count() > 100 || v.chars().any(char::is_control) {
+        return Err(invalid(key, "must be 1–100 characters without control characters"));
+    }
+    Ok(())
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -606,6 +715,35 @@ impl Config {
                 return Err(invalid(&format!("admin.users[{n}].password_hash"), "must be an argon2 PHC string"));
             }
         }
+
+        let ui = &self.ui;
+        if let Some(l) = &ui.default_language
+            && crate::util::i18n::Lang::parse(l).is_none()
+        {
+            return Err(invalid("ui.default_language", format!("`{l}` is not one of zh-CN, en")));
+        }
+        for (k, v) in [("ui.partner_name", &ui.partner_name), ("ui.product_name", &ui.product_name)] {
+            if let Some(v) = v {
+                check_display_name(k, v)?;
+            }
+        }
+        if let Some(u) = &ui.logo_url {
+            check_logo_url(u).map_err(|e| invalid("ui.logo_url", e))?;
+        }
+        if let Some(c) = &ui.accent_color {
+            let hex = c.strip_prefix('#').unwrap_or("");
+            if hex.len() != 6 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(invalid("ui.accent_color", format!("`{c}` is not a colour written #rrggbb")));
+            }
+        }
+        if let Some(u) = &ui.partner_home_url {
+            check_http_url("ui.partner_home_url", u, true)?;
+        }
+        if let Some(tz) = &ui.timezone
+            && jiff::tz::TimeZone::get(tz).is_err()
+        {
+            return Err(invalid("ui.timezone", format!("`{tz}` is not an IANA time zone (e.g. Asia/Shanghai, UTC)")));
+        }
         Ok(())
     }
 }
@@ -689,7 +827,7 @@ pub fn parse_with_env(text: &str, path: &Path, env: &[(String, String)]) -> Resu
 }
 
 /// The sections of the file; `SAMLGATE_<SECTION>_…` variables override keys in them.
-const SECTIONS: &[&str] = &["server", "idp", "huawei", "handoff", "store", "return_urls", "audit", "admin"];
+const SECTIONS: &[&str] = &["server", "idp", "huawei", "handoff", "store", "return_urls", "audit", "admin", "ui"];
 
 /// Every scalar key path, with a sample value giving its type.
 fn key_paths() -> Vec<(Vec<String>, toml::Value)> {
@@ -712,6 +850,15 @@ fn key_paths() -> Vec<(Vec<String>, toml::Value)> {
         after_logout: Some(String::new()),
         order_paid: Some(String::new()),
         recharge: Some(String::new()),
+    };
+    full.ui = UiConfig {
+        default_language: Some(String::new()),
+        partner_name: Some(String::new()),
+        product_name: Some(String::new()),
+        logo_url: Some(String::new()),
+        accent_color: Some(String::new()),
+        partner_home_url: Some(String::new()),
+        timezone: Some(String::new()),
     };
     let v = toml::Value::try_from(&full).unwrap_or(toml::Value::Table(Default::default()));
     let mut out = Vec::new();

@@ -29,6 +29,7 @@ pub fn run_cli(args: DemoArgs, config_path: &std::path::Path, rt: &tokio::runtim
         idp_metadata: IdpSource::Inline(String::new()),
         notify_url: None,
         partner: None,
+        site: settings.config.huawei.site,
     };
     rt.block_on(run(settings, mock)).map_err(|e| CliError::failure(format!("{e:#}")))
 }

@@ -10,6 +10,9 @@ use crate::config::{self, Settings, Site};
 use crate::gateway::setup::{ensure_config, ensure_initialized, write_config};
 use crate::mocksp::{IdpSource, METADATA_FILE, MOCK_X_ACCOUNT_TYPE, MockSpOptions, PartnerConfig, serve_with};
 
+/// The name of the demo partner platform (the mock's `/partner` page), as the gateway's pages say it.
+pub const DEMO_PARTNER_NAME: &str = "Acme Cloud Store";
+
 /// Where the mock SP keeps its files, relative to the config file's directory.
 pub const MOCK_DIR: &str = "mock-sp";
 
@@ -33,6 +36,10 @@ pub fn init_with_mock_sp(
     c.huawei.sp_metadata = format!("{MOCK_DIR}/{}", METADATA_FILE);
     c.huawei.x_account_type = xat.to_owned();
     c.handoff.partner_login_url = Some(format!("{mock_url}/partner"));
+    // The demo partner page's name, in the gateway's sentences ("back to Acme Cloud Store").
+    if c.ui.partner_name.is_none() {
+        c.ui.partner_name = Some(DEMO_PARTNER_NAME.to_owned());
+    }
     c.validate_as_written()?;
     write_config(config_path, &c)?;
     Ok(ensure_initialized(config_path, None, None, None)?)
@@ -66,6 +73,7 @@ pub fn run(config_path: &Path, args: MockSpArgs, rt: &tokio::runtime::Runtime) -
         idp_metadata,
         notify_url: args.notify_url.clone(),
         partner,
+        site: settings.as_ref().map(|s| s.config.huawei.site).unwrap_or(crate::mocksp::DEFAULT_SITE),
     };
     rt.block_on(serve_with(&opts, crate::util::shutdown_signal())).map_err(|e| CliError::failure(format!("{e:#}")))
 }

@@ -64,6 +64,25 @@ impl Gateway {
         self.sp(&entity).await
     }
 
+    /// The web origins of Huawei's SP (its ACS and SLO endpoints, e.g. `https://auth.huaweicloud.com`):
+    /// the pages that post the binding notification, into a frame of theirs. Empty while Huawei's SP
+    /// is not imported.
+    pub async fn huawei_sp_origins(&self) -> Vec<String> {
+        let Ok(sp) = self.huawei_sp().await else { return Vec::new() };
+        let mut origins: Vec<String> = sp
+            .metadata
+            .acs
+            .iter()
+            .chain(sp.metadata.slo.iter())
+            .filter_map(|e| url::Url::parse(&e.location).ok())
+            .filter(|u| matches!(u.scheme(), "https" | "http"))
+            .map(|u| u.origin().ascii_serialization())
+            .collect();
+        origins.sort();
+        origins.dedup();
+        origins
+    }
+
     /// Checks a notification: `body` is the form as received, `is_form` whether its content type is
     /// `application/x-www-form-urlencoded`.
     pub async fn check_bind_notification(&self, body: &[u8], is_form: bool) -> Result<CheckedNotification> {

@@ -116,6 +116,7 @@ impl Gateway {
             mobile: claims.mobile.clone(),
             email: claims.email.clone(),
             issued: Vec::new(),
+            answered: Vec::new(),
         };
         let id = new_session_id();
         let session = Session {

@@ -17,7 +17,14 @@ pub struct SessionUser {
     /// Transient NameIDs and SessionIndexes issued to SPs in this session (for logout).
     #[serde(default)]
     pub issued: Vec<(String, String)>,
+    /// The last AuthnRequests answered in this session (their replay keys): Back or Reload on the
+    /// auto-post page brings one again, and this browser is then told it is already signed in.
+    #[serde(default)]
+    pub answered: Vec<String>,
 }
+
+/// How many answered request IDs a session remembers.
+pub const ANSWERED_KEPT: usize = 8;
 
 impl SessionUser {
     /// The customer as Huawei's attribute rules see it.

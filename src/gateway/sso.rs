@@ -237,6 +237,10 @@ impl Gateway {
         if user.issued.len() > 32 {
             user.issued.remove(0);
         }
+        user.answered.push(replay_key(sp_entity, &c.req.id));
+        if user.answered.len() > super::session::ANSWERED_KEPT {
+            user.answered.remove(0);
+        }
         let attributes_json = serde_json::to_string(&user).map_err(Error::internal)?;
         let event = audit::event(
             AuditKind::SsoResponse,
@@ -270,6 +274,24 @@ impl Gateway {
         }
         tracing::info!(user = %p.user, sp = %c.sp.metadata.entity_id, request_id = %c.req.id, "signed response issued");
         Ok(PostForm::saml_response(c, &p.xml))
+    }
+
+    /// Whether this session already answered the request (Back or Reload on the auto-post page):
+    /// then the browser is offered the console instead of a replay refusal. Nothing is spent.
+    pub fn answered_in_session(&self, checked: &CheckedAuthnRequest, user: &SessionUser) -> bool {
+        let key = replay_key(&checked.sp.metadata.entity_id, &checked.req.id);
+        user.answered.contains(&key)
+    }
+
+    /// Where "continue to the console" leads after Back or Reload: Huawei's console home for
+    /// Huawei's SP, the origin of the ACS for another SP.
+    pub fn continue_url(&self, checked: &CheckedAuthnRequest) -> String {
+        if checked.sp.metadata.entity_id == self.huawei_sp_entity_id() {
+            return crate::huawei::console_home(self.settings.config.huawei.site);
+        }
+        url::Url::parse(&checked.acs.location)
+            .map(|u| format!("{}/", u.origin().ascii_serialization()))
+            .unwrap_or_else(|_| crate::huawei::console_home(self.settings.config.huawei.site))
     }
 
     /// The SP with this entityID, from the cache or the store; refused `unknown_issuer` otherwise.

@@ -6,6 +6,12 @@
 //! console page, and runs single logout. An optional partner page (`/partner`) plays the partner
 //! sales platform: it mints a hand-off token for the gateway's `/console`.
 //!
+//! Every page is in Simplified Chinese and English ([`crate::util::i18n`], catalog
+//! `templates/i18n/*/mocksp.ftl`): the request's `Accept-Language`, else the language of the Huawei
+//! Cloud site the mock plays (`MockSpOptions::site`; the China site, `zh-CN`, by default).
+//! The pages carry no inline style or script but the nonce'd auto-post of the binding notification;
+//! their look is `/assets/mocksp.css`.
+//!
 //! Everything is kept in memory with size caps; no input makes it panic.
 
 pub mod acs;
@@ -20,7 +26,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use axum::Router;
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::CookieJar;
@@ -29,8 +35,10 @@ use axum_extra::extract::cookie::{Cookie, SameSite};
 use self::acs::{Expect, Refused, VerifiedLogin, refuse};
 use self::idp::IdpInfo;
 use self::messages::{BindRequest, LogoutSubject};
+use crate::config::Site;
 use crate::saml::dsig::{SignatureAlgorithm, SigningKey};
 use crate::saml::redirect::{self, MessageParam};
+use crate::util::i18n::{Brand, Lang, Page};
 use crate::util::now_unix;
 
 /// The xAccountType the mock SP answers to unless told otherwise.
@@ -43,6 +51,22 @@ pub const COOKIE: &str = "mocksp_session";
 pub const KEY_FILE: &str = "mock-sp.key";
 pub const CERT_FILE: &str = "mock-sp.crt";
 pub const METADATA_FILE: &str = "sp-metadata.xml";
+
+/// The Huawei Cloud site the mock plays unless told otherwise: the China site
+/// (`auth.huaweicloud.com`), whose pages speak Simplified Chinese.
+pub const DEFAULT_SITE: Site = Site::Cn;
+
+/// The language of the mock's pages when the browser asks for none we have: that of the Huawei
+/// Cloud site it plays (the China site speaks Simplified Chinese, the others English).
+pub fn site_lang(site: Site) -> Lang {
+    match site {
+        Site::Cn => Lang::ZhCn,
+        Site::Intl | Site::Eu => Lang::En,
+    }
+}
+
+/// The stylesheet of every mock page (`/assets/mocksp.css`).
+const STYLESHEET: &str = include_str!("../../templates/assets/mocksp.css");
 
 /// Allowed clock skew for the time window checks.
 const SKEW_SECS: i64 = 120;
@@ -101,6 +125,9 @@ pub struct MockSpOptions {
     /// Binding notification URL; default `<gateway base>/huawei/bind`.
     pub notify_url: Option<String>,
     pub partner: Option<PartnerConfig>,
+    /// The Huawei Cloud site the mock plays: its pages default to that site's language
+    /// ([`site_lang`]) when the browser's `Accept-Language` names none we have.
+    pub site: Site,
 }
 
 /// The mock SP's URLs, all derived from its base URL.
@@ -228,6 +255,8 @@ struct Inner {
     idp_source: IdpSource,
     notify_url: Option<String>,
     partner: Option<PartnerConfig>,
+    /// The pages' default language (from the site played) lives in here.
+    brand: Arc<Brand>,
     idp: Mutex<Option<(Instant, Arc<IdpInfo>)>>,
     tables: Mutex<Tables>,
     http: reqwest::Client,
@@ -238,8 +267,9 @@ struct Inner {
 pub struct MockSp(Arc<Inner>);
 
 impl MockSp {
-    /// Loads (or creates) key, certificate and metadata in `opts.dir`.
+    /// Loads (or creates) key, certificate and metadata in `opts.dir`; the mock plays `opts.site`.
     pub fn new(opts: &MockSpOptions) -> anyhow::Result<MockSp> {
+        let site = opts.site;
         let (key, metadata_xml) = init_files(&opts.dir, &opts.base_url)?;
         if let Some(u) = &opts.notify_url {
             idp::check_http_url(u).map_err(|e| anyhow::anyhow!("--notify-url: {e}"))?;
@@ -257,6 +287,11 @@ impl MockSp {
             idp_source: opts.idp_metadata.clone(),
             notify_url: opts.notify_url.clone(),
             partner: opts.partner.clone(),
+            brand: Arc::new(Brand {
+                product_name: "samlgate mock SP".into(),
+                default_lang: site_lang(site),
+                ..Brand::default()
+            }),
             idp: Mutex::new(None),
             tables: Mutex::new(Tables::default()),
             http,
@@ -269,6 +304,12 @@ impl MockSp {
 
     pub fn metadata_xml(&self) -> &str {
         &self.0.metadata_xml
+    }
+
+    /// The page (language) for a request: its `Accept-Language`, else the default.
+    fn page(&self, headers: &HeaderMap) -> Page {
+        let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
+        Page::negotiate(accept, self.0.brand.clone())
     }
 
     fn tables(&self) -> std::sync::MutexGuard<'_, Tables> {
@@ -343,10 +384,13 @@ fn new_nonce() -> String {
     messages::random_hex(16)
 }
 
-fn html_response(status: StatusCode, html: String, csp: &str) -> Response {
+/// An HTML page in the request's language (`Content-Language`, `Vary: Accept-Language`), not cached.
+fn html_response(status: StatusCode, t: &Page, html: String, csp: &str) -> Response {
     let mut r = (status, Html(html)).into_response();
     let h = r.headers_mut();
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(header::CONTENT_LANGUAGE, HeaderValue::from_static(t.lang_tag()));
+    h.insert(header::VARY, HeaderValue::from_static("Accept-Language"));
     h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
     h.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
     if let Ok(v) = HeaderValue::from_str(csp) {
@@ -355,11 +399,21 @@ fn html_response(status: StatusCode, html: String, csp: &str) -> Response {
     r
 }
 
-const CSP_STATIC: &str = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'";
+/// The Content-Security-Policy of every page but the binding notification's ([`csp_notify`]): the
+/// stylesheet is the only thing a page loads.
+const CSP_STATIC: &str = "default-src 'none'; style-src 'self'; img-src data:; base-uri 'none'; frame-ancestors 'none'";
 
-fn render<T: askama::Template>(status: StatusCode, page: &T, csp: &str) -> Response {
+/// The binding notification page's CSP: its auto-post script (by nonce) and the hidden frame on the
+/// partner gateway's origin the notification is posted into.
+fn csp_notify(nonce: &str, frame_origin: &str) -> String {
+    format!(
+        "default-src 'none'; style-src 'self'; img-src data:; script-src 'nonce-{nonce}'; frame-src {frame_origin}; base-uri 'none'; frame-ancestors 'none'"
+    )
+}
+
+fn render<T: askama::Template>(status: StatusCode, t: &Page, page: &T, csp: &str) -> Response {
     match page.render() {
-        Ok(html) => html_response(status, html, csp),
+        Ok(html) => html_response(status, t, html, csp),
         Err(e) => {
             tracing::error!("template: {e}");
             (StatusCode::INTERNAL_SERVER_ERROR, "template error").into_response()
@@ -367,40 +421,113 @@ fn render<T: askama::Template>(status: StatusCode, page: &T, csp: &str) -> Respo
     }
 }
 
+/// `GET /assets/mocksp.css`.
+async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("text/css; charset=utf-8")),
+            (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600")),
+            (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+        ],
+        STYLESHEET,
+    )
+        .into_response()
+}
+
+/// What each named check means, for the refusal page (the message ids of the catalogs): the checks
+/// of the mock ([`refuse`]) and the refusal reasons of [`crate::web::params`].
+const CHECKS: &[(&str, &str)] = &[
+    ("account_name", "mock-check-account-name"),
+    ("assertion", "mock-check-assertion"),
+    ("assertion_replay", "mock-check-assertion-replay"),
+    ("assertion_signature", "mock-check-assertion-signature"),
+    ("audience", "mock-check-audience"),
+    ("authn_request", "mock-check-authn-request"),
+    ("bad_encoding", "mock-check-bad-encoding"),
+    ("base64", "mock-check-base64"),
+    ("bind_signature", "mock-check-bind-signature"),
+    ("busy", "mock-check-busy"),
+    ("choice", "mock-check-choice"),
+    ("destination", "mock-check-destination"),
+    ("duplicate_parameter", "mock-check-duplicate-parameter"),
+    ("idp_metadata", "mock-check-idp-metadata"),
+    ("in_response_to", "mock-check-in-response-to"),
+    ("is_first_login", "mock-check-is-first-login"),
+    ("issuer", "mock-check-issuer"),
+    ("logout_request", "mock-check-logout-request"),
+    ("logout_response", "mock-check-logout-response"),
+    ("message", "mock-check-message"),
+    ("name", "mock-check-name"),
+    ("recipient", "mock-check-recipient"),
+    ("relay_state", "mock-check-relay-state"),
+    ("response_signature", "mock-check-response-signature"),
+    ("return_to", "mock-check-return-to"),
+    ("service", "mock-check-service"),
+    ("signature", "mock-check-signature"),
+    ("size", "mock-check-size"),
+    ("status", "mock-check-status"),
+    ("subject", "mock-check-subject"),
+    ("subject_confirmation", "mock-check-subject-confirmation"),
+    ("time_window", "mock-check-time-window"),
+    ("too_large", "mock-check-too-large"),
+    ("user", "mock-check-user"),
+    ("x_account_type", "mock-check-x-account-type"),
+    ("xml", "mock-check-xml"),
+];
+
+/// The message id explaining `check` (a generic one for a check not listed).
+fn check_message_id(check: &str) -> &'static str {
+    CHECKS.iter().find(|(c, _)| *c == check).map(|(_, id)| *id).unwrap_or("mock-check-other")
+}
+
 #[derive(askama::Template)]
 #[template(path = "mocksp_error.html")]
 struct ErrorPage<'a> {
-    status: u16,
+    t: &'a Page,
+    status: &'a str,
     check: &'a str,
+    /// What the check means, in the page's language.
+    why: &'a str,
+    /// The verifier's own words (technical, English, as in the log).
     message: &'a str,
 }
 
-/// The refusal page: `#check` names the failed check.
-fn refused_page(status: StatusCode, r: &Refused) -> Response {
+/// The refusal page: `#check` names the failed check, `#why` says what it means, `#message` has
+/// the technical detail.
+fn refused_page(t: &Page, status: StatusCode, r: &Refused) -> Response {
     tracing::warn!(check = r.check, "mock SP refused: {}", r.message);
-    let mut resp =
-        render(status, &ErrorPage { status: status.as_u16(), check: r.check, message: &r.message }, CSP_STATIC);
+    let why = t.t(check_message_id(r.check));
+    let code = status.as_u16().to_string();
+    let page = ErrorPage { t, status: &code, check: r.check, why: &why, message: &r.message };
+    let mut resp = render(status, t, &page, CSP_STATIC);
     if let Ok(v) = HeaderValue::from_str(r.check) {
         resp.headers_mut().insert("x-mocksp-check", v);
     }
     resp
 }
 
-fn bad(r: Refused) -> Response {
-    refused_page(StatusCode::BAD_REQUEST, &r)
+fn bad(t: &Page, r: Refused) -> Response {
+    refused_page(t, StatusCode::BAD_REQUEST, &r)
 }
 
 #[derive(askama::Template)]
 #[template(path = "mocksp_message.html")]
 struct MessagePage<'a> {
+    t: &'a Page,
     title: &'a str,
     message: &'a str,
     link: Option<&'a str>,
     link_text: &'a str,
 }
 
-fn message_page(status: StatusCode, title: &str, message: &str, link: Option<&str>, link_text: &str) -> Response {
-    render(status, &MessagePage { title, message, link, link_text }, CSP_STATIC)
+/// A page with a title (`#title`), a sentence (`#message`) and maybe a link (`#link`), all already
+/// in the page's language.
+fn message_page(t: &Page, status: StatusCode, title: &str, message: &str, link: Option<(&str, &str)>) -> Response {
+    let (link, link_text) = match link {
+        Some((href, text)) => (Some(href), text),
+        None => (None, ""),
+    };
+    render(status, t, &MessagePage { t, title, message, link, link_text }, CSP_STATIC)
 }
 
 fn redirect(status: StatusCode, location: &str) -> Response {
@@ -443,16 +570,17 @@ async fn metadata(State(s): State<MockSp>) -> Response {
         .into_response()
 }
 
-async fn index(State(s): State<MockSp>) -> Response {
+async fn index(State(s): State<MockSp>, headers: HeaderMap) -> Response {
     if s.0.partner.is_some() {
         return redirect(StatusCode::FOUND, "/partner");
     }
+    let t = s.page(&headers);
     message_page(
+        &t,
         StatusCode::OK,
-        "samlgate mock SP",
-        "A local stand-in for Huawei Cloud's SAML service provider. Start at the partner platform's \"go to console\" link.",
-        Some("/metadata"),
-        "SP metadata",
+        &t.t("mock-index-title"),
+        &t.t("mock-index-what"),
+        Some(("/metadata", &t.t("mock-index-metadata"))),
     )
 }
 
@@ -461,97 +589,104 @@ async fn healthz() -> &'static str {
 }
 
 /// `GET /authui/saml/login?xAccountType&isFirstLogin&service`: sends a signed AuthnRequest to the IdP.
-async fn login(State(s): State<MockSp>, RawQuery(raw): RawQuery) -> Response {
+async fn login(State(s): State<MockSp>, headers: HeaderMap, RawQuery(raw): RawQuery) -> Response {
+    let t = s.page(&headers);
     let q = match params(raw.as_deref(), &["xAccountType", "isFirstLogin", "service"]) {
         Ok(q) => q,
-        Err(r) => return bad(r),
+        Err(r) => return bad(&t, r),
     };
     let xat = q.get("xAccountType").map(String::as_str).unwrap_or("");
     if xat != s.0.x_account_type {
-        return bad(refuse(
-            "x_account_type",
-            format!(
-                "xAccountType `{}` is not this platform's `{}`",
-                xat.chars().take(64).collect::<String>(),
-                s.0.x_account_type
+        return bad(
+            &t,
+            refuse(
+                "x_account_type",
+                format!(
+                    "xAccountType `{}` is not this platform's `{}`",
+                    xat.chars().take(64).collect::<String>(),
+                    s.0.x_account_type
+                ),
             ),
-        ));
+        );
     }
     let first_login = match q.get("isFirstLogin").map(String::as_str) {
         Some("true") => true,
         None | Some("") | Some("false") => false,
-        Some(_) => return bad(refuse("is_first_login", "isFirstLogin must be true, false or empty")),
+        Some(_) => return bad(&t, refuse("is_first_login", "isFirstLogin must be true, false or empty")),
     };
     let service = q.get("service").cloned().unwrap_or_default();
     if service.len() > 2048 {
-        return bad(refuse("service", "service is too long"));
+        return bad(&t, refuse("service", "service is too long"));
     }
     let idp = match s.idp().await {
         Ok(i) => i,
-        Err(r) => return refused_page(StatusCode::BAD_GATEWAY, &r),
+        Err(r) => return refused_page(&t, StatusCode::BAD_GATEWAY, &r),
     };
     let id = messages::new_id();
     let issue_instant = messages::instant_millis(time::OffsetDateTime::now_utc());
     let u = &s.0.urls;
     let xml = match messages::authn_request(&id, &issue_instant, &idp.sso_redirect_url, &u.acs, &u.entity_id) {
         Ok(x) => x,
-        Err(e) => return bad(refuse("authn_request", e.to_string())),
+        Err(e) => return bad(&t, refuse("authn_request", e.to_string())),
     };
     let relay_key = messages::random_hex(16);
     let now = now_unix();
     {
-        let mut t = s.tables();
-        if t.full(now) {
-            return refused_page(StatusCode::SERVICE_UNAVAILABLE, &refuse("busy", "too many pending sign-ins"));
+        let mut tables = s.tables();
+        if tables.full(now) {
+            return refused_page(&t, StatusCode::SERVICE_UNAVAILABLE, &refuse("busy", "too many pending sign-ins"));
         }
-        t.pending.insert(id.clone(), Pending { relay_key: relay_key.clone(), service, first_login, created: now });
+        tables.pending.insert(id.clone(), Pending { relay_key: relay_key.clone(), service, first_login, created: now });
     }
     let query = match redirect::encode_redirect_query(MessageParam::SamlRequest, &xml, Some(&relay_key), Some(&s.0.key))
     {
         Ok(q) => q,
-        Err(e) => return bad(refuse("authn_request", e.to_string())),
+        Err(e) => return bad(&t, refuse("authn_request", e.to_string())),
     };
     tracing::info!(request_id = %id, first_login, "AuthnRequest sent to the IdP");
     redirect(StatusCode::FOUND, &with_query(&idp.sso_redirect_url, &query))
 }
 
 /// `POST /authui/saml/SAMLAssertionConsumer`.
-async fn acs(State(s): State<MockSp>, jar: CookieJar, body: axum::body::Bytes) -> Response {
+async fn acs(State(s): State<MockSp>, headers: HeaderMap, jar: CookieJar, body: axum::body::Bytes) -> Response {
+    let t = s.page(&headers);
     let f = match form(&body, &["SAMLResponse", "RelayState"]) {
         Ok(f) => f,
-        Err(r) => return bad(r),
+        Err(r) => return bad(&t, r),
     };
     let Some(b64) = f.get("SAMLResponse") else {
-        return bad(refuse("message", "the form has no SAMLResponse"));
+        return bad(&t, refuse("message", "the form has no SAMLResponse"));
     };
     let bytes = match acs::decode_form_value(b64) {
         Ok(b) => b,
-        Err(r) => return bad(r),
+        Err(r) => return bad(&t, r),
     };
     let idp = match s.idp().await {
         Ok(i) => i,
-        Err(r) => return refused_page(StatusCode::BAD_GATEWAY, &r),
+        Err(r) => return refused_page(&t, StatusCode::BAD_GATEWAY, &r),
     };
     let now = now_unix();
     let u = &s.0.urls;
     let expect = Expect { idp: &idp, acs_url: &u.acs, entity_id: &u.entity_id, now, skew_secs: SKEW_SECS };
     let login = match acs::verify_response(&bytes, &expect) {
         Ok(l) => l,
-        Err(r) => return refused_page(StatusCode::FORBIDDEN, &r),
+        Err(r) => return refused_page(&t, StatusCode::FORBIDDEN, &r),
     };
     let sid = messages::random_hex(32);
     let pending = {
-        let mut t = s.tables();
-        if t.used_assertions.get(&login.assertion_id).is_some_and(|until| *until > now - SKEW_SECS) {
-            drop(t);
+        let mut tables = s.tables();
+        if tables.used_assertions.get(&login.assertion_id).is_some_and(|until| *until > now - SKEW_SECS) {
+            drop(tables);
             return refused_page(
+                &t,
                 StatusCode::FORBIDDEN,
                 &refuse("assertion_replay", format!("assertion {} was already used", login.assertion_id)),
             );
         }
-        let Some(p) = t.pending.remove(&login.in_response_to) else {
-            drop(t);
+        let Some(p) = tables.pending.remove(&login.in_response_to) else {
+            drop(tables);
             return refused_page(
+                &t,
                 StatusCode::FORBIDDEN,
                 &refuse(
                     "in_response_to",
@@ -563,23 +698,25 @@ async fn acs(State(s): State<MockSp>, jar: CookieJar, body: axum::body::Bytes) -
             );
         };
         if now - p.created >= PENDING_SECS {
-            drop(t);
-            return refused_page(StatusCode::FORBIDDEN, &refuse("in_response_to", "the AuthnRequest has expired"));
+            drop(tables);
+            return refused_page(&t, StatusCode::FORBIDDEN, &refuse("in_response_to", "the AuthnRequest has expired"));
         }
         if f.get("RelayState") != Some(&p.relay_key) {
-            drop(t);
+            drop(tables);
             return refused_page(
+                &t,
                 StatusCode::FORBIDDEN,
                 &refuse("relay_state", "RelayState is not the one sent with this AuthnRequest"),
             );
         }
-        if t.full(now) {
-            drop(t);
-            return refused_page(StatusCode::SERVICE_UNAVAILABLE, &refuse("busy", "too many sessions"));
+        if tables.full(now) {
+            drop(tables);
+            return refused_page(&t, StatusCode::SERVICE_UNAVAILABLE, &refuse("busy", "too many sessions"));
         }
-        t.used_assertions
+        tables
+            .used_assertions
             .insert(login.assertion_id.clone(), login.not_on_or_after.saturating_add(SKEW_SECS).max(now + 60));
-        t.sessions.insert(
+        tables.sessions.insert(
             sid.clone(),
             Session {
                 login: login.clone(),
@@ -606,15 +743,10 @@ async fn acs(State(s): State<MockSp>, jar: CookieJar, body: axum::body::Bytes) -
     r
 }
 
-fn not_signed_in(s: &MockSp) -> Response {
-    let link = s.0.partner.as_ref().map(|_| "/partner");
-    message_page(
-        StatusCode::UNAUTHORIZED,
-        "Not signed in",
-        "There is no mock console session in this browser. Start from the partner platform's \"go to console\" link.",
-        link,
-        "Partner platform",
-    )
+fn not_signed_in(s: &MockSp, t: &Page) -> Response {
+    let link_text = t.t("mock-partner-platform");
+    let link = s.0.partner.as_ref().map(|_| ("/partner", link_text.as_str()));
+    message_page(t, StatusCode::UNAUTHORIZED, &t.t("mock-not-signed-in-title"), &t.t("mock-not-signed-in-what"), link)
 }
 
 fn current(s: &MockSp, jar: &CookieJar) -> Option<(String, Session)> {
@@ -632,28 +764,31 @@ fn x_user_id(login: &VerifiedLogin) -> String {
 #[derive(askama::Template)]
 #[template(path = "mocksp_bind.html")]
 struct BindPage<'a> {
+    t: &'a Page,
     x_user_id: &'a str,
     name: &'a str,
     notify_url: &'a str,
 }
 
-async fn bind_page(State(s): State<MockSp>, jar: CookieJar) -> Response {
-    let Some((_, sess)) = current(&s, &jar) else { return not_signed_in(&s) };
+async fn bind_page(State(s): State<MockSp>, headers: HeaderMap, jar: CookieJar) -> Response {
+    let t = s.page(&headers);
+    let Some((_, sess)) = current(&s, &jar) else { return not_signed_in(&s, &t) };
     if sess.bound.is_some() {
         return redirect(StatusCode::SEE_OTHER, "/console");
     }
     let notify = match s.notify_url().await {
         Ok(u) => u,
-        Err(r) => return refused_page(StatusCode::BAD_GATEWAY, &r),
+        Err(r) => return refused_page(&t, StatusCode::BAD_GATEWAY, &r),
     };
     let xu = x_user_id(&sess.login);
     let name = sess.login.attribute("name").unwrap_or("").to_owned();
-    render(StatusCode::OK, &BindPage { x_user_id: &xu, name: &name, notify_url: &notify }, CSP_STATIC)
+    render(StatusCode::OK, &t, &BindPage { t: &t, x_user_id: &xu, name: &name, notify_url: &notify }, CSP_STATIC)
 }
 
 #[derive(askama::Template)]
 #[template(path = "mocksp_notify.html")]
 struct NotifyPage<'a> {
+    t: &'a Page,
     action: &'a str,
     bind_request: &'a str,
     sig_alg: &'a str,
@@ -669,17 +804,21 @@ fn valid_account_name(n: &str) -> bool {
 
 /// `POST /authui/bind`: makes up the HUAWEI CLOUD account and sends the signed binding notification
 /// from the browser (auto-submitting form) to the partner's notification URL.
-async fn bind_submit(State(s): State<MockSp>, jar: CookieJar, body: axum::body::Bytes) -> Response {
-    let Some((sid, sess)) = current(&s, &jar) else { return not_signed_in(&s) };
+async fn bind_submit(State(s): State<MockSp>, headers: HeaderMap, jar: CookieJar, body: axum::body::Bytes) -> Response {
+    let t = s.page(&headers);
+    let Some((sid, sess)) = current(&s, &jar) else { return not_signed_in(&s, &t) };
     let f = match form(&body, &["choice", "account_name"]) {
         Ok(f) => f,
-        Err(r) => return bad(r),
+        Err(r) => return bad(&t, r),
     };
     let domain_name = match f.get("choice").map(String::as_str) {
         Some("existing") => {
             let n = f.get("account_name").map(|x| x.trim().to_owned()).unwrap_or_default();
             if !valid_account_name(&n) {
-                return bad(refuse("account_name", "the account name must be 1–64 letters, digits, `_`, `-` or `.`"));
+                return bad(
+                    &t,
+                    refuse("account_name", "the account name must be 1–64 letters, digits, `_`, `-` or `.`"),
+                );
             }
             n
         }
@@ -688,7 +827,7 @@ async fn bind_submit(State(s): State<MockSp>, jar: CookieJar, body: axum::body::
             let _ = openssl::rand::rand_bytes(&mut b);
             format!("hwc{:08}", u32::from_be_bytes(b) % 100_000_000)
         }
-        Some(_) => return bad(refuse("choice", "choice must be `new` or `existing`")),
+        Some(_) => return bad(&t, refuse("choice", "choice must be `new` or `existing`")),
     };
     let req = BindRequest {
         x_user_id: x_user_id(&sess.login),
@@ -699,11 +838,11 @@ async fn bind_submit(State(s): State<MockSp>, jar: CookieJar, body: axum::body::
     };
     let bf = match messages::bind_form(&s.0.key, &req) {
         Ok(f) => f,
-        Err(e) => return bad(refuse("bind_signature", e.to_string())),
+        Err(e) => return bad(&t, refuse("bind_signature", e.to_string())),
     };
     let notify = match s.notify_url().await {
         Ok(u) => u,
-        Err(r) => return refused_page(StatusCode::BAD_GATEWAY, &r),
+        Err(r) => return refused_page(&t, StatusCode::BAD_GATEWAY, &r),
     };
     if let Some(x) = s.tables().sessions.get_mut(&sid) {
         x.bound = Some(req.clone());
@@ -711,12 +850,12 @@ async fn bind_submit(State(s): State<MockSp>, jar: CookieJar, body: axum::body::
     tracing::info!(x_user_id = %req.x_user_id, domain_id = %req.domain_id, "binding notification sent via the browser");
     let origin = url::Url::parse(&notify).map(|u| u.origin().ascii_serialization()).unwrap_or_default();
     let nonce = new_nonce();
-    let csp = format!(
-        "default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-{nonce}'; frame-src {origin}; base-uri 'none'; frame-ancestors 'none'"
-    );
+    let csp = csp_notify(&nonce, &origin);
     render(
         StatusCode::OK,
+        &t,
         &NotifyPage {
+            t: &t,
             action: &notify,
             bind_request: &bf.bind_request,
             sig_alg: &bf.sig_alg,
@@ -732,6 +871,7 @@ async fn bind_submit(State(s): State<MockSp>, jar: CookieJar, body: axum::body::
 #[derive(askama::Template)]
 #[template(path = "mocksp_console.html")]
 struct ConsolePage<'a> {
+    t: &'a Page,
     x_user_id: &'a str,
     name: &'a str,
     name_id: &'a str,
@@ -743,33 +883,36 @@ struct ConsolePage<'a> {
     attributes: Vec<(String, String)>,
 }
 
-async fn console(State(s): State<MockSp>, jar: CookieJar) -> Response {
-    let Some((_, sess)) = current(&s, &jar) else { return not_signed_in(&s) };
+async fn console(State(s): State<MockSp>, headers: HeaderMap, jar: CookieJar) -> Response {
+    let t = s.page(&headers);
+    let Some((_, sess)) = current(&s, &jar) else { return not_signed_in(&s, &t) };
     let idp = s.idp().await.map(|i| i.entity_id.clone()).unwrap_or_default();
     let xu = x_user_id(&sess.login);
     let page = ConsolePage {
+        t: &t,
         x_user_id: &xu,
         name: sess.login.attribute("name").unwrap_or("—"),
         name_id: &sess.login.name_id,
         session_index: sess.login.session_index.as_deref().unwrap_or("—"),
         service: &sess.service,
         first_login: sess.first_login,
-        binding: sess.bound.as_ref().map(|b| format!("{} (domainId {})", b.domain_name, b.domain_id)),
+        binding: sess.bound.as_ref().map(|b| t.t2("mock-console-binding", "name", &b.domain_name, "id", &b.domain_id)),
         idp: &idp,
         attributes: sess.login.attributes.iter().map(|(n, v)| (n.clone(), v.join(", "))).collect(),
     };
-    render(StatusCode::OK, &page, CSP_STATIC)
+    render(StatusCode::OK, &t, &page, CSP_STATIC)
 }
 
 /// `POST /authui/logout`: a signed Redirect-bound LogoutRequest to the IdP's SingleLogoutService.
-async fn logout(State(s): State<MockSp>, jar: CookieJar) -> Response {
-    let Some((sid, sess)) = current(&s, &jar) else { return not_signed_in(&s) };
+async fn logout(State(s): State<MockSp>, headers: HeaderMap, jar: CookieJar) -> Response {
+    let t = s.page(&headers);
+    let Some((sid, sess)) = current(&s, &jar) else { return not_signed_in(&s, &t) };
     let idp = match s.idp().await {
         Ok(i) => i,
-        Err(r) => return refused_page(StatusCode::BAD_GATEWAY, &r),
+        Err(r) => return refused_page(&t, StatusCode::BAD_GATEWAY, &r),
     };
     let Some(slo) = idp.slo_redirect_url.clone() else {
-        return bad(refuse("idp_metadata", "the IdP metadata has no HTTP-Redirect SingleLogoutService"));
+        return bad(&t, refuse("idp_metadata", "the IdP metadata has no HTTP-Redirect SingleLogoutService"));
     };
     let id = messages::new_id();
     let subject = LogoutSubject {
@@ -781,19 +924,19 @@ async fn logout(State(s): State<MockSp>, jar: CookieJar) -> Response {
     let instant = messages::instant_millis(time::OffsetDateTime::now_utc());
     let xml = match messages::logout_request(&id, &instant, &slo, &s.0.urls.entity_id, &subject) {
         Ok(x) => x,
-        Err(e) => return bad(refuse("logout_request", e.to_string())),
+        Err(e) => return bad(&t, refuse("logout_request", e.to_string())),
     };
     let query = match redirect::encode_redirect_query(MessageParam::SamlRequest, &xml, None, Some(&s.0.key)) {
         Ok(q) => q,
-        Err(e) => return bad(refuse("logout_request", e.to_string())),
+        Err(e) => return bad(&t, refuse("logout_request", e.to_string())),
     };
     let now = now_unix();
     {
-        let mut t = s.tables();
-        if t.full(now) {
-            return refused_page(StatusCode::SERVICE_UNAVAILABLE, &refuse("busy", "too many pending logouts"));
+        let mut tables = s.tables();
+        if tables.full(now) {
+            return refused_page(&t, StatusCode::SERVICE_UNAVAILABLE, &refuse("busy", "too many pending logouts"));
         }
-        t.pending_logouts.insert(id.clone(), (sid, now));
+        tables.pending_logouts.insert(id.clone(), (sid, now));
     }
     tracing::info!(request_id = %id, "LogoutRequest sent to the IdP");
     redirect(StatusCode::SEE_OTHER, &with_query(&slo, &query))
@@ -808,88 +951,77 @@ fn clear_cookie(mut r: Response) -> Response {
 }
 
 /// `GET /authui/saml/LogoutServiceHTTPRedirectResponse`: the IdP's signed LogoutResponse.
-async fn logout_response(State(s): State<MockSp>, RawQuery(raw): RawQuery) -> Response {
+async fn logout_response(State(s): State<MockSp>, headers: HeaderMap, RawQuery(raw): RawQuery) -> Response {
+    let t = s.page(&headers);
     let raw = raw.unwrap_or_default();
     if raw.len() > crate::web::params::MAX_QUERY_BYTES {
-        return bad(refuse("size", "the query string is too long"));
+        return bad(&t, refuse("size", "the query string is too long"));
     }
     let idp = match s.idp().await {
         Ok(i) => i,
-        Err(r) => return refused_page(StatusCode::BAD_GATEWAY, &r),
+        Err(r) => return refused_page(&t, StatusCode::BAD_GATEWAY, &r),
     };
     let res = match acs::verify_logout_response(&raw, &idp, &s.0.urls.slo_response) {
         Ok(r) => r,
-        Err(r) => return refused_page(StatusCode::FORBIDDEN, &r),
+        Err(r) => return refused_page(&t, StatusCode::FORBIDDEN, &r),
     };
     let pending = s.tables().pending_logouts.remove(&res.in_response_to);
     let Some((sid, _)) = pending else {
         return refused_page(
+            &t,
             StatusCode::FORBIDDEN,
             &refuse("in_response_to", "the LogoutResponse answers no outstanding LogoutRequest of this SP"),
         );
     };
     // The SP's own session ends whatever the IdP answered (SAML core §3.7.3.2).
     s.tables().sessions.remove(&sid);
-    let link = s.0.partner.as_ref().map(|_| "/partner");
+    let back = t.t("mock-back-to-partner");
+    let link = s.0.partner.as_ref().map(|_| ("/partner", back.as_str()));
     if res.status != acs::STATUS_SUCCESS {
         tracing::warn!(status = %res.status, "the IdP did not confirm the logout");
-        let msg = format!(
-            "You are signed out of the (mock) HUAWEI CLOUD console, but the IdP answered the logout with status {}.",
-            res.status
-        );
-        return clear_cookie(message_page(
-            StatusCode::OK,
-            "Signed out here",
-            &msg,
-            link,
-            "Back to the partner platform",
-        ));
+        let msg = t.t1("mock-signed-out-here-what", "status", &res.status);
+        return clear_cookie(message_page(&t, StatusCode::OK, &t.t("mock-signed-out-here-title"), &msg, link));
     }
     tracing::info!("signed out");
-    clear_cookie(message_page(
-        StatusCode::OK,
-        "Signed out",
-        "You are signed out of the (mock) HUAWEI CLOUD console and of the partner gateway session.",
-        link,
-        "Back to the partner platform",
-    ))
+    clear_cookie(message_page(&t, StatusCode::OK, &t.t("mock-signed-out-title"), &t.t("mock-signed-out-what"), link))
 }
 
 /// `GET /authui/saml/LogoutServiceHTTPRedirect`: an IdP-initiated LogoutRequest (answered with a
 /// signed LogoutResponse); a LogoutResponse arriving here is handled like one at ResponseLocation.
-async fn slo(State(s): State<MockSp>, raw: RawQuery) -> Response {
+async fn slo(State(s): State<MockSp>, headers: HeaderMap, raw: RawQuery) -> Response {
+    let t = s.page(&headers);
     let q = raw.0.clone().unwrap_or_default();
     if q.len() > crate::web::params::MAX_QUERY_BYTES {
-        return bad(refuse("size", "the query string is too long"));
+        return bad(&t, refuse("size", "the query string is too long"));
     }
     let parsed = match redirect::parse_redirect_query(&q) {
         Ok(p) => p,
-        Err(e) => return bad(refuse("message", e.to_string())),
+        Err(e) => return bad(&t, refuse("message", e.to_string())),
     };
     if parsed.param == MessageParam::SamlResponse {
-        return logout_response(State(s), raw).await;
+        return logout_response(State(s), headers, raw).await;
     }
     let idp = match s.idp().await {
         Ok(i) => i,
-        Err(r) => return refused_page(StatusCode::BAD_GATEWAY, &r),
+        Err(r) => return refused_page(&t, StatusCode::BAD_GATEWAY, &r),
     };
     if let Err(e) = parsed.verify(&idp.signing_certs, false) {
-        return refused_page(StatusCode::FORBIDDEN, &refuse("signature", e.to_string()));
+        return refused_page(&t, StatusCode::FORBIDDEN, &refuse("signature", e.to_string()));
     }
     let xml = match parsed.decode_message(64 * 1024) {
         Ok(x) => x,
-        Err(e) => return bad(refuse("message", e.to_string())),
+        Err(e) => return bad(&t, refuse("message", e.to_string())),
     };
     let req = match crate::saml::request::parse_logout_request(&xml) {
         Ok(r) => r,
-        Err(e) => return bad(refuse("message", e.to_string())),
+        Err(e) => return bad(&t, refuse("message", e.to_string())),
     };
     if req.issuer != idp.entity_id {
-        return refused_page(StatusCode::FORBIDDEN, &refuse("issuer", "the LogoutRequest is not from the IdP"));
+        return refused_page(&t, StatusCode::FORBIDDEN, &refuse("issuer", "the LogoutRequest is not from the IdP"));
     }
     s.tables().sessions.retain(|_, x| x.login.name_id != req.name_id);
     let Some(dest) = idp.slo_redirect_url.clone() else {
-        return message_page(StatusCode::OK, "Signed out", "The IdP ended your session.", None, "");
+        return message_page(&t, StatusCode::OK, &t.t("mock-signed-out-title"), &t.t("mock-idp-ended-what"), None);
     };
     let built = crate::saml::response::build_logout_response(
         &s.0.urls.entity_id,
@@ -902,7 +1034,7 @@ async fn slo(State(s): State<MockSp>, raw: RawQuery) -> Response {
         redirect::encode_redirect_query(MessageParam::SamlResponse, &x, None, Some(&s.0.key)).map_err(|e| e.to_string())
     }) {
         Ok(q) => q,
-        Err(e) => return bad(refuse("logout_response", e)),
+        Err(e) => return bad(&t, refuse("logout_response", e)),
     };
     clear_cookie(redirect(StatusCode::FOUND, &with_query(&dest, &query)))
 }
@@ -910,6 +1042,7 @@ async fn slo(State(s): State<MockSp>, raw: RawQuery) -> Response {
 #[derive(askama::Template)]
 #[template(path = "mocksp_partner.html")]
 struct PartnerPage<'a> {
+    t: &'a Page,
     user: &'a str,
     name: &'a str,
     return_to: Option<&'a str>,
@@ -917,14 +1050,8 @@ struct PartnerPage<'a> {
     mock_base: &'a str,
 }
 
-fn no_partner_page() -> Response {
-    message_page(
-        StatusCode::NOT_FOUND,
-        "No partner page",
-        "This mock SP runs without the gateway's hand-off secret (start it next to the gateway's config, or use `samlgate demo`).",
-        None,
-        "",
-    )
+fn no_partner_page(t: &Page) -> Response {
+    message_page(t, StatusCode::NOT_FOUND, &t.t("mock-no-partner-title"), &t.t("mock-no-partner-what"), None)
 }
 
 /// `return_to` must be the gateway's own SSO URL (the gateway checks it again).
@@ -933,39 +1060,42 @@ fn valid_return_to(p: &PartnerConfig, rt: &str) -> bool {
 }
 
 /// `GET /partner[?return_to=…]`: the demo partner platform.
-async fn partner(State(s): State<MockSp>, RawQuery(raw): RawQuery) -> Response {
-    let Some(p) = s.0.partner.as_ref() else { return no_partner_page() };
+async fn partner(State(s): State<MockSp>, headers: HeaderMap, RawQuery(raw): RawQuery) -> Response {
+    let t = s.page(&headers);
+    let Some(p) = s.0.partner.as_ref() else { return no_partner_page(&t) };
     let q = match params(raw.as_deref(), &["return_to"]) {
         Ok(q) => q,
-        Err(r) => return bad(r),
+        Err(r) => return bad(&t, r),
     };
     let return_to = q.get("return_to").filter(|rt| valid_return_to(p, rt)).map(String::as_str);
     let page = PartnerPage {
+        t: &t,
         user: "cust-1001",
         name: "Alice Zhang",
         return_to,
         gateway: &p.gateway_base_url,
         mock_base: &s.0.urls.base,
     };
-    render(StatusCode::OK, &page, CSP_STATIC)
+    render(StatusCode::OK, &t, &page, CSP_STATIC)
 }
 
 /// `POST /partner/go`: mints a hand-off token server-side and sends the browser to the gateway.
-async fn partner_go(State(s): State<MockSp>, body: axum::body::Bytes) -> Response {
-    let Some(p) = s.0.partner.as_ref() else { return no_partner_page() };
+async fn partner_go(State(s): State<MockSp>, headers: HeaderMap, body: axum::body::Bytes) -> Response {
+    let t = s.page(&headers);
+    let Some(p) = s.0.partner.as_ref() else { return no_partner_page(&t) };
     let f = match form(&body, &["user", "name", "service", "return_to"]) {
         Ok(f) => f,
-        Err(r) => return bad(r),
+        Err(r) => return bad(&t, r),
     };
     let user = f.get("user").map(|u| u.trim().to_owned()).unwrap_or_default();
     if user.is_empty() || user.chars().count() > 128 || user.chars().any(char::is_control) {
-        return bad(refuse("user", "the customer ID must be 1–128 characters"));
+        return bad(&t, refuse("user", "the customer ID must be 1–128 characters"));
     }
     let name = f.get("name").map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
     if let Some(n) = &name
         && let Err(e) = crate::huawei::check_huawei_attribute(crate::huawei::HuaweiAttribute::Name, n)
     {
-        return bad(refuse("name", e.to_string()));
+        return bad(&t, refuse("name", e.to_string()));
     }
     let now = now_unix();
     let claims = crate::handoff::Claims {
@@ -985,11 +1115,11 @@ async fn partner_go(State(s): State<MockSp>, body: axum::body::Bytes) -> Respons
             target.push_str("&return_to=");
             target.push_str(&enc(rt));
         }
-        Some(_) => return bad(refuse("return_to", "return_to must be the gateway's /saml/sso URL")),
+        Some(_) => return bad(&t, refuse("return_to", "return_to must be the gateway's /saml/sso URL")),
         None => {
             let service = f.get("service").map(String::as_str).unwrap_or("console");
             if service.len() > 2048 {
-                return bad(refuse("service", "service is too long"));
+                return bad(&t, refuse("service", "service is too long"));
             }
             target.push_str("&service=");
             target.push_str(&enc(service));
@@ -1003,6 +1133,7 @@ pub fn router(s: MockSp) -> Router {
     Router::new()
         .route("/", get(index))
         .route("/healthz", get(healthz))
+        .route("/assets/mocksp.css", get(stylesheet))
         .route("/metadata", get(metadata))
         .route("/authui/saml/login", get(login))
         .route("/authui/saml/SAMLAssertionConsumer", post(acs))
@@ -1042,3 +1173,151 @@ pub async fn serve_with(
 }
 
 pub use crate::util::shutdown_signal;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use askama::Template as _;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn the_mock_speaks_the_language_of_the_site_it_plays() {
+        assert_eq!(site_lang(DEFAULT_SITE), Lang::ZhCn);
+        assert_eq!(site_lang(Site::Intl), Lang::En);
+        assert_eq!(site_lang(Site::Eu), Lang::En);
+        // The header's word mark: "HUAWEI CLOUD", "华为云".
+        assert_eq!(Lang::En.text("mock-logo-huawei") + &Lang::En.text("mock-logo-cloud"), "HUAWEI CLOUD");
+        assert_eq!(Lang::ZhCn.text("mock-logo-huawei") + &Lang::ZhCn.text("mock-logo-cloud"), "华为云");
+    }
+
+    #[test]
+    fn every_check_the_mock_names_is_explained_in_both_languages() {
+        // Every check named by `refuse` in the mock's source, and the refusal reasons of web::params.
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/mocksp");
+        let mut named = BTreeSet::new();
+        for e in std::fs::read_dir(&root).unwrap().flatten() {
+            let text = std::fs::read_to_string(e.path()).unwrap();
+            for (at, _) in text.match_indices("refuse(") {
+                let rest = text[at + "refuse(".len()..].trim_start();
+                // (A check is a snake_case word; this skips the scan's own `"refuse("`.)
+                if let Some(lit) = rest.strip_prefix('"').and_then(|r| r.split_once('"')).map(|(l, _)| l)
+                    && !lit.is_empty()
+                    && lit.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+                {
+                    named.insert(lit.to_owned());
+                }
+            }
+        }
+        assert!(named.len() > 20, "the scan found only {named:?}");
+        named.insert(crate::web::params::query_params("a=1&a=2", &["a"]).unwrap_err().reason.to_owned());
+        named.insert(crate::web::params::form_fields(&[0xff], &["a"]).unwrap_err().reason.to_owned());
+        named.insert(crate::web::params::query_too_long().reason.to_owned());
+        for check in &named {
+            assert!(CHECKS.iter().any(|(c, _)| c == check), "check `{check}` has no entry in CHECKS");
+        }
+        for lang in Lang::ALL {
+            let ids: BTreeSet<String> = lang.message_ids().into_iter().collect();
+            for id in CHECKS.iter().map(|(_, id)| *id).chain(["mock-check-other"]) {
+                assert!(ids.contains(id), "{id} is missing from catalog {}", lang.tag());
+            }
+        }
+        assert_eq!(check_message_id("no_such_check"), "mock-check-other");
+        let zh = Page::new(Lang::ZhCn, Arc::new(Brand::default()));
+        assert_eq!(zh.t(check_message_id("assertion_signature")), "断言没有 IdP 的有效签名，或在签名后被篡改。");
+    }
+
+    /// Every page of the mock, rendered in both languages: `<html lang>`, no inline style, the
+    /// stylesheet linked, and the page's words in its language.
+    #[test]
+    fn pages_render_in_both_languages_without_inline_style() {
+        for lang in Lang::ALL {
+            let t = Page::new(lang, Arc::new(Brand::default()));
+            let t = &t;
+            let binding = t.t2("mock-console-binding", "name", "acme-dev", "id", "0a1b");
+            let pages = [
+                ErrorPage { t, status: "403", check: "audience", why: &t.t("mock-check-audience"), message: "m" }
+                    .render()
+                    .unwrap(),
+                MessagePage {
+                    t,
+                    title: &t.t("mock-signed-out-title"),
+                    message: &t.t("mock-signed-out-what"),
+                    link: Some("/partner"),
+                    link_text: &t.t("mock-back-to-partner"),
+                }
+                .render()
+                .unwrap(),
+                BindPage { t, x_user_id: "cust-1", name: "Alice Zhang", notify_url: "http://gw/huawei/bind" }
+                    .render()
+                    .unwrap(),
+                NotifyPage {
+                    t,
+                    action: "http://gw/huawei/bind",
+                    bind_request: "b",
+                    sig_alg: "s",
+                    signature: "sig",
+                    domain_name: "acme-dev",
+                    domain_id: "0a1b",
+                    nonce: "n0nce",
+                }
+                .render()
+                .unwrap(),
+                ConsolePage {
+                    t,
+                    x_user_id: "cust-1",
+                    name: "Alice Zhang",
+                    name_id: "_n",
+                    session_index: "_s",
+                    service: "https://console.huaweicloud.com/",
+                    first_login: true,
+                    binding: Some(binding.clone()),
+                    idp: "http://gw/saml/metadata",
+                    attributes: vec![("xUserId".into(), "cust-1".into())],
+                }
+                .render()
+                .unwrap(),
+                PartnerPage {
+                    t,
+                    user: "cust-1",
+                    name: "Alice Zhang",
+                    return_to: None,
+                    gateway: "http://gw",
+                    mock_base: "http://sp",
+                }
+                .render()
+                .unwrap(),
+            ];
+            let (signed_out, bind, console, partner) = match lang {
+                Lang::ZhCn => ("已退出登录", "绑定华为云账号", "欢迎使用华为云控制台（模拟）", "进入控制台"),
+                Lang::En => (
+                    "Signed out",
+                    "Bind a HUAWEI CLOUD account",
+                    "Welcome to the (mock) HUAWEI CLOUD console",
+                    "Go to console",
+                ),
+            };
+            for html in &pages {
+                assert!(html.contains(&format!("<html lang=\"{}\">", lang.tag())), "{html}");
+                assert!(!html.contains("style=") && !html.contains("<style"), "inline style in {html}");
+                assert!(html.contains("<link rel=\"stylesheet\" href=\"/assets/mocksp.css\">"), "{html}");
+            }
+            assert!(pages[1].contains(&format!("id=\"title\">{signed_out}<")), "{}", pages[1]);
+            assert!(pages[2].contains(&format!("id=\"heading\">{bind}<")), "{}", pages[2]);
+            assert!(pages[3].contains("class=\"hidden\"") && pages[3].contains("<script nonce=\"n0nce\">"));
+            assert!(pages[4].contains(&format!("id=\"heading\">{console}<")), "{}", pages[4]);
+            assert!(pages[4].contains("domainId") && pages[4].contains(&binding), "{}", pages[4]);
+            assert!(pages[5].contains(&format!("id=\"go-to-console\">{partner}<")), "{}", pages[5]);
+            assert!(pages[5].contains("class=\"partner-demo\""), "{}", pages[5]);
+        }
+    }
+
+    #[test]
+    fn the_stylesheet_holds_both_looks_and_the_csp_allows_no_inline_style() {
+        assert!(STYLESHEET.contains("body.mocksp") && STYLESHEET.contains("body.partner-demo"));
+        assert!(STYLESHEET.contains(".hidden { display: none; }"));
+        for csp in [CSP_STATIC.to_owned(), csp_notify("abc", "http://gw")] {
+            assert!(csp.contains("style-src 'self'") && !csp.contains("unsafe-inline"), "{csp}");
+        }
+        assert!(csp_notify("abc", "http://gw").contains("script-src 'nonce-abc'; frame-src http://gw;"));
+    }
+}

@@ -2,6 +2,7 @@
 //! ([`fs`]) and the URL policies ([`url`]).
 
 pub mod fs;
+pub mod i18n;
 pub mod net;
 pub mod url;
 

@@ -6,9 +6,11 @@
 use axum::Extension;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
-use axum::response::{Html, IntoResponse};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 
-use super::{Answer, AppState, Caller, Internal, wants_json};
+use super::ui::{Page, render};
+use super::{Answer, AppState, Caller, wants_json};
 use crate::gateway::ReturnKind;
 use crate::store::Binding;
 
@@ -20,41 +22,46 @@ fn is_form(headers: &HeaderMap) -> bool {
         .unwrap_or(false)
 }
 
+/// Middleware of `POST /huawei/bind`: Huawei's bind page posts the notification into a frame of its
+/// own, so this answer may be framed by Huawei's SP origins (and only them); everything else keeps
+/// `frame-ancestors 'none'`.
+pub async fn frame_policy(State(state): State<AppState>, req: axum::extract::Request, next: Next) -> Response {
+    let mut resp = next.run(req).await;
+    let origins = state.huawei_sp_origins().await;
+    if origins.is_empty() {
+        return resp;
+    }
+    let csp = state.ui.csp(None).replace("frame-ancestors 'none'", &format!("frame-ancestors {}", origins.join(" ")));
+    if let Ok(v) = HeaderValue::from_str(&csp) {
+        resp.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    resp
+}
+
 pub async fn bind(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
+    Extension(page): Extension<Page>,
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Answer {
     let checked = state.check_bind_notification(&body, is_form(&headers)).await?;
     let result = state.commit_bind_notification(checked, &caller).await?;
-    bound_page(&state, &headers, &result.binding, result.already).await
+    bound_page(&state, &page, &headers, &result.binding, result.already).await
 }
 
 #[derive(askama::Template)]
-#[template(
-    ext = "html",
-    source = r#"{% extends "base.html" %}
-{% block title %}Account linked · samlgate{% endblock %}
-{% block content %}
-<h1>{% if already %}Your account was already linked{% else %}Your account is linked{% endif %}</h1>
-<p id="bound">Your partner account <code>{{ x_user_id }}</code> is linked to the HUAWEI CLOUD account
-{% if domain_name.is_empty() %}<code>{{ domain_id }}</code>{% else %}<strong>{{ domain_name }}</strong>{% endif %}.
-Next time you go to the console from the partner platform you will not be asked to bind again.</p>
-<p><a href="{{ console_url }}">Continue to the HUAWEI CLOUD console</a></p>
-{% if let Some(home) = partner_url %}<p><a href="{{ home }}">Back to the partner platform</a></p>{% endif %}
-{% endblock %}"#
-)]
+#[template(path = "bound.html")]
 struct BoundPage<'a> {
+    t: &'a Page,
     already: bool,
     x_user_id: &'a str,
-    domain_id: &'a str,
-    domain_name: &'a str,
+    account: &'a str,
     console_url: String,
     partner_url: Option<&'a str>,
 }
 
-async fn bound_page(state: &AppState, headers: &HeaderMap, b: &Binding, already: bool) -> Answer {
+async fn bound_page(state: &AppState, t: &Page, headers: &HeaderMap, b: &Binding, already: bool) -> Answer {
     let status = if already { "already_bound" } else { "bound" };
     let mut resp = if wants_json(headers) {
         axum::Json(serde_json::json!({
@@ -67,14 +74,15 @@ async fn bound_page(state: &AppState, headers: &HeaderMap, b: &Binding, already:
     } else {
         let partner_url = state.return_url(ReturnKind::AfterLogout).await?;
         let page = BoundPage {
+            t,
             already,
             x_user_id: &b.x_user_id,
-            domain_id: &b.domain_id,
-            domain_name: &b.domain_name,
+            account: if b.domain_name.is_empty() { &b.domain_id } else { &b.domain_name },
             console_url: crate::huawei::console_home(state.settings.config.huawei.site),
-            partner_url: partner_url.as_deref(),
+            // The partner's home (ui), else the after-logout return URL.
+            partner_url: t.partner_home().or(partner_url.as_deref()),
         };
-        Html(askama::Template::render(&page).map_err(Internal::from)?).into_response()
+        render(t, &page)?
     };
     resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(resp)

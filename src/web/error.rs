@@ -10,8 +10,9 @@ use std::sync::Arc;
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 
+use super::ui::{Page, Ui};
 use crate::gateway::{self, Kind};
 use crate::util::net::ClientAddrRule;
 
@@ -126,11 +127,53 @@ pub use crate::gateway::Caller;
 #[derive(askama::Template)]
 #[template(path = "error.html")]
 struct ErrorPage<'a> {
-    title: &'a str,
+    t: &'a Page,
+    headline: String,
+    what: String,
+    back: Option<&'a str>,
+    back_label: String,
     status: u16,
     reason: &'a str,
     message: &'a str,
     correlation_id: &'a str,
+}
+
+/// The causes a refusal page explains (each has `refusal-<cause>-title` and `-what` in both
+/// catalogs).
+#[cfg(test)]
+const CAUSES: &[&str] = &[
+    "link-expired",
+    "link-used",
+    "link-invalid",
+    "not-signed-in",
+    "already-answered",
+    "request-expired",
+    "destination",
+    "rejected",
+    "busy",
+    "not-found",
+    "unavailable",
+    "internal",
+    "admin",
+];
+
+/// What a customer is told about a refusal: its cause, from the stable reason code.
+pub fn cause_of(status: StatusCode, reason: &str, route: &str) -> &'static str {
+    match reason {
+        "token_expired" | "token_not_yet_valid" => "link-expired",
+        "token_replayed" => "link-used",
+        r if r.starts_with("token_") || r == "claim" => "link-invalid",
+        "no_session" => "not-signed-in",
+        "replay" => "already-answered",
+        "expired" | "not_yet_valid" => "request-expired",
+        "service" | "return_to" => "destination",
+        "rate_limited" => "busy",
+        "not_found" => "not-found",
+        "internal" => "internal",
+        _ if status == StatusCode::SERVICE_UNAVAILABLE => "unavailable",
+        _ if route.starts_with("/admin") => "admin",
+        _ => "rejected",
+    }
 }
 
 /// Whether the client asked for JSON rather than a page.
@@ -155,16 +198,26 @@ fn client_addr(rule: &ClientAddrRule, req: &Request) -> Option<IpAddr> {
     Some(rule.resolve(peer, lines.iter().map(String::as_str)))
 }
 
-/// Middleware: correlation id and client address (the [`Caller`] extension), request metrics, and
-/// rendering of refusals and internal errors.
-pub async fn around_request(State(rule): State<Arc<ClientAddrRule>>, mut req: Request, next: Next) -> Response {
+/// What [`around_request`] needs: how to find the client address, and the pages' brand.
+#[derive(Debug, Default)]
+pub struct RequestSetup {
+    pub rule: ClientAddrRule,
+    pub ui: Arc<Ui>,
+}
+
+/// Middleware: correlation id and client address (the [`Caller`] extension), the request's language
+/// and brand (the [`Page`] extension), request metrics, and rendering of refusals and internal errors.
+pub async fn around_request(State(setup): State<Arc<RequestSetup>>, mut req: Request, next: Next) -> Response {
+    let rule = &setup.rule;
     let cid = {
         let mut b = [0u8; 8];
         let _ = openssl::rand::rand_bytes(&mut b);
         hex::encode(b)
     };
-    let client = client_addr(&rule, &req);
+    let client = client_addr(rule, &req);
     req.extensions_mut().insert(Caller::new(cid.clone(), client));
+    let page = setup.ui.page(req.headers());
+    req.extensions_mut().insert(page.clone());
     let json = wants_json(req.headers());
     let route =
         req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned()).unwrap_or_else(|| "unmatched".to_owned());
@@ -180,17 +233,19 @@ pub async fn around_request(State(rule): State<Arc<ClientAddrRule>>, mut req: Re
         tracing::warn!(parent: &span, reason = refusal.reason, status = refusal.status.as_u16(), "refused: {}", refusal.message);
         metrics::counter!("samlgate_refusals_total", "reason" => refusal.reason).increment(1);
         // Headers that belong to the refusal survive its rendering.
-        let keep: Vec<_> = [header::RETRY_AFTER, header::WWW_AUTHENTICATE]
+        let keep: Vec<_> = [header::RETRY_AFTER, header::WWW_AUTHENTICATE, header::CONTENT_SECURITY_POLICY]
             .into_iter()
             .filter_map(|h| resp.headers().get(&h).cloned().map(|v| (h, v)))
             .collect();
-        resp = render_problem(refusal.status, refusal.reason, &refusal.message, &cid, json);
+        resp = render_problem(&page, &route, refusal.status, refusal.reason, &refusal.message, &cid, json);
         for (h, v) in keep {
             resp.headers_mut().insert(h, v);
         }
     } else if let Some(InternalDetail(msg)) = resp.extensions_mut().remove::<InternalDetail>() {
         tracing::error!(parent: &span, "internal error: {msg}");
         resp = render_problem(
+            &page,
+            &route,
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal",
             "the gateway could not complete this request",
@@ -198,10 +253,10 @@ pub async fn around_request(State(rule): State<Arc<ClientAddrRule>>, mut req: Re
             json,
         );
     } else if status == StatusCode::NOT_FOUND && resp.headers().get(header::CONTENT_TYPE).is_none() {
-        resp = render_problem(status, "not_found", "no such page", &cid, json);
+        resp = render_problem(&page, &route, status, "not_found", "no such page", &cid, json);
     } else if status == StatusCode::PAYLOAD_TOO_LARGE {
         metrics::counter!("samlgate_refusals_total", "reason" => "too_large").increment(1);
-        resp = render_problem(status, "too_large", "the request body is too large", &cid, json);
+        resp = render_problem(&page, &route, status, "too_large", "the request body is too large", &cid, json);
     }
     metrics::counter!("samlgate_http_requests_total", "route" => route, "status" => resp.status().as_u16().to_string())
         .increment(1);
@@ -211,20 +266,38 @@ pub async fn around_request(State(rule): State<Arc<ClientAddrRule>>, mut req: Re
     resp
 }
 
-fn render_problem(status: StatusCode, reason: &str, message: &str, cid: &str, json: bool) -> Response {
+fn render_problem(
+    page: &Page,
+    route: &str,
+    status: StatusCode,
+    reason: &str,
+    message: &str,
+    cid: &str,
+    json: bool,
+) -> Response {
     let mut resp = if json {
         (status, axum::Json(serde_json::json!({"error": reason, "message": message, "correlation_id": cid})))
             .into_response()
     } else {
-        let page = ErrorPage {
-            title: status.canonical_reason().unwrap_or("Error"),
+        let cause = cause_of(status, reason, route);
+        let admin = cause == "admin";
+        let error_page = ErrorPage {
+            t: page,
+            headline: page.t(&format!("refusal-{cause}-title")),
+            what: page.tp(&format!("refusal-{cause}-what")),
+            back: if admin { Some("/admin") } else { page.partner_home() },
+            back_label: if admin { page.t("continue") } else { page.tp("back-to-partner") },
             status: status.as_u16(),
             reason,
             message,
             correlation_id: cid,
         };
-        match askama::Template::render(&page) {
-            Ok(html) => (status, Html(html)).into_response(),
+        match askama::Template::render(&error_page) {
+            Ok(html) => {
+                let mut r = super::ui::html_page(page, html);
+                *r.status_mut() = status;
+                r
+            }
             Err(_) => (status, format!("{reason}: {message} (correlation id {cid})")).into_response(),
         }
     };
@@ -257,5 +330,26 @@ mod tests {
         let Failure(r) = gateway::Error::internal(anyhow::anyhow!("disk")).into();
         assert_eq!(r.status(), StatusCode::INTERNAL_SERVER_ERROR);
         assert!(r.extensions().get::<InternalDetail>().is_some());
+    }
+
+    #[test]
+    fn every_cause_is_explained_in_both_languages() {
+        for lang in crate::util::i18n::Lang::ALL {
+            let ids = lang.message_ids();
+            for cause in CAUSES {
+                for part in ["title", "what"] {
+                    let id = format!("refusal-{cause}-{part}");
+                    assert!(ids.contains(&id), "{} has no {id}", lang.tag());
+                }
+            }
+        }
+        let bad = StatusCode::BAD_REQUEST;
+        assert_eq!(cause_of(StatusCode::UNAUTHORIZED, "token_expired", "/console"), "link-expired");
+        assert_eq!(cause_of(StatusCode::UNAUTHORIZED, "token_signature", "/console"), "link-invalid");
+        assert_eq!(cause_of(bad, "signature", "/saml/sso"), "rejected");
+        assert_eq!(cause_of(bad, "csrf", "/admin/login"), "admin");
+        for (s, r, route) in [(bad, "replay", "/saml/sso"), (StatusCode::SERVICE_UNAVAILABLE, "x", "/")] {
+            assert!(CAUSES.contains(&cause_of(s, r, route)));
+        }
     }
 }

@@ -33,6 +33,7 @@ pub mod limits;
 pub mod params;
 mod slo;
 mod sso;
+pub mod ui;
 
 pub use cookies::SESSION_COOKIE;
 pub use error::{Answer, Caller, Failure, Internal, Refusal, status_of, wants_json};
@@ -43,6 +44,8 @@ pub use params::{MAX_QUERY_BYTES, form_fields, query_params};
 pub struct AppState {
     pub gateway: Arc<Gateway>,
     pub metrics: PrometheusHandle,
+    /// The pages' brand, stylesheet and CSP (config `[ui]`).
+    pub ui: Arc<ui::Ui>,
 }
 
 impl Deref for AppState {
@@ -59,7 +62,8 @@ impl AppState {
     }
 
     pub fn new(gateway: Arc<Gateway>) -> AppState {
-        AppState { gateway, metrics: metrics_handle() }
+        let ui = Arc::new(ui::Ui::from_config(&gateway.settings.config));
+        AppState { gateway, metrics: metrics_handle(), ui }
     }
 }
 
@@ -95,16 +99,22 @@ async fn metadata_xml(State(state): State<AppState>) -> Response {
         .into_response()
 }
 
-/// Security headers on every response.
-async fn security_headers(req: Request, next: Next) -> Response {
+/// Security headers on every response (the pages' CSP: [`ui::Ui::csp`]).
+async fn security_headers(State(csp): State<HeaderValue>, req: Request, next: Next) -> Response {
     let mut resp = next.run(req).await;
     let h = resp.headers_mut();
     h.entry("x-content-type-options").or_insert(HeaderValue::from_static("nosniff"));
-    h.entry("x-frame-options").or_insert(HeaderValue::from_static("DENY"));
+    // A route that lets named origins frame it (`/huawei/bind`) sets its own CSP; X-Frame-Options
+    // cannot name origins, so it is only sent where no framing is allowed.
+    let framable = h
+        .get(header::CONTENT_SECURITY_POLICY)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| !v.contains("frame-ancestors 'none'"));
+    if !framable {
+        h.entry("x-frame-options").or_insert(HeaderValue::from_static("DENY"));
+    }
     h.entry("referrer-policy").or_insert(HeaderValue::from_static("no-referrer"));
-    h.entry("content-security-policy").or_insert(HeaderValue::from_static(
-        "default-src 'none'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
-    ));
+    h.entry(header::CONTENT_SECURITY_POLICY).or_insert(csp);
     resp
 }
 
@@ -126,9 +136,12 @@ pub fn router(state: AppState) -> Router {
     let concurrency = cfg.max_concurrent_requests;
     let limiter = Arc::new(limits::RateLimiter::new(cfg.rate_limit_per_minute));
     // Validated with the config (`server.trusted_proxies[n]`); an invalid entry cannot reach here.
-    let rule = Arc::new(
-        crate::util::net::ClientAddrRule::new(&cfg.trusted_proxies, cfg.trust_forwarded_for).unwrap_or_default(),
-    );
+    let setup = Arc::new(error::RequestSetup {
+        rule: crate::util::net::ClientAddrRule::new(&cfg.trusted_proxies, cfg.trust_forwarded_for).unwrap_or_default(),
+        ui: state.ui.clone(),
+    });
+    // Built from validated config values (an origin, quoted keywords): always a valid header value.
+    let csp = HeaderValue::from_str(&state.ui.csp(None)).unwrap_or(HeaderValue::from_static("default-src 'none'"));
     let mut routes = health_routes();
     // With an internal metrics listener, /metrics is not served to customers.
     if cfg.metrics_bind.is_none() {
@@ -140,16 +153,20 @@ pub fn router(state: AppState) -> Router {
         .route("/saml/sso", get(sso::sso_redirect).post(sso::sso_post))
         .route("/saml/slo", get(slo::slo))
         .route("/logout", get(slo::logout))
-        .route("/huawei/bind", axum::routing::post(bind::bind))
+        .route(
+            "/huawei/bind",
+            axum::routing::post(bind::bind).layer(middleware::from_fn_with_state(state.clone(), bind::frame_policy)),
+        )
         .route("/return/order-paid", get(slo::order_paid))
         .route("/return/recharge", get(slo::recharge))
         .merge(admin::routes())
+        .merge(ui::routes())
         .with_state(state)
         .layer(axum::extract::DefaultBodyLimit::max(body_limit))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(body_limit))
         .layer(middleware::from_fn_with_state(limiter, limits::limit))
-        .layer(middleware::from_fn_with_state(rule, error::around_request))
-        .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn_with_state(setup, error::around_request))
+        .layer(middleware::from_fn_with_state(csp, security_headers))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, timeout))
         .layer(tower::limit::ConcurrencyLimitLayer::new(concurrency))
 }
@@ -164,10 +181,10 @@ fn health_routes() -> Router<AppState> {
 
 /// The internal listener's application (`server.metrics_bind`): `/metrics` and the health endpoints.
 pub fn metrics_router(state: AppState) -> Router {
-    health_routes().route("/metrics", get(health::metrics)).with_state(state).layer(middleware::from_fn_with_state(
-        Arc::new(crate::util::net::ClientAddrRule::default()),
-        error::around_request,
-    ))
+    health_routes()
+        .route("/metrics", get(health::metrics))
+        .with_state(state)
+        .layer(middleware::from_fn_with_state(Arc::new(error::RequestSetup::default()), error::around_request))
 }
 
 /// Serves `app` on `listener` until SIGTERM or Ctrl-C, finishing open requests.

@@ -11,18 +11,19 @@
 
 use axum::Extension;
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderValue, header};
-use axum::response::{Html, IntoResponse};
+use axum::response::IntoResponse;
 use axum_extra::extract::CookieJar;
 
 use super::cookies::{SESSION_COOKIE, browser_session, removal_cookie};
-use super::{Answer, AppState, Caller, Internal, found, params};
+use super::ui::{Page, render};
+use super::{Answer, AppState, Caller, found, params};
 use crate::gateway::ReturnKind;
 
 /// `GET /saml/slo`.
 pub async fn slo(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
+    Extension(page): Extension<Page>,
     jar: CookieJar,
     RawQuery(raw): RawQuery,
 ) -> Answer {
@@ -30,7 +31,7 @@ pub async fn slo(
     params::check_query_len(&raw)?;
     // No SAML message at all: a plain "sign me out".
     let Some(checked) = state.check_logout_request(&raw).await? else {
-        return local_logout(&state, &caller, jar).await;
+        return local_logout(&state, &caller, &page, jar).await;
     };
     let session = browser_session(&state, &jar).await?;
     let answer = state.answer_logout_request(checked, session, &caller).await?;
@@ -39,35 +40,28 @@ pub async fn slo(
 }
 
 /// `GET /logout`.
-pub async fn logout(State(state): State<AppState>, Extension(caller): Extension<Caller>, jar: CookieJar) -> Answer {
-    local_logout(&state, &caller, jar).await
+pub async fn logout(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Extension(page): Extension<Page>,
+    jar: CookieJar,
+) -> Answer {
+    local_logout(&state, &caller, &page, jar).await
 }
 
 #[derive(askama::Template)]
-#[template(
-    ext = "html",
-    source = r#"{% extends "base.html" %}
-{% block title %}Signed out · samlgate{% endblock %}
-{% block content %}
-<h1>You are signed out</h1>
-<p id="signed-out">Your session at the partner's HUAWEI CLOUD gateway has ended. To go to the console again,
-start from the partner platform.</p>
-{% endblock %}"#
-)]
-struct SignedOutPage;
+#[template(path = "signed_out.html")]
+struct SignedOutPage<'a> {
+    t: &'a Page,
+}
 
-async fn local_logout(state: &AppState, caller: &Caller, jar: CookieJar) -> Answer {
+async fn local_logout(state: &AppState, caller: &Caller, page: &Page, jar: CookieJar) -> Answer {
     let session = browser_session(state, &jar).await?;
     let after = state.local_logout(session, caller).await?;
     let jar = if jar.get(SESSION_COOKIE).is_some() { jar.remove(removal_cookie()) } else { jar };
     let resp = match after {
         Some(u) => found(&u)?,
-        None => {
-            let html = askama::Template::render(&SignedOutPage).map_err(Internal::from)?;
-            let mut r = Html(html).into_response();
-            r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            r
-        }
+        None => render(page, &SignedOutPage { t: page })?,
     };
     Ok((jar, resp).into_response())
 }

@@ -6,10 +6,11 @@
 use axum::Extension;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderValue, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::Response;
 use axum_extra::extract::CookieJar;
 
 use super::cookies::browser_session;
+use super::ui::{Page, render};
 use super::{Answer, AppState, Caller, Internal, form_fields, found, params};
 use crate::gateway::sso::{CheckedAuthnRequest, Demand, PostForm};
 
@@ -17,6 +18,7 @@ use crate::gateway::sso::{CheckedAuthnRequest, Demand, PostForm};
 pub async fn sso_redirect(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
+    Extension(page): Extension<Page>,
     jar: CookieJar,
     RawQuery(raw): RawQuery,
 ) -> Answer {
@@ -25,13 +27,14 @@ pub async fn sso_redirect(
     let checked = state.check_redirect_authn_request(&raw).await?;
     // Without a session the browser comes back to this very request after logging in.
     let pending = format!("{}?{}", state.settings.sso_url(), raw);
-    answer(&state, &caller, &jar, checked, Some(&pending)).await
+    answer(&state, &caller, &page, &jar, checked, Some(&pending)).await
 }
 
 /// POST binding: form fields `SAMLRequest` (base64, not deflated) and `RelayState`.
 pub async fn sso_post(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
+    Extension(page): Extension<Page>,
     jar: CookieJar,
     body: axum::body::Bytes,
 ) -> Answer {
@@ -39,22 +42,41 @@ pub async fn sso_post(
     let relay_state = fields.remove("RelayState");
     let checked = state.check_post_authn_request(fields.get("SAMLRequest").map(String::as_str), relay_state).await?;
     // A POST-bound request cannot come back through a login redirect; without a session, refuse.
-    answer(&state, &caller, &jar, checked, None).await
+    answer(&state, &caller, &page, &jar, checked, None).await
+}
+
+#[derive(askama::Template)]
+#[template(path = "already_answered.html")]
+struct AlreadyAnsweredPage<'a> {
+    t: &'a Page,
+    console_url: String,
 }
 
 async fn answer(
     state: &AppState,
     caller: &Caller,
+    page: &Page,
     jar: &CookieJar,
     checked: CheckedAuthnRequest,
     pending_url: Option<&str>,
 ) -> Answer {
     let session = browser_session(state, jar).await?;
+    // Back or Reload on the auto-post page: this browser's session already answered this request.
+    if let Some((_, user)) = &session
+        && state.answered_in_session(&checked, user)
+    {
+        tracing::info!(request_id = %checked.req.id, "request already answered in this session (Back or Reload)");
+        return render(page, &AlreadyAnsweredPage { t: page, console_url: state.continue_url(&checked) });
+    }
     let can_login = state.settings.config.handoff.partner_login_url.is_some() && pending_url.is_some();
     let (session, user) =
         match (state.check_demands(&checked, session.as_ref().map(|(s, u)| (s, u)), can_login), session) {
             (Demand::Unmet { second, message }, _) => {
-                return post_form_response(&state.answer_with_status(checked, second, &message, caller).await?);
+                return post_form_response(
+                    state,
+                    page,
+                    &state.answer_with_status(checked, second, &message, caller).await?,
+                );
             }
             (Demand::Met, Some(found_session)) => found_session,
             // No session, or ForceAuthn on one older than the request.
@@ -62,12 +84,13 @@ async fn answer(
         };
     let prepared = state.prepare_response(checked, session, user, caller)?;
     let form = state.commit_response(prepared).await?;
-    post_form_response(&form)
+    post_form_response(state, page, &form)
 }
 
 #[derive(askama::Template)]
 #[template(path = "post_form.html")]
 struct PostFormPage<'a> {
+    t: &'a Page,
     action: &'a str,
     field: &'a str,
     message: &'a str,
@@ -76,7 +99,7 @@ struct PostFormPage<'a> {
 }
 
 /// The auto-submitting form, with a strict CSP that allows only its own script (by nonce).
-pub fn post_form_response(form: &PostForm) -> Answer {
+pub fn post_form_response(state: &AppState, t: &Page, form: &PostForm) -> Answer {
     // The template writes the message unescaped (it is base64); refuse anything else outright.
     if !form.message.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=')) {
         return Err(Internal(anyhow::anyhow!("post form message is not base64")).into());
@@ -85,21 +108,17 @@ pub fn post_form_response(form: &PostForm) -> Answer {
     let _ = openssl::rand::rand_bytes(&mut n);
     let nonce = hex::encode(n);
     let page = PostFormPage {
+        t,
         action: &form.action,
         field: form.field,
         message: &form.message,
         relay_state: form.relay_state.as_deref(),
         nonce: &nonce,
     };
-    let html = askama::Template::render(&page).map_err(Internal::from)?;
-    let mut r: Response = Html(html).into_response();
+    let mut r: Response = render(t, &page)?;
     let h = r.headers_mut();
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
-    let csp = format!(
-        "default-src 'none'; script-src 'nonce-{nonce}'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'"
-    );
-    if let Ok(v) = HeaderValue::from_str(&csp) {
+    if let Ok(v) = HeaderValue::from_str(&state.ui.csp(Some(&nonce))) {
         h.insert(header::CONTENT_SECURITY_POLICY, v);
     }
     Ok(r)

@@ -6,12 +6,17 @@ use std::path::Path;
 
 use crate::common::*;
 use reqwest::StatusCode;
-use reqwest::header::{LOCATION, SET_COOKIE};
+use reqwest::header::{ACCEPT_LANGUAGE, LOCATION, SET_COOKIE};
 
 const PASSWORD: &str = "correct horse battery staple";
 
 /// `init` on a fixed port, optionally with an admin user `ops`, then `serve`.
 fn start(dir: &Path, with_user: bool) -> Gateway {
+    start_with(dir, with_user, &[])
+}
+
+/// [`start`] with environment variables for `serve` (config overrides such as `SAMLGATE_UI_TIMEZONE`).
+fn start_with(dir: &Path, with_user: bool, env: &[(&str, &str)]) -> Gateway {
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
     let o = run(dir, &["init", "--base-url", &base, "--x-account-type", "acme_IDP"]);
@@ -20,7 +25,7 @@ fn start(dir: &Path, with_user: bool) -> Gateway {
         let o = run_env(dir, &["admin", "add-user", "ops", "--password-env", "ADMIN_PW"], &[("ADMIN_PW", PASSWORD)]);
         assert!(o.status.success(), "add-user: {}", stderr(&o));
     }
-    Gateway::start_on(dir, port, &[])
+    Gateway::start_on(dir, port, env)
 }
 
 /// The value of the first hidden `csrf` field.
@@ -34,6 +39,27 @@ fn get(c: &reqwest::blocking::Client, url: &str) -> (StatusCode, String) {
     let r = c.get(url).send().unwrap();
     let s = r.status();
     (s, r.text().unwrap())
+}
+
+/// A GET asking for the pages in `lang` (`Accept-Language`); checks the headers every admin page
+/// carries (its language, not cached, same-origin referrer) and that the page has no inline style
+/// (the CSP allows the stylesheet only). Returns the status and the page.
+fn get_in(c: &reqwest::blocking::Client, url: &str, lang: &str) -> (StatusCode, String) {
+    let r = c.get(url).header(ACCEPT_LANGUAGE, lang).send().unwrap();
+    let s = r.status();
+    let h = r.headers().clone();
+    let page = r.text().unwrap();
+    assert_eq!(h["content-language"], lang, "{url}");
+    assert!(h["vary"].to_str().unwrap().to_ascii_lowercase().contains("accept-language"), "{url}: {h:?}");
+    assert_eq!(h["cache-control"], "no-store", "{url}");
+    assert_eq!(h["referrer-policy"], "same-origin", "{url}");
+    assert_clean(url, &page);
+    (s, page)
+}
+
+/// No inline style anywhere (`style-src 'self'`): neither `<style>` blocks nor `style=` attributes.
+fn assert_clean(what: &str, page: &str) {
+    assert!(!page.contains("<style") && !page.contains("style="), "{what} has inline style: {page}");
 }
 
 fn post(c: &reqwest::blocking::Client, url: &str, form: &[(&str, &str)]) -> reqwest::blocking::Response {
@@ -62,7 +88,12 @@ fn without_an_admin_user_admin_says_how_to_create_one() {
         assert_eq!(s, StatusCode::OK, "{path}");
         assert!(page.contains("No admin user yet"), "{path}: {page}");
         assert!(page.contains("samlgate --config samlgate.toml admin add-user NAME"), "{page}");
+        assert_clean(path, &page);
     }
+    let (s, page) = get_in(&c, &g.url("/admin"), "zh-CN");
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("lang=\"zh-CN\"") && page.contains("尚无管理员用户"), "{page}");
+    assert!(page.contains("samlgate --config samlgate.toml admin add-user NAME"), "{page}");
     let r = post(&c, &g.url("/admin/login"), &[("name", "ops"), ("password", PASSWORD)]);
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
 }
@@ -176,8 +207,9 @@ fn admin_pages_sign_in_checklist_return_urls_bindings_audit_and_sign_out() {
         assert!(set.contains(attr), "{set} lacks {attr}");
     }
     assert!(!set.contains("Secure"), "http base URL: no Secure flag ({set})");
-    let (s, overview) = get(&c, &g.url("/admin"));
+    let (s, overview) = get_in(&c, &g.url("/admin"), "en");
     assert_eq!(s, StatusCode::OK);
+    assert!(overview.contains("lang=\"en\"") && overview.contains("samlgate admin"), "{overview}");
     let csrf = csrf_of(&overview);
     assert_eq!(csrf.len(), 64);
 
@@ -257,6 +289,7 @@ fn admin_pages_sign_in_checklist_return_urls_bindings_audit_and_sign_out() {
         assert!(body.contains("id=\"error-order_paid\""), "{bad}: {body}");
         assert!(body.contains(reason), "{bad}: expected `{reason}` in {body}");
         assert!(body.contains("Nothing was saved"));
+        assert_clean(bad, &body);
     }
     // One bad field keeps the good ones from being saved too.
     let r = post(
@@ -274,8 +307,8 @@ fn admin_pages_sign_in_checklist_return_urls_bindings_audit_and_sign_out() {
         &[("csrf", &csrf), ("order_paid", paid), ("after_logout", "http://127.0.0.1:9/bye"), ("recharge", "")],
     );
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().unwrap_or_default());
-    let (_, page) = get(&c, &g.url("/admin/return-urls?saved=1"));
-    assert!(page.contains("id=\"saved\""));
+    let (_, page) = get_in(&c, &g.url("/admin/return-urls?saved=1"), "en");
+    assert!(page.contains("<p class=\"notice ok\" id=\"saved\">Saved.</p>"), "{page}");
     assert!(page.contains(&format!("value=\"{paid}\"")), "{page}");
     let r = client().get(g.url("/return/order-paid")).send().unwrap();
     assert_eq!(r.status(), StatusCode::FOUND);
@@ -315,19 +348,21 @@ fn admin_pages_sign_in_checklist_return_urls_bindings_audit_and_sign_out() {
             .await
             .unwrap();
     });
-    let (s, page) = get(&c, &g.url("/admin/bindings"));
+    let (s, page) = get_in(&c, &g.url("/admin/bindings"), "en");
     assert_eq!(s, StatusCode::OK);
     assert!(
         page.contains("&#60;b&#62;cust&#38;1&#60;/b&#62;") || page.contains("&lt;b&gt;cust&amp;1&lt;/b&gt;"),
         "{page}"
     );
     assert!(!page.contains("<b>cust"));
-    assert!(page.contains("dom-1") && page.contains("2023-11-14T22:13:20Z"));
+    // Times in the configured zone (Asia/Shanghai by default for huawei.site = "cn"), named in the header.
+    assert!(page.contains("dom-1") && page.contains("<td>2023-11-15 06:13:20</td>"), "{page}");
+    assert!(page.contains("Bound (Asia/Shanghai)"), "{page}");
     let (_, overview) = get(&c, &g.url("/admin"));
     assert!(overview.contains("id=\"binding-count\">1<"), "{overview}");
     assert_eq!(get(&c, &g.url("/admin/bindings?page=2")).0, StatusCode::OK);
     assert_eq!(get(&c, &g.url("/admin/bindings?page=0")).0, StatusCode::BAD_REQUEST);
-    let (s, audit) = get(&c, &g.url("/admin/audit"));
+    let (s, audit) = get_in(&c, &g.url("/admin/audit"), "en");
     assert_eq!(s, StatusCode::OK);
     for kind in ["admin.login", "admin.login_failed", "admin.return_urls", "sp.import"] {
         assert!(audit.contains(kind), "audit lacks {kind}");
@@ -350,6 +385,156 @@ fn admin_pages_sign_in_checklist_return_urls_bindings_audit_and_sign_out() {
         get(&c2, &g.url("/admin/audit?kind=admin.logout"))
     };
     assert!(audit.contains("admin.logout") && audit.contains("<td>ops</td>"), "{audit}");
+}
+
+/// The admin pages in Simplified Chinese and English, by `Accept-Language`: the language tag, the
+/// headings, and the times in the configured zone (`ui.timezone`), the zone named in the column header.
+#[test]
+fn admin_pages_speak_the_browsers_language_and_show_times_in_the_configured_zone() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Not the default zone of huawei.site = "cn" (Asia/Shanghai): the configured one is used.
+    let g = start_with(tmp.path(), true, &[("SAMLGATE_UI_TIMEZONE", "Asia/Tokyo")]);
+    let c = client();
+
+    // The sign-in page, and a wrong password, in Chinese.
+    let (s, login) = get_in(&c, &g.url("/admin/login"), "zh-CN");
+    assert_eq!(s, StatusCode::OK);
+    for needle in
+        ["<html lang=\"zh-CN\">", "<h1>samlgate 管理后台</h1>", ">用户名</label>", ">密码</label>", ">登录</button>"]
+    {
+        assert!(login.contains(needle), "login page lacks {needle}: {login}");
+    }
+    assert!(login.contains("<body class=\"admin-login\">"), "{login}");
+    let r = c
+        .post(g.url("/admin/login"))
+        .header(ACCEPT_LANGUAGE, "zh-CN")
+        .form(&[("csrf", csrf_of(&login).as_str()), ("name", "ops"), ("password", "wrong wrong wrong")])
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let page = r.text().unwrap();
+    assert!(page.contains("<p class=\"reason\" id=\"login-error\">用户名或密码错误。</p>"), "{page}");
+    assert_clean("the refused sign-in", &page);
+    // …and in English.
+    let (_, login) = get_in(&c, &g.url("/admin/login"), "en");
+    assert!(login.contains("<html lang=\"en\">") && login.contains("<h1>samlgate admin</h1>"), "{login}");
+    assert!(login.contains(">Name</label>") && login.contains(">Sign in</button>"), "{login}");
+    let csrf = sign_in(&g, &c);
+
+    // A binding and an audit event at a known instant: 1_700_000_000 is 2023-11-14 22:13:20 UTC,
+    // 2023-11-15 07:13:20 in Tokyo.
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let store = samlgate::store::open("sqlite://data/samlgate.db", &g.dir).await.unwrap();
+        store
+            .put_binding(&samlgate::store::Binding {
+                x_user_id: "cust-tz".into(),
+                domain_id: "dom-tz".into(),
+                domain_name: "acme".into(),
+                user_name: None,
+                user_id: None,
+                created_at: 1_700_000_000,
+            })
+            .await
+            .unwrap();
+        store
+            .append_audit(&samlgate::store::NewAuditEvent {
+                at: 1_700_000_000,
+                kind: "bind.created".into(),
+                actor: String::new(),
+                subject: "cust-tz".into(),
+                detail_json: "{}".into(),
+                correlation_id: String::new(),
+            })
+            .await
+            .unwrap();
+    });
+    let tokyo = "<td>2023-11-15 07:13:20</td>";
+
+    // Chinese.
+    let (s, audit) = get_in(&c, &g.url("/admin/audit?kind=bind.created"), "zh-CN");
+    assert_eq!(s, StatusCode::OK);
+    for needle in [
+        "<html lang=\"zh-CN\">",
+        "<body class=\"admin\">",
+        "<span class=\"brand\" id=\"admin-brand\">samlgate 管理后台</span>",
+        "<h1>审计日志</h1>",
+        "<th>时间（Asia/Tokyo）</th>",
+        tokyo,
+        ">退出登录</button>",
+        "第 1 页",
+    ] {
+        assert!(audit.contains(needle), "Chinese audit page lacks {needle}: {audit}");
+    }
+    assert!(!audit.contains("UTC") && !audit.contains("Audit log"), "{audit}");
+    let (_, none) = get_in(&c, &g.url("/admin/audit?kind=no.such"), "zh-CN");
+    assert!(none.contains("id=\"no-events\">没有类型为 <code>no.such</code> 的事件。"), "{none}");
+    let (_, overview) = get_in(&c, &g.url("/admin"), "zh-CN");
+    for needle in [
+        "<h1>接入配置清单</h1>",
+        // Partner Center's field names stay as Partner Center spells them, with the English gloss.
+        "<strong>IDP Metadata文件</strong><br><span class=\"muted\">IDP Metadata file</span>",
+        "<strong>通知结果绑定地址</strong>",
+        "尚未设置跳转目标",
+        "entityID 未使用 https",
+        "bpId（伙伴 ID）未设置",
+        "已导入 SP 元数据：https://auth.huaweicloud.com/",
+        "（Asia/Tokyo）",
+        "<th>时间（Asia/Tokyo）</th>",
+        ">下载 IDP Metadata.xml</a>",
+        "<td class=\"level\">",
+    ] {
+        assert!(overview.contains(needle), "Chinese overview lacks {needle}: {overview}");
+    }
+    let (_, bindings) = get_in(&c, &g.url("/admin/bindings"), "zh-CN");
+    assert!(
+        bindings.contains("<h1>账号绑定</h1>") && bindings.contains("<th>绑定时间（Asia/Tokyo）</th>"),
+        "{bindings}"
+    );
+    assert!(bindings.contains(tokyo), "{bindings}");
+    let (_, urls) = get_in(&c, &g.url("/admin/return-urls"), "zh-CN");
+    assert!(urls.contains("<h1>合作伙伴回跳地址</h1>") && urls.contains("订单支付成功跳转地址"), "{urls}");
+    let r = c
+        .post(g.url("/admin/return-urls"))
+        .header(ACCEPT_LANGUAGE, "zh-CN")
+        .form(&[("csrf", csrf.as_str()), ("order_paid", "javascript:alert(1)")])
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let page = r.text().unwrap();
+    assert!(page.contains("未保存任何内容") && page.contains("javascript") && page.contains("协议"), "{page}");
+    assert_clean("the refused return URLs", &page);
+    let r = c
+        .post(g.url("/admin/bindings"))
+        .header(ACCEPT_LANGUAGE, "zh-CN")
+        .form(&[("csrf", csrf.as_str()), ("x_user_id", "cust-2"), ("domain_id", "has space")])
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let page = r.text().unwrap();
+    assert!(page.contains("id=\"add-error\">domainId 最多 64 个字符"), "{page}");
+
+    // English: the same instant, the same zone.
+    let (_, audit) = get_in(&c, &g.url("/admin/audit?kind=bind.created"), "en");
+    for needle in [
+        "<html lang=\"en\">",
+        "samlgate admin</span>",
+        "<h1>Audit log</h1>",
+        "<th>Time (Asia/Tokyo)</th>",
+        tokyo,
+        "page 1",
+    ] {
+        assert!(audit.contains(needle), "English audit page lacks {needle}: {audit}");
+    }
+    let (_, overview) = get_in(&c, &g.url("/admin"), "en");
+    assert!(overview.contains("<h1>Access configuration checklist</h1>"), "{overview}");
+    assert!(overview.contains("<strong>IDP Metadata文件</strong><br><span class=\"muted\">IDP Metadata file</span>"));
+    assert!(overview.contains("<th>Time (Asia/Tokyo)</th>") && overview.contains("(Asia/Tokyo)"), "{overview}");
+    let (_, bindings) = get_in(&c, &g.url("/admin/bindings"), "en");
+    assert!(bindings.contains("<th>Bound (Asia/Tokyo)</th>") && bindings.contains(tokyo), "{bindings}");
+    // Without a language the browser names, the default of huawei.site = "cn": Chinese.
+    let r = c.get(g.url("/admin")).header(ACCEPT_LANGUAGE, "fr").send().unwrap();
+    assert_eq!(r.headers()["content-language"], "zh-CN");
 }
 
 #[test]
@@ -402,6 +587,17 @@ fn repeated_wrong_passwords_lock_the_account_with_back_off() {
     let wait: i64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
     assert!((1..=30).contains(&wait), "{wait}");
     assert!(r.text().unwrap().contains("locked"), "the page says why");
+    // In Chinese too.
+    let r = c
+        .post(g.url("/admin/login"))
+        .header(ACCEPT_LANGUAGE, "zh-CN,zh;q=0.9")
+        .form(&[("csrf", csrf.as_str()), ("name", "ops"), ("password", PASSWORD)])
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(r.headers()["content-language"], "zh-CN");
+    let page = r.text().unwrap();
+    assert!(page.contains("id=\"login-error\"") && page.contains("已被暂时锁定"), "{page}");
     // A second admin, to show the lock is per account (a new user needs a restart; the lock is in
     // memory, so `ops` is locked again after it).
     let o = run_env(tmp.path(), &["admin", "add-user", "ops2", "--password-env", "PW"], &[("PW", PASSWORD)]);

@@ -1,7 +1,10 @@
-//! A real headless Chromium follows the demo (`samlgate demo`): the partner page's "Go to console", the
-//! gateway's auto-posting SAML form, the mock SP's bind page and its auto-posted binding notification,
-//! the mock console, logout (SLO round trip), and a second jump that skips the bind page. Screenshots
-//! go to `tests/artifacts/` (PNG).
+//! A real headless Chromium follows the demo (`samlgate demo`), once in Simplified Chinese and once in
+//! English (the browser's language preference): the partner page's "Go to console", the gateway's
+//! auto-posting SAML form, the mock SP's bind page and its auto-posted binding notification, the mock
+//! console, logout (SLO round trip), a second jump that skips the bind page, Back onto the auto-post
+//! page, and three refusal pages. Every page is checked for its language and for messages in the
+//! browser console (a CSP violation would be one). Screenshots go to `tests/artifacts/browser-<lang>/`
+//! (PNG; the test prints the folder).
 //!
 //! Chromium is driven through chromedriver's W3C WebDriver HTTP API with the blocking reqwest client
 //! (no extra crate). Without Chromium the test FAILS, unless `SAMLGATE_SKIP_BROWSER=1`
@@ -48,7 +51,8 @@ struct Browser {
 }
 
 impl Browser {
-    fn start(chromium: &Path, chromedriver: &Path, log: &Path) -> Browser {
+    /// A browser whose language preference is `lang` (`Accept-Language` and `navigator.language`).
+    fn start(chromium: &Path, chromedriver: &Path, log: &Path, lang: &str) -> Browser {
         let port = free_port();
         let driver = Proc(
             Command::new(chromedriver)
@@ -70,14 +74,17 @@ impl Browser {
         let profile = tempfile::tempdir().unwrap();
         let caps = json!({"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
+            "goog:loggingPrefs": {"browser": "ALL", "performance": "ALL"},
             "goog:chromeOptions": {
                 "binary": chromium.to_str().unwrap(),
                 "args": [
                     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                     "--disable-component-update", "--disable-sync", "--no-first-run",
                     "--disable-dev-shm-usage", "--window-size=1280,1000",
+                    format!("--lang={lang}"),
                     format!("--user-data-dir={}", profile.path().display()),
-                ]
+                ],
+                "prefs": {"intl.accept_languages": lang}
             }
         }}});
         let r: Value = http.post(format!("{root}/session")).json(&caps).send().unwrap().json().unwrap();
@@ -143,14 +150,53 @@ impl Browser {
     }
 
     fn screenshot(&self, name: &str) -> PathBuf {
+        self.screenshot_in("tests/artifacts", name)
+    }
+
+    fn screenshot_in(&self, folder: &str, name: &str) -> PathBuf {
         let b64 = self.cmd(reqwest::Method::GET, "/screenshot", None);
         let png = base64::engine::general_purpose::STANDARD.decode(b64.as_str().unwrap()).unwrap();
         assert!(png.starts_with(b"\x89PNG"), "screenshot is not a PNG");
-        let dir = repo().join("tests/artifacts");
+        let dir = repo().join(folder);
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join(name);
         std::fs::write(&path, png).unwrap();
         path
+    }
+
+    /// The browser console's messages since the last call (ChromeDriver's log endpoint).
+    fn console_messages(&self) -> Vec<String> {
+        let v = self.cmd(reqwest::Method::POST, "/se/log", Some(json!({"type": "browser"})));
+        v.as_array()
+            .map(|a| a.iter().map(|e| format!("{} {}", e["level"], e["message"].as_str().unwrap_or(""))).collect())
+            .unwrap_or_default()
+    }
+
+    /// The `lang` of the page's `<html>`.
+    fn html_lang(&self) -> String {
+        self.cmd(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({"script": "return document.documentElement.lang", "args": []})),
+        )
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+    }
+
+    /// The URLs the browser requested since the last call (ChromeDriver's performance log).
+    fn requested_urls(&self) -> Vec<String> {
+        let v = self.cmd(reqwest::Method::POST, "/se/log", Some(json!({"type": "performance"})));
+        let mut urls = Vec::new();
+        for e in v.as_array().into_iter().flatten() {
+            let Ok(m) = serde_json::from_str::<Value>(e["message"].as_str().unwrap_or("")) else { continue };
+            if m["message"]["method"] == "Network.requestWillBeSent"
+                && let Some(u) = m["message"]["params"]["request"]["url"].as_str()
+            {
+                urls.push(u.to_owned());
+            }
+        }
+        urls
     }
 }
 
@@ -160,8 +206,53 @@ impl Drop for Browser {
     }
 }
 
+/// What the demo journey reads on the way, in one language.
+struct Texts {
+    lang: &'static str,
+    signed_out: &'static str,
+    link_used: &'static str,
+    link_invalid: &'static str,
+    not_found: &'static str,
+    already: &'static str,
+    back_to_partner: &'static str,
+}
+
+/// The mock SP's signed-out title in Chinese.
+const MOCK_SIGNED_OUT_ZH: &str = "已退出登录";
+
+const ZH: Texts = Texts {
+    lang: "zh-CN",
+    signed_out: MOCK_SIGNED_OUT_ZH,
+    link_used: "此链接已被使用",
+    link_invalid: "此登录链接无效",
+    not_found: "页面不存在",
+    already: "您已登录",
+    back_to_partner: "返回Acme Cloud Store",
+};
+
+const EN: Texts = Texts {
+    lang: "en",
+    signed_out: "Signed out",
+    link_used: "This link was already used",
+    link_invalid: "This sign-in link is not valid",
+    not_found: "Page not found",
+    already: "You are already signed in",
+    back_to_partner: "Back to Acme Cloud Store",
+};
+
 #[test]
-fn chromium_follows_the_demo_from_partner_page_to_console_and_out() {
+fn chromium_follows_the_demo_in_chinese() {
+    follow_the_demo(&ZH);
+}
+
+#[test]
+fn chromium_follows_the_demo_in_english() {
+    follow_the_demo(&EN);
+}
+
+/// The demo journey in the browser's language `t.lang`; every page is in that language and leaves
+/// nothing in the browser console.
+fn follow_the_demo(t: &Texts) {
     if std::env::var("SAMLGATE_SKIP_BROWSER").as_deref() == Ok("1") {
         eprintln!("SAMLGATE_SKIP_BROWSER=1: browser test skipped");
         return;
@@ -196,44 +287,102 @@ fn chromium_follows_the_demo_from_partner_page_to_console_and_out() {
         [&gw, &mock].iter().all(|b| c.get(format!("{b}/healthz")).send().is_ok_and(|r| r.status().is_success()))
     });
 
-    let b = Browser::start(&chromium, &chromedriver, &tmp.path().join("chromedriver.log"));
+    let folder = format!("tests/artifacts/browser-{}", t.lang);
+    eprintln!("browser test ({}): screenshots in {}", t.lang, repo().join(&folder).display());
+    let b = Browser::start(&chromium, &chromedriver, &tmp.path().join("chromedriver.log"), t.lang);
     let demo_log = || std::fs::read_to_string(&log).unwrap_or_default();
+    // Each page: in the asked language, and nothing in the browser console (CSP violations, errors) —
+    // except, on a refusal page, Chromium's note of the page's own 4xx status.
+    let check_status = |what: &str, shot: &str, status: Option<u16>| {
+        assert_eq!(b.html_lang(), t.lang, "{what}: {}", b.source());
+        let own = status
+            .map(|s| format!("{} - Failed to load resource: the server responded with a status of {s} ", b.url()));
+        let messages: Vec<String> = b
+            .console_messages()
+            .into_iter()
+            .filter(|m| !own.as_ref().is_some_and(|o| m.contains(o.as_str())))
+            .collect();
+        assert!(messages.is_empty(), "{what}: browser console: {messages:#?}");
+        b.screenshot_in(&folder, shot);
+    };
+    let check = |what: &str, shot: &str| check_status(what, shot, None);
 
     // 1. The partner platform page.
     b.goto(&format!("{mock}/partner"));
     b.wait_url("the partner page", |u| u.starts_with(&format!("{mock}/partner")));
-    b.screenshot("01-partner.png");
+    check("the partner page", "01-partner.png");
 
     // 2. "Go to console": hand-off → gateway → mock login → gateway SSO → auto-post → mock ACS → bind page.
     b.click("#go-to-console");
     b.wait_url("the bind page (after the auto-post)", |u| u == format!("{mock}/authui/bind"));
     assert_eq!(b.text("#x-user-id"), "cust-1001");
-    b.screenshot("02-bind.png");
+    check("the bind page", "02-bind.png");
 
-    // 3. Bind a new account: the notification is auto-posted to the gateway, then on to the console.
+    // 3. Bind a new account: the notification is auto-posted to the gateway (into a frame), then on to
+    //    the console.
     b.click("#bind");
     b.wait_url("the mock console", |u| u == format!("{mock}/console"));
     assert_eq!(b.text("#x-user-id"), "cust-1001", "{}", demo_log());
     assert_eq!(b.text("#first-login"), "true");
     assert!(b.text("#binding").contains("domainId"));
     assert!(b.text("#service").starts_with("https://console.huaweicloud.com/"));
-    b.screenshot("03-console.png");
+    check("the mock console", "03-console.png");
 
     // 4. Log out: LogoutRequest to the gateway, LogoutResponse back.
     b.click("#logout");
     b.wait_url("the logout response", |u| {
         u.starts_with(&format!("{mock}/authui/saml/LogoutServiceHTTPRedirectResponse"))
     });
-    assert_eq!(b.text("#title"), "Signed out", "{}", demo_log());
-    b.screenshot("04-signed-out.png");
+    assert_eq!(b.text("#title"), t.signed_out, "{}", demo_log());
+    check("signed out", "04-signed-out.png");
 
     // 5. Second jump: the gateway stored the binding (sent by the browser's auto-post), so no bind page.
     b.goto(&format!("{mock}/partner"));
     b.wait_url("the partner page", |u| u.starts_with(&format!("{mock}/partner")));
+    let _ = b.requested_urls();
     b.click("#go-to-console");
     b.wait_url("the mock console (second jump)", |u| u == format!("{mock}/console"));
     assert_eq!(b.text("#first-login"), "false", "binding notification did not reach the gateway: {}", demo_log());
-    b.screenshot("05-console-second-jump.png");
+    check("the mock console (second jump)", "05-console-second-jump.png");
+
+    // 6. The auto-post page again (Reload, or Back in a browser that keeps it in its history; it is
+    //    no-store, so it is fetched again): the gateway offers the console instead of a replay
+    //    refusal, and posts nothing.
+    let sso = b.requested_urls().into_iter().find(|u| u.starts_with(&format!("{gw}/saml/sso?"))).expect("the SSO URL");
+    b.goto(&sso);
+    wait_for(&b, "#already-answered");
+    assert_eq!(b.url(), sso, "the page stayed: nothing was posted");
+    assert_eq!(b.text("#already-answered"), t.already);
+    check("back on the auto-post page", "06-back-already-signed-in.png");
+    b.click("#start-again");
+    b.wait_url("the partner page (start again)", |u| u.starts_with(&format!("{mock}/partner")));
+    let _ = b.console_messages();
+
+    // 7. Refusal pages: a used link, a link without its token, a page that does not exist — each says
+    //    what happened, leads back to the partner platform and shows the correlation id.
+    let o = run(&tmp.path().join("demo"), &["token", "--user", "cust-2002", "--raw"]);
+    assert!(o.status.success(), "token: {}", stderr(&o));
+    let used = format!("{gw}/console?token={}", stdout(&o).trim());
+    b.goto(&used);
+    b.wait_url("the mock console (third jump)", |u| u.starts_with(&mock));
+    let _ = b.console_messages();
+    for (n, (url, headline, status)) in [
+        (used.clone(), t.link_used, 401),
+        (format!("{gw}/console"), t.link_invalid, 401),
+        (format!("{gw}/nowhere"), t.not_found, 404),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        b.goto(&url);
+        wait_for(&b, "#headline");
+        assert_eq!(b.text("#headline"), headline, "{url}");
+        assert_eq!(b.text("#back-to-partner"), t.back_to_partner, "{url}");
+        assert_eq!(b.text("#correlation-id").len(), 16, "{url}");
+        check_status(&format!("refusal page {url}"), &format!("{:02}-refusal-{n}.png", 7 + n), Some(status));
+    }
+    b.click("#back-to-partner");
+    b.wait_url("the partner page (back from a refusal)", |u| u.starts_with(&format!("{mock}/partner")));
     drop(b);
     drop(demo);
 }
@@ -280,7 +429,7 @@ fn chromium_signs_in_to_the_admin_pages_and_saves_a_return_url() {
     assert!(o.status.success(), "add-user: {}", stderr(&o));
     let g = Gateway::start_on(dir, port, &[]);
 
-    let b = Browser::start(&chromium, &chromedriver, &dir.join("chromedriver.log"));
+    let b = Browser::start(&chromium, &chromedriver, &dir.join("chromedriver.log"), "en-US");
     b.cmd(reqwest::Method::POST, "/window/rect", Some(json!({"width": 1280, "height": 1500})));
 
     // Not signed in: /admin leads to the sign-in form.

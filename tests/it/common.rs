@@ -142,8 +142,13 @@ impl Drop for Gateway {
 }
 
 /// A blocking HTTP client that does not follow redirects and keeps cookies.
+/// The tests' HTTP client: no redirects followed, cookies kept, and English pages (`Accept-Language:
+/// en`; the tests of the Chinese pages ask for `zh-CN` per request).
 pub fn client() -> reqwest::blocking::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(reqwest::header::ACCEPT_LANGUAGE, reqwest::header::HeaderValue::from_static("en"));
     reqwest::blocking::Client::builder()
+        .default_headers(headers)
         .redirect(reqwest::redirect::Policy::none())
         .cookie_store(true)
         .timeout(Duration::from_secs(30))

@@ -34,8 +34,10 @@ async fn console_then_sso_hop() {
     let j = l.consume(&request_id, &form);
     assert_eq!(j["onelogin"]["attributes"]["xUserId"][0], "cust-h1", "{j}");
 
-    // The same request again: refused at the commit, before anything leaves.
-    let r = l.send(get(&path, Some(&sid))).await;
+    // The same request again from another browser: refused at the commit, before anything leaves.
+    let r = l.send(get(&format!("/console?token={}&service=iam", l.token("cust-h1b")), None)).await;
+    let other = set_session_cookie(&r).expect("session cookie");
+    let r = l.send(get(&path, Some(&other))).await;
     assert_eq!(r.status(), 400);
     assert!(r.headers().contains_key("x-correlation-id"));
     assert_eq!(body_json(r).await["error"], "replay");

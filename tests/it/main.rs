@@ -18,6 +18,7 @@ mod keys;
 mod limits;
 mod metadata;
 mod mocksp;
+mod pages;
 mod replicas;
 mod sp_refresh;
 mod sso;

@@ -499,3 +499,146 @@ fn init_with_mock_sp_then_serve_and_mock_sp_processes() {
     assert_eq!(r.status(), 303, "{}", r.text().unwrap_or_default());
     assert_eq!(absolute(&mock, &location(&r)), format!("{mock}/authui/bind"));
 }
+
+/// A mock page fetched with `Accept-Language: lang` (None: no header at all): its status, the
+/// language it says it is in, and its HTML, after the checks every mock page must pass — one
+/// language in `<html lang>` and `Content-Language`, `Vary: Accept-Language`, no inline style, a
+/// CSP without 'unsafe-inline' that lets the page load its stylesheet.
+fn mock_page(
+    c: &reqwest::blocking::Client,
+    req: reqwest::blocking::RequestBuilder,
+    lang: Option<&str>,
+) -> (u16, String, String) {
+    let req = match lang {
+        Some(l) => req.header("accept-language", l),
+        None => req,
+    };
+    let r = c.execute(req.build().unwrap()).unwrap();
+    let status = r.status().as_u16();
+    let h = |name: &str| r.headers().get(name).map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+    let (content_language, vary, csp) = (h("content-language"), h("vary"), h("content-security-policy"));
+    let body = r.text().unwrap();
+    assert!(body.contains(&format!("<html lang=\"{content_language}\">")), "{content_language}: {body}");
+    assert!(vary.to_ascii_lowercase().contains("accept-language"), "Vary: {vary}");
+    assert!(!body.contains("style=") && !body.contains("<style"), "inline style: {body}");
+    assert!(body.contains("href=\"/assets/mocksp.css\""), "{body}");
+    assert!(csp.contains("style-src 'self'") && !csp.contains("unsafe-inline"), "{csp}");
+    (status, content_language, body)
+}
+
+#[test]
+fn mock_pages_speak_the_browsers_language_under_a_strict_csp() {
+    let d = Demo::start();
+    // `client()` sends `Accept-Language: en`; this one sends none.
+    let bare = reqwest::blocking::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let c = client();
+
+    // The stylesheet, with both looks.
+    let r = bare.get(format!("{}/assets/mocksp.css", d.sp)).send().unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/css"));
+    let css = r.text().unwrap();
+    assert!(css.contains("body.partner-demo") && css.contains("body.mocksp") && css.contains(".hidden"), "{css}");
+
+    // The partner page: Chinese, English, and the default (the mock plays Huawei's China site).
+    let partner = || bare.get(format!("{}/partner", d.sp));
+    for (lang, want_lang, words) in [
+        (Some("zh-CN,zh;q=0.9,en;q=0.8"), "zh-CN", ["进入控制台", "您的云资源", "客户 ID（xUserId）"]),
+        (Some("en-US,en;q=0.9"), "en", ["Go to console", "Your cloud resources", "Customer ID (xUserId)"]),
+        (None, "zh-CN", ["进入控制台", "您的云资源", "客户 ID（xUserId）"]),
+        (Some("fr-FR"), "zh-CN", ["进入控制台", "您的云资源", "客户 ID（xUserId）"]),
+    ] {
+        let (status, got, body) = mock_page(&bare, partner(), lang);
+        assert_eq!((status, got.as_str()), (200, want_lang), "{lang:?}");
+        assert!(body.contains("id=\"go-to-console\"") && body.contains("class=\"partner-demo\""), "{body}");
+        for w in words {
+            assert!(body.contains(w), "{lang:?}: {w} missing in {body}");
+        }
+    }
+
+    // Not signed in yet, and a refusal: the page's words are in the browser's language, the
+    // failed check keeps its name.
+    let (status, got, body) = mock_page(&bare, bare.get(format!("{}/console", d.sp)), Some("zh-CN"));
+    assert_eq!((status, got.as_str()), (401, "zh-CN"));
+    assert!(body.contains("id=\"title\">未登录<"), "{body}");
+    let (status, _, body) = mock_page(&bare, bare.get(format!("{}/console", d.sp)), None);
+    assert_eq!(status, 401);
+    assert!(body.contains("id=\"title\">未登录<"), "{body}");
+    let (status, _, body) = mock_page(&c, c.get(format!("{}/console", d.sp)), Some("en"));
+    assert_eq!(status, 401);
+    assert!(body.contains("id=\"title\">Not signed in<"), "{body}");
+    let bad_xat = format!("{}/authui/saml/login?xAccountType=other_IDP&isFirstLogin=true&service=x", d.sp);
+    let (status, got, body) = mock_page(&bare, bare.get(&bad_xat), Some("zh"));
+    assert_eq!((status, got.as_str()), (400, "zh-CN"));
+    assert!(
+        body.contains("id=\"check\">x_account_type<") && body.contains("xAccountType 与本合作伙伴平台的不一致"),
+        "{body}"
+    );
+    let (_, got, body) = mock_page(&c, c.get(&bad_xat), Some("en"));
+    assert_eq!(got, "en");
+    assert!(body.contains("id=\"check\">x_account_type<") && body.contains("the mock SP refused this"), "{body}");
+
+    // Signed in (first jump): the bind page, then the notification page and the console.
+    let (login, form) = jump_to_form(&d, &c, "cust-4004");
+    assert!(login.contains("isFirstLogin=true"), "{login}");
+    assert_eq!(post_form(&c, &form).status(), 303);
+    let bind = || c.get(format!("{}/authui/bind", d.sp));
+    let (status, got, body) = mock_page(&c, bind(), Some("zh-CN"));
+    assert_eq!((status, got.as_str()), (200, "zh-CN"));
+    assert!(body.contains("id=\"heading\">绑定华为云账号<") && body.contains("id=\"bind\">绑定并继续<"), "{body}");
+    assert!(body.contains("id=\"x-user-id\">cust-4004<"), "{body}");
+    let (_, got, body) = mock_page(&c, bind(), Some("en"));
+    assert_eq!(got, "en");
+    assert!(body.contains("id=\"heading\">Bind a HUAWEI CLOUD account<"), "{body}");
+    // The default header of `client()` is English.
+    let (_, got, _) = mock_page(&c, bind(), None);
+    assert_eq!(got, "en");
+
+    let submit = c.post(format!("{}/authui/bind", d.sp)).form(&[("choice", "existing"), ("account_name", "acme-zh")]);
+    let r = c.execute(submit.header("accept-language", "zh-CN").build().unwrap()).unwrap();
+    assert_eq!(r.status(), 200);
+    let csp = r.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert_eq!(r.headers()["content-language"], "zh-CN");
+    let notify = r.text().unwrap();
+    assert!(csp.contains("style-src 'self'") && !csp.contains("unsafe-inline"), "{csp}");
+    assert!(csp.contains("script-src 'nonce-") && csp.contains(&format!("frame-src {};", d.gw)), "{csp}");
+    let nonce = csp.split("'nonce-").nth(1).unwrap().split('\'').next().unwrap();
+    assert!(notify.contains(&format!("<script nonce=\"{nonce}\">")), "{notify}");
+    assert!(notify.contains("<html lang=\"zh-CN\">") && notify.contains("正在绑定您的华为云账号"), "{notify}");
+    assert!(notify.contains("class=\"hidden\"") && !notify.contains("style="), "{notify}");
+    // The browser posts it to the gateway.
+    let r = client()
+        .post(format!("{}/huawei/bind", d.gw))
+        .form(&[
+            ("bindRequest", html_field(&notify, "bindRequest")),
+            ("SigAlg", html_field(&notify, "SigAlg")),
+            ("Signature", html_field(&notify, "Signature")),
+        ])
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().unwrap_or_default());
+
+    let console = || c.get(format!("{}/console", d.sp));
+    let (status, got, body) = mock_page(&c, console(), Some("zh-CN"));
+    assert_eq!((status, got.as_str()), (200, "zh-CN"));
+    assert!(body.contains("id=\"heading\">欢迎使用华为云控制台（模拟）<"), "{body}");
+    assert!(body.contains("id=\"binding\">acme-zh（domainId：") && body.contains("id=\"logout\">退出登录<"), "{body}");
+    let (_, got, body) = mock_page(&c, console(), Some("en"));
+    assert_eq!(got, "en");
+    assert!(body.contains("id=\"heading\">Welcome to the (mock) HUAWEI CLOUD console<"), "{body}");
+    assert!(body.contains("id=\"binding\">acme-zh (domainId ") && body.contains("id=\"logout\">Log out<"), "{body}");
+
+    // Log out, and read the signed-out page in Chinese.
+    let r = c.post(format!("{}/authui/logout", d.sp)).send().unwrap();
+    assert_eq!(r.status(), 303);
+    let r = c.get(location(&r)).send().unwrap();
+    assert_eq!(r.status(), 302, "{}", r.text().unwrap_or_default());
+    let back = location(&r);
+    let (status, got, body) = mock_page(&c, c.get(&back), Some("zh-CN"));
+    assert_eq!((status, got.as_str()), (200, "zh-CN"));
+    assert!(body.contains("id=\"title\">已退出登录<") && body.contains("返回合作伙伴平台"), "{body}");
+}

@@ -104,8 +104,16 @@ fn two_replicas_share_sessions_and_the_replay_cache() {
     assert!(ok, "python SPs refused the response from replica B: {j}");
     assert_eq!(j["onelogin"]["attributes"]["xUserId"], serde_json::json!(["cust-r1"]));
 
-    // The request ID answered by B is refused by A.
-    let r = c.get(&url_a).header("accept", "application/json").send().unwrap();
+    // The request ID answered by B: A offers the same browser the console (the session is shared) …
+    let r = c.get(&url_a).send().unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().unwrap().contains("id=\"already-answered\""));
+    // … and refuses it to another browser (the replay cache is shared).
+    let other = client();
+    let o = run(&dir, &["token", "--user", "cust-r2", "--raw"]);
+    let r = other.get(a.url(&format!("/console?token={}", stdout(&o).trim()))).send().unwrap();
+    assert_eq!(r.status(), 302);
+    let r = other.get(&url_a).header("accept", "application/json").send().unwrap();
     assert_eq!(r.status(), 400);
     assert_eq!(r.json::<serde_json::Value>().unwrap()["error"], "replay");
 

@@ -162,8 +162,16 @@ fn full_hop_is_accepted_by_python_sps_and_xmlsec1() {
         !xml.contains("<ds:Signature xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"><ds:SignedInfo></ds:SignedInfo>")
     );
 
-    // The same request again is a replay — also after a restart.
-    let (status, j) = get_json(&c, &url);
+    // The same request again, from the browser it was answered to (Back or Reload): offered the
+    // console, not signed again.
+    let r = c.get(&url).send().unwrap();
+    assert_eq!(r.status(), 200);
+    let html = r.text().unwrap();
+    assert!(html.contains("id=\"already-answered\"") && !html.contains("SAMLResponse"), "{html}");
+    // From another browser it is a replay — also after a restart.
+    let other = client();
+    h.login(&other, "cust-1001", &[]);
+    let (status, j) = get_json(&other, &url);
     assert_eq!(status, 400);
     assert_eq!(j["error"], "replay", "{j}");
     let port = h.g.port;
@@ -171,7 +179,7 @@ fn full_hop_is_accepted_by_python_sps_and_xmlsec1() {
     g.stop();
     let sp_md = sp_dir.join("sp-metadata.xml");
     let g = Gateway::start_on(&dir, port, &[("SAMLGATE_HUAWEI_SP_METADATA", sp_md.to_str().unwrap())]);
-    let (status, j) = get_json(&c, &url);
+    let (status, j) = get_json(&other, &url);
     assert_eq!(status, 400, "{j}");
     assert_eq!(j["error"], "replay", "{j}");
     drop(g);

@@ -20,7 +20,9 @@ use crate::gateway::AuditKind;
 use crate::gateway::admin::verify_password;
 use crate::gateway::session::{is_session_id, new_session_id};
 use crate::store::Session;
+use crate::util::i18n::Lang;
 use crate::util::now_unix;
+use crate::web::ui::Page;
 use crate::web::{AppState, Caller, Internal, Refusal};
 
 /// The admin session cookie (separate from the customers' `samlgate_session`).
@@ -56,6 +58,8 @@ pub struct Admin {
     pub csrf: String,
     pub session_id: String,
     pub caller: Caller,
+    /// The request's language and the brand.
+    pub page: Page,
 }
 
 /// What the admin pages' navigation bar needs.
@@ -69,6 +73,11 @@ impl Admin {
     pub fn nav(&self, active: &'static str) -> Nav {
         Nav { admin: self.name.clone(), csrf: self.csrf.clone(), active }
     }
+}
+
+/// The request's [`Page`] (set by the request middleware; the default brand without it).
+pub fn page_of(parts: &Parts) -> Page {
+    parts.extensions.get::<Page>().cloned().unwrap_or_else(|| Page::new(Lang::En, Default::default()))
 }
 
 fn secure(state: &AppState) -> bool {
@@ -121,10 +130,12 @@ impl FromRequestParts<AppState> for Admin {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         if state.settings.config.admin.users.is_empty() {
-            return Err(setup_page(&parts.method));
+            return Err(setup_page(&page_of(parts), &parts.method));
         }
         match session_admin(state, &parts.headers).await.map_err(IntoResponse::into_response)? {
-            Some((name, csrf, session_id)) => Ok(Admin { name, csrf, session_id, caller: caller(parts) }),
+            Some((name, csrf, session_id)) => {
+                Ok(Admin { name, csrf, session_id, caller: caller(parts), page: page_of(parts) })
+            }
             None if parts.method == Method::GET || parts.method == Method::HEAD => {
                 Err(redirect_see_other("/admin/login"))
             }
@@ -201,41 +212,49 @@ pub fn check_origin(state: &AppState, headers: &HeaderMap) -> Result<(), Refusal
 
 #[derive(askama::Template)]
 #[template(path = "admin_setup.html")]
-struct SetupPage;
+struct SetupPage<'a> {
+    t: &'a Page,
+}
 
 /// Shown on every admin URL while `[[admin.users]]` is empty.
-fn setup_page(method: &Method) -> Response {
+fn setup_page(t: &Page, method: &Method) -> Response {
     let status = if *method == Method::GET || *method == Method::HEAD { StatusCode::OK } else { StatusCode::FORBIDDEN };
-    html(status, &SetupPage)
+    html(status, t, &SetupPage { t })
 }
 
 #[derive(askama::Template)]
 #[template(path = "admin_login.html")]
 struct LoginPage<'a> {
+    t: &'a Page,
     csrf: &'a str,
     name: &'a str,
     error: &'a str,
 }
 
-fn login_page(state: &AppState, jar: CookieJar, status: StatusCode, name: &str, error: &str) -> Response {
+fn login_page(state: &AppState, t: &Page, jar: CookieJar, status: StatusCode, name: &str, error: &str) -> Response {
     // Reuse a well-formed pre-login token, so several tabs keep working.
     let token = match jar.get(LOGIN_COOKIE).map(|c| c.value().to_owned()) {
         Some(t) if is_session_id(&t) => t,
         _ => new_session_id(),
     };
     let jar = jar.add(cookie(state, LOGIN_COOKIE, token.clone(), "/admin/login", LOGIN_FORM_SECS));
-    let page = LoginPage { csrf: &token, name, error };
-    (jar, html(status, &page)).into_response()
+    let page = LoginPage { t, csrf: &token, name, error };
+    (jar, html(status, t, &page)).into_response()
 }
 
 /// `GET /admin/login`.
-pub async fn login_form(State(state): State<AppState>, jar: CookieJar, headers: HeaderMap) -> Response {
+pub async fn login_form(
+    State(state): State<AppState>,
+    axum::Extension(t): axum::Extension<Page>,
+    jar: CookieJar,
+    headers: HeaderMap,
+) -> Response {
     if state.settings.config.admin.users.is_empty() {
-        return setup_page(&Method::GET);
+        return setup_page(&t, &Method::GET);
     }
     match session_admin(&state, &headers).await {
         Ok(Some(_)) => redirect_see_other("/admin"),
-        Ok(None) => login_page(&state, jar, StatusCode::OK, "", ""),
+        Ok(None) => login_page(&state, &t, jar, StatusCode::OK, "", ""),
         Err(e) => e.into_response(),
     }
 }
@@ -263,10 +282,11 @@ pub async fn login(State(state): State<AppState>, jar: CookieJar, req: Request) 
 }
 
 async fn login_inner(state: &AppState, jar: CookieJar, req: Request) -> Result<Response, Response> {
-    if state.settings.config.admin.users.is_empty() {
-        return Ok(setup_page(&Method::POST));
-    }
     let (parts, body) = req.into_parts();
+    let t = page_of(&parts);
+    if state.settings.config.admin.users.is_empty() {
+        return Ok(setup_page(&t, &Method::POST));
+    }
     let cid = caller(&parts);
     check_origin(state, &parts.headers).map_err(IntoResponse::into_response)?;
     let fields = read_form(body).await?;
@@ -278,7 +298,7 @@ async fn login_inner(state: &AppState, jar: CookieJar, req: Request) -> Result<R
     let name = fields.get("name").map(|s| s.trim().to_owned()).unwrap_or_default();
     let password = fields.get("password").cloned().unwrap_or_default();
     if name.is_empty() || name.len() > 64 || password.is_empty() || password.len() > MAX_PASSWORD_BYTES {
-        return Ok(login_page(state, jar, StatusCode::UNAUTHORIZED, "", "Wrong name or password."));
+        return Ok(login_page(state, &t, jar, StatusCode::UNAUTHORIZED, "", &t.t("admin-login-wrong")));
     }
     let shown: String = name.chars().take(64).collect();
     let users = state.settings.config.admin.users.clone();
@@ -305,8 +325,8 @@ async fn login_inner(state: &AppState, jar: CookieJar, req: Request) -> Result<R
             let detail = serde_json::json!({"name": shown, "reason": "locked", "retry_after": left});
             audit_sign_in(state, AuditKind::AdminLoginFailed, &shown, detail, &cid).await?;
             tracing::warn!(name = %shown, retry_after = left, "admin sign-in refused: account locked");
-            let msg = format!("This account is locked after repeated failed sign-ins; try again in {left} seconds.");
-            let mut r = login_page(state, jar, StatusCode::TOO_MANY_REQUESTS, &shown, &msg);
+            let msg = t.t1("admin-login-locked", "seconds", &left.to_string());
+            let mut r = login_page(state, &t, jar, StatusCode::TOO_MANY_REQUESTS, &shown, &msg);
             if let Ok(v) = header::HeaderValue::from_str(&left.to_string()) {
                 r.headers_mut().insert(header::RETRY_AFTER, v);
             }
@@ -321,7 +341,7 @@ async fn login_inner(state: &AppState, jar: CookieJar, req: Request) -> Result<R
                 audit_sign_in(state, AuditKind::AdminLockout, &shown, detail, &cid).await?;
                 tracing::warn!(name = %shown, seconds = secs, "admin account locked after repeated failed sign-ins");
             }
-            return Ok(login_page(state, jar, StatusCode::UNAUTHORIZED, &shown, "Wrong name or password."));
+            return Ok(login_page(state, &t, jar, StatusCode::UNAUTHORIZED, &shown, &t.t("admin-login-wrong")));
         }
         Ok((true, _)) => {}
     }
@@ -346,7 +366,7 @@ async fn login_inner(state: &AppState, jar: CookieJar, req: Request) -> Result<R
         expires_at: now + ADMIN_SESSION_SECS,
     };
     state.store.put_session(&session).await.map_err(|e| Internal::from(e).into_response())?;
-    let admin = Admin { name: name.clone(), csrf, session_id: id.clone(), caller: cid };
+    let admin = Admin { name: name.clone(), csrf, session_id: id.clone(), caller: cid, page: t.clone() };
     audit(state, &admin, AuditKind::AdminLogin, &name, serde_json::json!({}))
         .await
         .map_err(IntoResponse::into_response)?;

@@ -3,7 +3,9 @@
 //!
 //! Every page needs an admin session (see [`auth`]); every POST carries a CSRF token; every change is
 //! audited with kind `admin.*` and the admin's name as actor. Pages are askama templates
-//! (`templates/admin_*.html`), so every value is HTML-escaped.
+//! (`templates/admin_*.html`), so every value is HTML-escaped. They speak the browser's language
+//! (Simplified Chinese or English, catalog `templates/i18n/*/admin.ftl`) and show times in the
+//! configured zone (`ui.timezone`), which the column headers name.
 
 use axum::Router;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -12,6 +14,7 @@ use axum::routing::{get, post};
 
 use super::{AppState, Failure, Internal};
 use crate::gateway::{AuditKind, audit::event};
+use crate::web::ui::Page;
 
 mod auth;
 mod pages;
@@ -39,13 +42,17 @@ fn no_store(resp: &mut Response) {
     resp.headers_mut().insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
 }
 
-/// Renders a page (no-store).
-fn html<T: askama::Template>(status: StatusCode, page: &T) -> Response {
+/// Renders a page in the request's language: no-store, `Content-Language` and `Vary: Accept-Language`
+/// (the same URL answers in the language the browser asks for).
+fn html<T: askama::Template>(status: StatusCode, t: &Page, page: &T) -> Response {
     let mut resp = match page.render() {
         Ok(s) => (status, Html(s)).into_response(),
         Err(e) => Internal::from(e).into_response(),
     };
     no_store(&mut resp);
+    let headers = resp.headers_mut();
+    headers.insert(header::CONTENT_LANGUAGE, HeaderValue::from_static(t.lang_tag()));
+    headers.insert(header::VARY, HeaderValue::from_static("Accept-Language"));
     resp
 }
 
@@ -68,7 +75,17 @@ async fn audit(
     Ok(state.audit(event(kind, &admin.name, subject, detail, &admin.caller)).await?)
 }
 
-/// `2026-01-02T03:04:05Z`.
-fn format_time(unix: i64) -> String {
-    crate::saml::response::format_instant(unix).unwrap_or_else(|_| unix.to_string())
+/// A Unix time in the configured zone, the zone named beside it (`2026-01-02 11:04:05 (Asia/Shanghai)`),
+/// for times inside a sentence (table columns name the zone in their header instead).
+fn zoned_time(t: &Page, unix: i64) -> String {
+    t.t2("admin-time-zoned", "time", &t.time(unix), "zone", t.timezone_name())
+}
+
+/// An RFC 3339 time (a certificate's notAfter) in the configured zone with the zone named; the text
+/// as given when it does not parse.
+fn zoned_rfc3339(t: &Page, rfc3339: &str) -> String {
+    match time::OffsetDateTime::parse(rfc3339, &time::format_description::well_known::Rfc3339) {
+        Ok(at) => zoned_time(t, at.unix_timestamp()),
+        Err(_) => rfc3339.to_owned(),
+    }
 }

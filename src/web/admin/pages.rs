@@ -6,11 +6,13 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::auth::{Admin, Nav};
-use super::{format_time, html, no_store};
+use super::{html, no_store, zoned_rfc3339, zoned_time};
 use crate::config::PLACEHOLDER_X_ACCOUNT_TYPE;
 use crate::gateway::ReturnKind;
 use crate::gateway::return_urls::Source;
-use crate::saml::metadata::SpMetadata;
+use crate::gateway::sp::HuaweiSpState;
+use crate::saml::metadata::{MetadataSignature, SpMetadata};
+use crate::web::ui::Page;
 use crate::web::{AppState, Internal, Refusal, query_params};
 
 /// Rows per page on the bindings and audit pages.
@@ -20,30 +22,50 @@ const MAX_IDP_METADATA_BYTES: usize = 2 * 1024 * 1024;
 /// Certificates closer than this to expiry are flagged.
 const CERT_WARN_DAYS: i64 = 30;
 
-/// One status line of the overview: `level` is `ok`, `warn` or `bad`.
+/// The badge text of a level (`ok`, `warn`, `bad`), in the page's language.
+fn level_text(t: &Page, level: &str) -> String {
+    match level {
+        "ok" => t.t("admin-level-ok"),
+        "warn" => t.t("admin-level-warn"),
+        _ => t.t("admin-level-bad"),
+    }
+}
+
+/// One status line of the overview: `level` is `ok`, `warn` or `bad` (the badge's class).
 pub struct Check {
     pub level: &'static str,
+    pub level_text: String,
     pub title: String,
     pub detail: String,
 }
 
-impl Check {
-    fn new(level: &'static str, title: impl Into<String>, detail: impl Into<String>) -> Self {
-        Check { level, title: title.into(), detail: detail.into() }
+/// Collects the overview's status lines in the page's language.
+struct Checks<'a> {
+    t: &'a Page,
+    list: Vec<Check>,
+}
+
+impl Checks<'_> {
+    fn push(&mut self, level: &'static str, title: impl Into<String>, detail: impl Into<String>) {
+        let level_text = level_text(self.t, level);
+        self.list.push(Check { level, level_text, title: title.into(), detail: detail.into() });
     }
 }
 
-/// One field to fill in on Partner Center's Access Configuration page.
+/// One field to fill in on Partner Center's Access Configuration page. The field's name is shown as
+/// Partner Center spells it (Chinese) with an English gloss, whatever the page's language.
 pub struct Entry {
     pub field_cn: &'static str,
     pub field_en: &'static str,
     pub value: String,
     pub note: String,
     pub level: &'static str,
+    pub level_text: String,
 }
 
 pub struct AuditRow {
     pub id: i64,
+    /// In the configured zone (the column header names it).
     pub at: String,
     pub kind: String,
     pub actor: String,
@@ -51,29 +73,41 @@ pub struct AuditRow {
     pub detail: String,
 }
 
-impl From<crate::store::AuditEvent> for AuditRow {
-    fn from(e: crate::store::AuditEvent) -> Self {
-        AuditRow {
-            id: e.id,
-            at: format_time(e.at),
-            kind: e.kind,
-            actor: e.actor,
-            subject: e.subject,
-            detail: e.detail_json,
-        }
+impl AuditRow {
+    fn new(t: &Page, e: crate::store::AuditEvent) -> Self {
+        AuditRow { id: e.id, at: t.time(e.at), kind: e.kind, actor: e.actor, subject: e.subject, detail: e.detail_json }
+    }
+}
+
+/// A return URL's name on the admin pages.
+pub(super) fn return_label(t: &Page, kind: ReturnKind) -> String {
+    match kind {
+        ReturnKind::AfterLogout => t.t("admin-return-after-logout"),
+        ReturnKind::OrderPaid => t.t("admin-return-order-paid"),
+        ReturnKind::Recharge => t.t("admin-return-recharge"),
+    }
+}
+
+/// What a return URL is for (one sentence).
+pub(super) fn return_help(t: &Page, kind: ReturnKind) -> String {
+    match kind {
+        ReturnKind::AfterLogout => t.t("admin-return-after-logout-help"),
+        ReturnKind::OrderPaid => t.t("admin-return-order-paid-help"),
+        ReturnKind::Recharge => t.t("admin-return-recharge-help"),
     }
 }
 
 #[derive(askama::Template)]
 #[template(path = "admin_overview.html")]
 struct OverviewPage {
+    t: Page,
     nav: Nav,
     entries: Vec<Entry>,
     checks: Vec<Check>,
     metadata_bytes: usize,
     cert_fingerprint: String,
-    cert_not_after: String,
-    cert_days_left: i64,
+    /// "valid until …, N days left", the time in the configured zone.
+    cert_validity: String,
     entity_id: String,
     x_account_type: String,
     bindings: i64,
@@ -90,29 +124,81 @@ fn cert_level(days_left: i64) -> &'static str {
     }
 }
 
+/// "valid until {date}, {days} days left" (or "expired on …") of a certificate's notAfter (RFC 3339),
+/// the time in the configured zone.
+fn validity(t: &Page, not_after: &str, days_left: i64) -> String {
+    let date = zoned_rfc3339(t, not_after);
+    if days_left < 0 {
+        t.t2("admin-cert-expired-on", "date", &date, "days", &(-days_left).to_string())
+    } else {
+        t.t2("admin-cert-valid-until", "date", &date, "days", &days_left.to_string())
+    }
+}
+
+/// How a metadata document's signature was checked, in the page's language.
+fn describe_signature(t: &Page, sig: &MetadataSignature) -> String {
+    match sig {
+        MetadataSignature::Unsigned => t.t("admin-sp-unsigned"),
+        MetadataSignature::Verified { algorithm, digest, signer, signer_sha256, .. } => {
+            // The URIs' last part: `rsa-sha256`, `sha1`.
+            let short = |u: &str| u.rsplit(['#', '/']).next().unwrap_or(u).to_owned();
+            t.lang.text_with(
+                "admin-sp-verified",
+                &[
+                    ("algorithm", &short(algorithm)),
+                    ("digest", &short(digest)),
+                    ("signer", signer),
+                    ("fingerprint", signer_sha256),
+                ],
+            )
+        }
+    }
+}
+
+/// The checklist's warning when the store's copy of Huawei's SP is missing or overrides the config.
+fn huawei_sp_warning(t: &Page, state: &HuaweiSpState) -> Option<String> {
+    match state {
+        HuaweiSpState::Missing { entity_id } => Some(t.t1("admin-check-huawei-sp-missing", "entity", entity_id)),
+        HuaweiSpState::FromConfig { .. } => None,
+        HuaweiSpState::ImportedOverConfig { record, configured } => Some(t.lang.text_with(
+            "admin-check-huawei-sp-overridden",
+            &[("configured", configured), ("source", &record.source), ("date", &zoned_time(t, record.updated_at))],
+        )),
+    }
+}
+
 /// `GET /admin`.
 pub async fn overview(State(state): State<AppState>, admin: Admin) -> Result<Response, Internal> {
+    let t = &admin.page;
     let cfg = &state.settings.config;
     let base = &cfg.server.base_url;
     let cert = state.keys.info();
     let md_len = state.idp_metadata.len();
 
     // What to enter in Partner Center → Support → Open APIs → Access Configuration.
+    let entry = |field_cn, field_en, value: String, note: String, level| Entry {
+        field_cn,
+        field_en,
+        value,
+        note,
+        level,
+        level_text: level_text(t, level),
+    };
     let mut entries = vec![
-        Entry {
-            field_cn: "IDP Metadata文件",
-            field_en: "IDP Metadata file",
-            value: "IDP Metadata.xml".into(),
-            note: format!("upload this file ({md_len} bytes; the limit is 2 MB)"),
-            level: if md_len <= MAX_IDP_METADATA_BYTES { "ok" } else { "bad" },
-        },
-        Entry {
-            field_cn: "通知结果绑定地址",
-            field_en: "Notification URL",
-            value: format!("{base}/huawei/bind"),
-            note: "Huawei posts the binding result here after a customer's first login".into(),
-            level: if base.starts_with("https://") { "ok" } else { "warn" },
-        },
+        entry(
+            "IDP Metadata文件",
+            "IDP Metadata file",
+            "IDP Metadata.xml".into(),
+            t.t1("admin-note-metadata", "bytes", &md_len.to_string()),
+            if md_len <= MAX_IDP_METADATA_BYTES { "ok" } else { "bad" },
+        ),
+        entry(
+            "通知结果绑定地址",
+            "Notification URL",
+            format!("{base}/huawei/bind"),
+            t.t("admin-note-notification"),
+            if base.starts_with("https://") { "ok" } else { "warn" },
+        ),
     ];
     for (kind, cn, en) in [
         (ReturnKind::OrderPaid, "订单支付成功跳转地址", "Order payment success redirect URL"),
@@ -121,125 +207,143 @@ pub async fn overview(State(state): State<AppState>, admin: Admin) -> Result<Res
         let (target, _) = state.return_url_source(kind).await?;
         let path = kind.gateway_path().unwrap_or_default();
         let (note, level) = match target {
-            Some(t) => (format!("redirects to {t}"), "ok"),
-            None => ("no target set yet: set it under Return URLs (until then this link answers 404)".into(), "warn"),
+            Some(u) => (t.t1("admin-note-redirects", "url", &u), "ok"),
+            None => (t.t("admin-note-no-target"), "warn"),
         };
-        entries.push(Entry { field_cn: cn, field_en: en, value: format!("{base}{path}"), note, level });
+        entries.push(entry(cn, en, format!("{base}{path}"), note, level));
     }
 
-    let mut checks = Vec::new();
+    let mut checks = Checks { t, list: Vec::new() };
     let eid = &cfg.idp.entity_id;
-    checks.push(if eid.starts_with("https://") {
-        Check::new("ok", "entityID uses https", eid.clone())
+    if eid.starts_with("https://") {
+        checks.push("ok", t.t("admin-check-entity-id-https"), eid.clone());
     } else {
-        Check::new("warn", "entityID is not https", format!("{eid}: Huawei requires https:// in production"))
-    });
-    checks.push(if base.starts_with("https://") {
-        Check::new("ok", "Public base URL uses https", base.clone())
-    } else {
-        Check::new("warn", "Public base URL is not https", format!("{base}: fine for local trials only"))
-    });
-    checks.push(if cfg.huawei.x_account_type == PLACEHOLDER_X_ACCOUNT_TYPE {
-        Check::new(
+        checks.push(
             "warn",
-            "xAccountType is still the placeholder",
-            "set huawei.x_account_type to the value shown on Partner Center's Access Configuration page",
-        )
-    } else {
-        Check::new("ok", "xAccountType is set", cfg.huawei.x_account_type.clone())
-    });
-    checks.push(match cfg.huawei.bp_id.as_deref().filter(|b| !b.trim().is_empty()) {
-        Some(bp) => Check::new("ok", "bpId (partner ID) is set", bp.to_owned()),
-        None => Check::new("warn", "bpId (partner ID) is not set", crate::huawei::BP_ID_WARNING),
-    });
-    let huawei_state = crate::gateway::sp::huawei_sp_state(&state.settings, state.store.as_ref()).await?;
-    if let Some(w) = huawei_state.warning() {
-        checks.push(Check::new("warn", "Huawei's SP metadata", w));
+            t.t("admin-check-entity-id-not-https"),
+            t.t1("admin-check-entity-id-not-https-detail", "url", eid),
+        );
     }
-    let left = if cert.days_left < 0 {
-        format!("expired {} days ago", -cert.days_left)
+    if base.starts_with("https://") {
+        checks.push("ok", t.t("admin-check-base-url-https"), base.clone());
     } else {
-        format!("{} days left", cert.days_left)
+        checks.push(
+            "warn",
+            t.t("admin-check-base-url-not-https"),
+            t.t1("admin-check-base-url-not-https-detail", "url", base),
+        );
+    }
+    if cfg.huawei.x_account_type == PLACEHOLDER_X_ACCOUNT_TYPE {
+        checks.push(
+            "warn",
+            t.t("admin-check-x-account-type-placeholder"),
+            t.t("admin-check-x-account-type-placeholder-detail"),
+        );
+    } else {
+        checks.push("ok", t.t("admin-check-x-account-type-set"), cfg.huawei.x_account_type.clone());
+    }
+    match cfg.huawei.bp_id.as_deref().filter(|b| !b.trim().is_empty()) {
+        Some(bp) => checks.push("ok", t.t("admin-check-bp-id-set"), bp),
+        None => checks.push("warn", t.t("admin-check-bp-id-unset"), t.t("admin-check-bp-id-unset-detail")),
+    }
+    let huawei_state = crate::gateway::sp::huawei_sp_state(&state.settings, state.store.as_ref()).await?;
+    if let Some(w) = huawei_sp_warning(t, &huawei_state) {
+        checks.push("warn", t.t("admin-check-huawei-sp"), w);
+    }
+    let title = if cert.days_left < 0 {
+        t.t1("admin-check-cert-expired", "days", &(-cert.days_left).to_string())
+    } else {
+        t.t1("admin-check-cert-days-left", "days", &cert.days_left.to_string())
     };
-    checks.push(Check::new(
+    let cert_not_after = zoned_rfc3339(t, &cert.not_after);
+    checks.push(
         cert_level(cert.days_left),
-        format!("IdP signing certificate: {left}"),
-        format!("{}, valid until {}", cert.key_description, cert.not_after),
-    ));
+        title,
+        t.t2("admin-check-cert-detail", "key", &cert.key_description, "date", &cert_not_after),
+    );
     let sps = state.store.list_sps().await?;
     if sps.is_empty() {
-        checks.push(Check::new(
-            "bad",
-            "No SP metadata imported",
-            "import Huawei's SP Metadata.xml (huawei.sp_metadata)",
-        ));
+        checks.push("bad", t.t("admin-check-no-sp"), t.t("admin-check-no-sp-detail"));
     }
+    let sep = t.t("admin-list-separator");
     for sp in sps {
         let md: SpMetadata = match serde_json::from_str(&sp.parsed_json) {
             Ok(m) => m,
             Err(e) => {
-                checks.push(Check::new(
-                    "bad",
-                    format!("SP {}: stored metadata unreadable", sp.entity_id),
-                    e.to_string(),
-                ));
+                checks.push("bad", t.t1("admin-check-sp-unreadable", "entity", &sp.entity_id), e.to_string());
                 continue;
             }
         };
-        let mut detail = format!(
-            "from {} ({}), updated {}; signature {}",
-            sp.source,
-            sp.origin,
-            format_time(sp.updated_at),
-            md.signature.describe()
-        );
+        let origin = match sp.origin.as_str() {
+            "config" => t.t("admin-sp-origin-config"),
+            "import" => t.t("admin-sp-origin-import"),
+            other => other.to_owned(),
+        };
+        let mut parts = vec![t.lang.text_with(
+            "admin-check-sp-detail",
+            &[
+                ("source", &sp.source),
+                ("origin", &origin),
+                ("date", &zoned_time(t, sp.updated_at)),
+                ("signature", &describe_signature(t, &md.signature)),
+            ],
+        )];
         let mut level = if md.signing_certs.is_empty() { "warn" } else { "ok" };
         for der in &md.signing_certs {
             match openssl::x509::X509::from_der(der) {
                 Ok(c) => {
                     let i = crate::keys::cert_info(&c);
-                    detail
-                        .push_str(&format!("; signing certificate valid until {} ({} days)", i.not_after, i.days_left));
+                    parts.push(t.t1("admin-check-sp-cert", "validity", &validity(t, &i.not_after, i.days_left)));
                     level = worse(level, cert_level(i.days_left));
                 }
                 Err(_) => level = "bad",
             }
         }
         if md.signing_certs.is_empty() {
-            detail.push_str("; no signing certificate: signed requests cannot be verified");
+            parts.push(t.t("admin-check-sp-no-cert"));
         }
-        checks.push(Check::new(level, format!("SP metadata imported: {}", md.entity_id), detail));
+        checks.push(level, t.t1("admin-check-sp-imported", "entity", &md.entity_id), parts.join(&sep));
         for w in md.warnings {
-            checks.push(Check::new("warn", format!("SP {}", md.entity_id), w));
+            checks.push("warn", t.t1("admin-check-sp-warning", "entity", &md.entity_id), w);
         }
     }
     for kind in ReturnKind::ALL {
         let (url, source) = state.return_url_source(kind).await?;
-        checks.push(match (url, source) {
-            (Some(u), Source::Admin) => {
-                Check::new("ok", format!("{} return URL", kind.label()), format!("{u} (saved here)"))
+        let label = return_label(t, kind);
+        match (url, source) {
+            (Some(u), Source::Admin) => checks.push(
+                "ok",
+                t.t1("admin-check-return-url", "label", &label),
+                t.t1("admin-check-return-url-saved", "url", &u),
+            ),
+            (Some(u), _) => checks.push(
+                "ok",
+                t.t1("admin-check-return-url", "label", &label),
+                t.t1("admin-check-return-url-config", "url", &u),
+            ),
+            (None, _) => {
+                checks.push("warn", t.t1("admin-check-return-url-unset", "label", &label), return_help(t, kind))
             }
-            (Some(u), _) => Check::new("ok", format!("{} return URL", kind.label()), format!("{u} (config file)")),
-            (None, _) => Check::new("warn", format!("{} return URL not set", kind.label()), kind.help()),
-        });
+        }
     }
+    let checks = checks.list;
 
     let bindings = state.store.count_bindings().await?;
-    let recent = state.store.list_audit(10, 0, None).await?.into_iter().map(AuditRow::from).collect();
+    let recent = state.store.list_audit(10, 0, None).await?.into_iter().map(|e| AuditRow::new(t, e)).collect();
     let page = OverviewPage {
+        t: t.clone(),
         nav: admin.nav("overview"),
         entries,
         checks,
         metadata_bytes: md_len,
         cert_fingerprint: cert.sha256_fingerprint,
-        cert_not_after: cert.not_after,
-        cert_days_left: cert.days_left,
+        cert_validity: validity(t, &cert.not_after, cert.days_left),
         entity_id: eid.clone(),
         x_account_type: cfg.huawei.x_account_type.clone(),
         bindings,
         recent,
     };
-    Ok(html(StatusCode::OK, &page))
+    Ok(html(StatusCode::OK, t, &page))
 }
 
 fn worse(a: &'static str, b: &'static str) -> &'static str {
@@ -287,6 +391,7 @@ pub struct BindingRow {
 #[derive(askama::Template)]
 #[template(path = "admin_bindings.html")]
 struct BindingsPage {
+    t: Page,
     nav: Nav,
     rows: Vec<BindingRow>,
     total: i64,
@@ -310,10 +415,8 @@ pub async fn bindings(State(state): State<AppState>, admin: Admin, RawQuery(raw)
         Ok(p) => p,
         Err(r) => return r.into_response(),
     };
-    let added = q
-        .get("added")
-        .filter(|x| x.chars().count() <= 128)
-        .map(|x| format!("Bound {x}: its next jump uses isFirstLogin=false."));
+    let added =
+        q.get("added").filter(|x| x.chars().count() <= 128).map(|x| admin.page.t1("admin-bindings-added", "user", x));
     bindings_page(&state, admin, page, added, None, ["", "", ""]).await
 }
 
@@ -340,10 +443,29 @@ pub async fn add_binding(State(state): State<AppState>, form: super::auth::Admin
         }
         Err(AddBindingError::Store(e)) => Internal::from(e).into_response(),
         Err(e) => {
-            let mut r = bindings_page(&state, form.admin, 1, None, Some(e.to_string()), [&x, &d, &n]).await;
+            let msg = binding_error(&form.admin.page, &e, [&x, &d, &n]);
+            let mut r = bindings_page(&state, form.admin, 1, None, Some(msg), [&x, &d, &n]).await;
             *r.status_mut() = StatusCode::BAD_REQUEST;
             r
         }
+    }
+}
+
+/// Why a binding was refused, in the page's language. The rule broken is found by checking the
+/// fields one at a time with the same check [`add_binding`](crate::gateway::bindings::add_binding) uses.
+fn binding_error(t: &Page, e: &crate::gateway::bindings::AddBindingError, [x, d, n]: [&str; 3]) -> String {
+    use crate::gateway::bindings::AddBindingError;
+    use crate::huawei::check_binding_fields;
+    match e {
+        AddBindingError::Conflict { x_user_id, existing } => {
+            t.t2("admin-bind-conflict", "user", x_user_id, "domain", existing)
+        }
+        AddBindingError::Invalid(_) if check_binding_fields(x, "", "").is_err() => t.t("admin-bind-bad-x-user-id"),
+        AddBindingError::Invalid(_) if check_binding_fields(x, d, "").is_err() => t.t("admin-bind-bad-domain-id"),
+        AddBindingError::Invalid(_) if check_binding_fields(x, d, n).is_err() => t.t("admin-bind-bad-domain-name"),
+        // Every field passes: the binding changed while it was being completed.
+        AddBindingError::Invalid(_) => t.t1("admin-bind-changed", "user", x),
+        AddBindingError::Store(e) => e.to_string(),
     }
 }
 
@@ -374,13 +496,15 @@ async fn bindings_page(
             domain_id: b.domain_id,
             domain_name: b.domain_name,
             user_name: b.user_name.unwrap_or_default(),
-            created_at: format_time(b.created_at),
+            created_at: admin.page.time(b.created_at),
         })
         .collect();
     let [fx, fd, fn_] = form;
     html(
         StatusCode::OK,
+        &admin.page,
         &BindingsPage {
+            t: admin.page.clone(),
             nav: admin.nav("bindings"),
             rows,
             total,
@@ -398,6 +522,7 @@ async fn bindings_page(
 #[derive(askama::Template)]
 #[template(path = "admin_audit.html")]
 struct AuditPage {
+    t: Page,
     nav: Nav,
     rows: Vec<AuditRow>,
     kind: String,
@@ -427,6 +552,67 @@ pub async fn audit(State(state): State<AppState>, admin: Admin, RawQuery(raw): R
     };
     let has_next = list.len() as i64 > PAGE_SIZE;
     list.truncate(PAGE_SIZE as usize);
-    let rows = list.into_iter().map(AuditRow::from).collect();
-    html(StatusCode::OK, &AuditPage { nav: admin.nav("audit"), rows, kind, page, has_next })
+    let t = &admin.page;
+    let rows = list.into_iter().map(|e| AuditRow::new(t, e)).collect();
+    html(StatusCode::OK, t, &AuditPage { t: t.clone(), nav: admin.nav("audit"), rows, kind, page, has_next })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gateway::bindings::AddBindingError;
+    use crate::util::i18n::{Brand, Lang};
+
+    fn page(lang: Lang) -> Page {
+        let brand = Brand {
+            timezone: jiff::tz::TimeZone::get("Asia/Shanghai").unwrap(),
+            timezone_name: "Asia/Shanghai".into(),
+            ..Brand::default()
+        };
+        Page::new(lang, std::sync::Arc::new(brand))
+    }
+
+    /// A refused binding names the field it is about, in both languages.
+    #[test]
+    fn binding_errors_name_the_field() {
+        let invalid = AddBindingError::Invalid("whatever the rule says".into());
+        for lang in Lang::ALL {
+            let t = page(lang);
+            let long = "x".repeat(129);
+            for (fields, field) in [
+                (["", "d", ""], "xUserId"),
+                ([long.as_str(), "", ""], "xUserId"),
+                (["u", "has space", ""], "domainId"),
+                (["u", "d", "a\u{7}b"], "domainName"),
+            ] {
+                let msg = binding_error(&t, &invalid, fields);
+                assert!(msg.starts_with(field), "{lang:?} {fields:?}: {msg}");
+            }
+            let changed = binding_error(&t, &invalid, ["u", "d", "n"]);
+            assert!(changed.contains("`u`"), "{changed}");
+            let conflict = AddBindingError::Conflict { x_user_id: "u".into(), existing: "d1".into() };
+            let msg = binding_error(&t, &conflict, ["u", "d2", ""]);
+            assert!(msg.contains("`u`") && msg.contains("`d1`"), "{msg}");
+        }
+        assert!(binding_error(&page(Lang::ZhCn), &invalid, ["u", "has space", ""]).contains("空格"));
+    }
+
+    /// Certificate dates are shown in the configured zone, the zone named, expired ones as such.
+    #[test]
+    fn certificate_validity_is_in_the_configured_zone() {
+        let en = page(Lang::En);
+        assert_eq!(
+            validity(&en, "2030-01-01T00:00:00Z", 10),
+            "valid until 2030-01-01 08:00:00 (Asia/Shanghai), 10 days left"
+        );
+        assert_eq!(
+            validity(&en, "2020-01-01T00:00:00Z", -3),
+            "expired on 2020-01-01 08:00:00 (Asia/Shanghai), 3 days ago"
+        );
+        assert_eq!(
+            validity(&page(Lang::ZhCn), "2030-01-01T00:00:00Z", 10),
+            "有效期至 2030-01-01 08:00:00（Asia/Shanghai），剩余 10 天"
+        );
+        assert_eq!(validity(&en, "Jan  1 00:00:00 2030 GMT", 20), "valid until Jan  1 00:00:00 2030 GMT, 20 days left");
+    }
 }

@@ -1,0 +1,164 @@
+# samlgate admin pages (en). Every message has a twin in the other language (a test checks).
+# Partner Center (伙伴中心) shows its field names in Chinese: the pages show them in both languages.
+# Arguments: $product is ui.product_name; $zone is the IANA name of ui.timezone; $date is a time
+# already formatted in that zone.
+
+## Shared: navigation, titles, tables, pager
+admin-brand = { $product } admin
+admin-title = { $page } · Admin
+admin-nav-overview = Overview
+admin-nav-return-urls = Return URLs
+admin-nav-bindings = Bindings
+admin-nav-audit = Audit log
+admin-sign-out = Sign out
+admin-newer = ← Newer
+admin-older = Older →
+admin-page-number = page { $n }
+admin-col-time = Time ({ $zone })
+admin-col-kind = Kind
+admin-col-actor = Actor
+admin-col-subject = Subject
+admin-col-detail = Detail
+admin-time-zoned = { $time } ({ $zone })
+admin-full-stop = .
+admin-list-separator = {"; "}
+admin-level-ok = ok
+admin-level-warn = warn
+admin-level-bad = bad
+
+## Sign-in
+admin-login-title = Sign in
+admin-login-name = Name
+admin-login-password = Password
+admin-login-submit = Sign in
+admin-login-wrong = Wrong name or password.
+admin-login-locked = This account is locked after repeated failed sign-ins; try again in { $seconds } seconds.
+
+## No admin user yet
+admin-setup-title = Admin setup
+admin-setup-heading = No admin user yet
+admin-setup-what = The admin pages need at least one admin user in the config file. Create one on the gateway's host, then restart the gateway:
+admin-setup-password-before = The password is read from standard input, or from an environment variable with
+admin-setup-password-after = .
+admin-setup-hash-before = Only its argon2id hash is written to
+admin-setup-hash-after = .
+
+## Overview: the Partner Center checklist
+admin-overview-title = Overview
+admin-checklist-heading = Access configuration checklist
+admin-checklist-where = What to enter in Partner Center → Support (服务支持) → Open APIs (能力开放) → Access Configuration (接入配置).
+admin-col-field = Partner Center field
+admin-col-value = What to enter
+admin-col-notes = Notes
+admin-metadata-download = Download IDP Metadata.xml
+admin-note-metadata = upload this file ({ $bytes } bytes; the limit is 2 MB)
+admin-note-notification = Huawei posts the binding result here after a customer's first login
+admin-note-redirects = redirects to { $url }
+admin-note-no-target = no target set yet: set it under Return URLs (until then this link answers 404)
+admin-cert-fingerprint = IdP certificate SHA-256 fingerprint
+admin-cert-valid-until = valid until { $date }, { $days } days left
+admin-cert-expired-on = expired on { $date }, { $days } days ago
+admin-metadata-size = metadata { $bytes } bytes
+admin-status-heading = Status
+admin-card-bindings = bindings
+admin-card-list = list
+admin-card-recent = recent audit events
+admin-card-all = all
+admin-recent-heading = Recent audit events
+admin-none-yet = None yet.
+
+## Overview: status checks
+admin-check-entity-id-https = entityID uses https
+admin-check-entity-id-not-https = entityID is not https
+admin-check-entity-id-not-https-detail = { $url }: Huawei requires https:// in production
+admin-check-base-url-https = Public base URL uses https
+admin-check-base-url-not-https = Public base URL is not https
+admin-check-base-url-not-https-detail = { $url }: fine for local trials only
+admin-check-x-account-type-placeholder = xAccountType is still the placeholder
+admin-check-x-account-type-placeholder-detail = set huawei.x_account_type to the value shown on Partner Center's Access Configuration page (接入配置)
+admin-check-x-account-type-set = xAccountType is set
+admin-check-bp-id-set = bpId (partner ID) is set
+admin-check-bp-id-unset = bpId (partner ID) is not set
+admin-check-bp-id-unset-detail = Huawei's sample assertion carries the partner ID as the `bpId` attribute: set huawei.bp_id to the partner ID Huawei gave your company when it joined the partner network (Partner Center → Partner Information Management / 伙伴信息管理; your Huawei account manager can confirm it)
+admin-check-huawei-sp = Huawei's SP metadata
+admin-check-huawei-sp-missing = no imported SP has Huawei's entityID `{ $entity }` (huawei.sp_entity_id): the binding notification cannot be verified; import Huawei's SP metadata with `samlgate sp import`
+admin-check-huawei-sp-overridden = huawei.sp_metadata names `{ $configured }`, but Huawei's SP metadata was imported with `sp import` from `{ $source }` on { $date } and that import is what the gateway uses (the store wins; the config only seeds an empty store). To use `{ $configured }` instead, run `samlgate sp import { $configured }`
+admin-check-cert-days-left = IdP signing certificate: { $days } days left
+admin-check-cert-expired = IdP signing certificate: expired { $days } days ago
+admin-check-cert-detail = { $key }, valid until { $date }
+admin-check-no-sp = No SP metadata imported
+admin-check-no-sp-detail = import Huawei's SP Metadata.xml (huawei.sp_metadata)
+admin-check-sp-unreadable = SP { $entity }: stored metadata unreadable
+admin-check-sp-imported = SP metadata imported: { $entity }
+admin-check-sp-detail = from { $source } ({ $origin }), updated { $date }; signature { $signature }
+admin-check-sp-cert = signing certificate { $validity }
+admin-check-sp-no-cert = no signing certificate: signed requests cannot be verified
+admin-check-sp-warning = SP { $entity }
+admin-sp-origin-config = config
+admin-sp-origin-import = import
+admin-sp-unsigned = unsigned (no signature to check; imported as the operator's choice)
+admin-sp-verified = verified ({ $algorithm } over a { $digest } digest) by pinned certificate { $signer }, SHA-256 { $fingerprint }
+admin-check-return-url = { $label } return URL
+admin-check-return-url-unset = { $label } return URL not set
+admin-check-return-url-saved = { $url } (saved here)
+admin-check-return-url-config = { $url } (config file)
+
+## Return URLs (回跳地址)
+admin-return-urls-title = Return URLs
+admin-return-urls-heading = Partner return URLs (回跳地址)
+admin-return-urls-what-before = Where the gateway sends customers back to the partner platform. A value saved here applies to every gateway replica and overrides the config file's
+admin-return-urls-what-after = ; clear a field to use the config file's value again. Only https URLs (http only for 127.0.0.1/localhost), without user names or passwords.
+admin-return-after-logout = After logout
+admin-return-after-logout-help = The partner page a customer sees after signing out (/logout, /saml/slo).
+admin-return-order-paid = Order paid (订单支付成功跳转地址)
+admin-return-order-paid-help = Huawei's "View order details" link after a customer pays returns here.
+admin-return-recharge = Recharge (订单充值跳转地址)
+admin-return-recharge-help = The partner's top-up page, offered by Huawei when the balance is low.
+admin-saved = Saved.
+admin-nothing-saved = Nothing was saved: fix the fields marked below.
+admin-placeholder-config = { $url } (config file)
+admin-not-set = Not set.
+admin-in-use = In use:
+admin-in-use-source = ({ $source })
+admin-source-saved = saved here
+admin-source-config = config file
+admin-source-unset = not set
+admin-partner-center-gets = Partner Center gets:
+admin-save = Save
+admin-url-too-long = must be at most { $max } characters
+admin-url-whitespace = must not contain whitespace, control characters or backslashes
+admin-url-not-absolute = `{ $url }` is not an absolute URL ({ $error })
+admin-url-needs-https = `{ $url }` must use https (http only for 127.0.0.1/localhost)
+admin-url-scheme = scheme `{ $scheme }` is not allowed; use https
+admin-url-no-host = must name a host
+admin-url-credentials = must not carry credentials (user@ or user:password@)
+
+## Bindings
+admin-bindings-title = Bindings
+admin-bindings-what = { $count } partner customers (xUserId) linked to a HUAWEI CLOUD account — by Huawei's binding notification, or recorded here for customers created with Huawei's create-customer Partner API — newest first.
+admin-bindings-remove = To remove one, run
+admin-bindings-added = Bound { $user }: its next jump uses isFirstLogin=false.
+admin-bindings-add-legend = Add a customer bound through the Partner API
+admin-bindings-add-what = A customer created with Huawei's create-customer API (its xaccount_id is the xUserId) is already associated with its HUAWEI CLOUD account.
+admin-bindings-add-why = Record it here so that its first jump says
+admin-optional = { $field } (optional)
+admin-bindings-add = Add binding
+admin-bindings-none = No bindings.
+admin-bindings-none-on-page = No bindings on this page.
+admin-col-bound = Bound ({ $zone })
+admin-not-given = (not given)
+admin-bind-bad-x-user-id = xUserId must be 1 to 128 characters without control characters
+admin-bind-bad-domain-id = domainId must be at most 64 characters without spaces or control characters
+admin-bind-bad-domain-name = domainName must be at most 128 characters without control characters
+admin-bind-changed = The binding of `{ $user }` changed meanwhile; try again.
+admin-bind-conflict = xUserId `{ $user }` is already bound to domainId `{ $domain }`; remove that binding first.
+
+## Audit log
+admin-audit-title = Audit log
+admin-audit-kind = Event kind
+admin-audit-kind-placeholder = kind, e.g. admin.login or bind.created
+admin-audit-filter = Filter
+admin-audit-show-all = show all
+admin-audit-none = No events.
+admin-audit-none-of-kind-before = No events of kind
+admin-audit-none-of-kind-after = .

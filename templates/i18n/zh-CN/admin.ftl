@@ -1,0 +1,163 @@
+# samlgate admin pages (zh-CN). Every message has a twin in the other language (a test checks).
+# 伙伴中心的字段名本身是中文：页面在两种语言中都显示中文字段名及其英文说明。
+# 参数：$product 是 ui.product_name；$zone 是 ui.timezone 的 IANA 名称；$date 是已按该时区格式化的时间。
+
+## 通用：导航、标题、表格、翻页
+admin-brand = { $product } 管理后台
+admin-title = { $page } · 管理后台
+admin-nav-overview = 概览
+admin-nav-return-urls = 回跳地址
+admin-nav-bindings = 账号绑定
+admin-nav-audit = 审计日志
+admin-sign-out = 退出登录
+admin-newer = ← 较新
+admin-older = 较早 →
+admin-page-number = 第 { $n } 页
+admin-col-time = 时间（{ $zone }）
+admin-col-kind = 类型
+admin-col-actor = 操作者
+admin-col-subject = 对象
+admin-col-detail = 详情
+admin-time-zoned = { $time }（{ $zone }）
+admin-full-stop = 。
+admin-list-separator = ；
+admin-level-ok = 正常
+admin-level-warn = 警告
+admin-level-bad = 错误
+
+## 登录
+admin-login-title = 登录
+admin-login-name = 用户名
+admin-login-password = 密码
+admin-login-submit = 登录
+admin-login-wrong = 用户名或密码错误。
+admin-login-locked = 此账号因多次登录失败已被暂时锁定，请在 { $seconds } 秒后重试。
+
+## 尚无管理员用户
+admin-setup-title = 管理后台设置
+admin-setup-heading = 尚无管理员用户
+admin-setup-what = 管理后台需要配置文件中至少有一个管理员用户。请在网关所在的主机上创建，然后重启网关：
+admin-setup-password-before = 密码从标准输入读取，也可以用
+admin-setup-password-after = {" "}从环境变量读取。
+admin-setup-hash-before = 配置文件中只写入密码的 argon2id 哈希值，位置为
+admin-setup-hash-after = 。
+
+## 概览：伙伴中心接入配置清单
+admin-overview-title = 概览
+admin-checklist-heading = 接入配置清单
+admin-checklist-where = 在伙伴中心 → 服务支持 → 能力开放 → 接入配置 页面上填写以下内容。
+admin-col-field = 伙伴中心字段
+admin-col-value = 填写内容
+admin-col-notes = 说明
+admin-metadata-download = 下载 IDP Metadata.xml
+admin-note-metadata = 上传此文件（{ $bytes } 字节；上限为 2 MB）
+admin-note-notification = 客户首次登录后，华为云将绑定结果发送到此地址
+admin-note-redirects = 跳转到 { $url }
+admin-note-no-target = 尚未设置跳转目标：请在“回跳地址”页面设置（在此之前该链接返回 404）
+admin-cert-fingerprint = IdP 证书 SHA-256 指纹
+admin-cert-valid-until = 有效期至 { $date }，剩余 { $days } 天
+admin-cert-expired-on = 已于 { $date } 过期（{ $days } 天前）
+admin-metadata-size = 元数据 { $bytes } 字节
+admin-status-heading = 状态
+admin-card-bindings = 账号绑定
+admin-card-list = 列表
+admin-card-recent = 最近的审计事件
+admin-card-all = 全部
+admin-recent-heading = 最近的审计事件
+admin-none-yet = 暂无。
+
+## 概览：状态检查
+admin-check-entity-id-https = entityID 使用 https
+admin-check-entity-id-not-https = entityID 未使用 https
+admin-check-entity-id-not-https-detail = { $url }：华为云在生产环境中要求使用 https://
+admin-check-base-url-https = 公网基础 URL 使用 https
+admin-check-base-url-not-https = 公网基础 URL 未使用 https
+admin-check-base-url-not-https-detail = { $url }：仅适用于本地试用
+admin-check-x-account-type-placeholder = xAccountType 仍是占位值
+admin-check-x-account-type-placeholder-detail = 请将 huawei.x_account_type 设置为伙伴中心“接入配置”页面上显示的值
+admin-check-x-account-type-set = xAccountType 已设置
+admin-check-bp-id-set = bpId（伙伴 ID）已设置
+admin-check-bp-id-unset = bpId（伙伴 ID）未设置
+admin-check-bp-id-unset-detail = 华为云的示例断言以 `bpId` 属性携带伙伴 ID：请将 huawei.bp_id 设置为贵公司加入华为伙伴网络时获得的伙伴 ID（伙伴中心 → 伙伴信息管理；华为客户经理可协助确认）
+admin-check-huawei-sp = 华为云 SP 元数据
+admin-check-huawei-sp-missing = 没有已导入的 SP 使用华为云的 entityID `{ $entity }`（huawei.sp_entity_id）：无法验证绑定通知；请用 `samlgate sp import` 导入华为云的 SP 元数据
+admin-check-huawei-sp-overridden = huawei.sp_metadata 指向 `{ $configured }`，但华为云的 SP 元数据已于 { $date } 通过 `sp import` 从 `{ $source }` 导入，网关使用的是这次导入的元数据（存储中的数据优先；配置只用于初始化空的存储）。如需改用 `{ $configured }`，请运行 `samlgate sp import { $configured }`
+admin-check-cert-days-left = IdP 签名证书：剩余 { $days } 天
+admin-check-cert-expired = IdP 签名证书：已过期 { $days } 天
+admin-check-cert-detail = { $key }，有效期至 { $date }
+admin-check-no-sp = 尚未导入 SP 元数据
+admin-check-no-sp-detail = 请导入华为云的 SP Metadata.xml（huawei.sp_metadata）
+admin-check-sp-unreadable = SP { $entity }：存储的元数据无法读取
+admin-check-sp-imported = 已导入 SP 元数据：{ $entity }
+admin-check-sp-detail = 来源 { $source }（{ $origin }），更新于 { $date }；签名：{ $signature }
+admin-check-sp-cert = 签名证书{ $validity }
+admin-check-sp-no-cert = 没有签名证书：无法验证已签名的请求
+admin-check-sp-warning = SP { $entity }
+admin-sp-origin-config = 配置文件
+admin-sp-origin-import = 手动导入
+admin-sp-unsigned = 未签名（没有可校验的签名；由运维人员选择导入）
+admin-sp-verified = 已由固定的证书 { $signer } 验证（{ $algorithm }，{ $digest } 摘要），SHA-256 { $fingerprint }
+admin-check-return-url = 回跳地址：{ $label }
+admin-check-return-url-unset = 回跳地址未设置：{ $label }
+admin-check-return-url-saved = { $url }（在此页面保存）
+admin-check-return-url-config = { $url }（配置文件）
+
+## 回跳地址
+admin-return-urls-title = 回跳地址
+admin-return-urls-heading = 合作伙伴回跳地址
+admin-return-urls-what-before = 网关将客户送回合作伙伴平台时使用的地址。在此保存的值适用于所有网关副本，并优先于配置文件中的
+admin-return-urls-what-after = ；清空某一项即恢复使用配置文件中的值。只接受 https 地址（仅 127.0.0.1/localhost 可用 http），且不能包含用户名或密码。
+admin-return-after-logout = 退出登录后
+admin-return-after-logout-help = 客户退出登录后看到的合作伙伴页面（/logout、/saml/slo）。
+admin-return-order-paid = 订单支付成功跳转地址
+admin-return-order-paid-help = 客户付款后，华为云“查看订单详情”链接返回到此地址。
+admin-return-recharge = 订单充值跳转地址
+admin-return-recharge-help = 合作伙伴的充值页面，华为云在客户余额不足时提供此链接。
+admin-saved = 已保存。
+admin-nothing-saved = 未保存任何内容：请修正下方标出的字段。
+admin-placeholder-config = { $url }（配置文件）
+admin-not-set = 未设置。
+admin-in-use = 当前使用：
+admin-in-use-source = （{ $source }）
+admin-source-saved = 在此页面保存
+admin-source-config = 配置文件
+admin-source-unset = 未设置
+admin-partner-center-gets = 在伙伴中心填写：
+admin-save = 保存
+admin-url-too-long = 最多 { $max } 个字符
+admin-url-whitespace = 不能包含空白字符、控制字符或反斜杠
+admin-url-not-absolute = `{ $url }` 不是绝对 URL（{ $error }）
+admin-url-needs-https = `{ $url }` 必须使用 https（仅 127.0.0.1/localhost 可用 http）
+admin-url-scheme = 不允许使用 `{ $scheme }` 协议，请使用 https
+admin-url-no-host = 必须包含主机名
+admin-url-credentials = 不能包含登录凭据（user@ 或 user:password@）
+
+## 账号绑定
+admin-bindings-title = 账号绑定
+admin-bindings-what = 共 { $count } 个合作伙伴客户（xUserId）已关联华为云账号——通过华为云的绑定通知，或对用华为云“创建客户”伙伴 API 创建的客户在此登记——最新的在前。
+admin-bindings-remove = 如需删除绑定，请运行
+admin-bindings-added = 已绑定 { $user }：其下次跳转将使用 isFirstLogin=false。
+admin-bindings-add-legend = 添加通过伙伴 API 绑定的客户
+admin-bindings-add-what = 用华为云“创建客户”API 创建的客户（其 xaccount_id 即 xUserId）已经关联了华为云账号。
+admin-bindings-add-why = 在此登记后，其首次跳转将携带
+admin-optional = { $field }（可选）
+admin-bindings-add = 添加绑定
+admin-bindings-none = 暂无账号绑定。
+admin-bindings-none-on-page = 本页没有账号绑定。
+admin-col-bound = 绑定时间（{ $zone }）
+admin-not-given = （未提供）
+admin-bind-bad-x-user-id = xUserId 必须为 1 至 128 个字符，且不能包含控制字符
+admin-bind-bad-domain-id = domainId 最多 64 个字符，且不能包含空格或控制字符
+admin-bind-bad-domain-name = domainName 最多 128 个字符，且不能包含控制字符
+admin-bind-changed = `{ $user }` 的绑定刚刚发生了变化，请重试。
+admin-bind-conflict = xUserId `{ $user }` 已绑定到 domainId `{ $domain }`；请先删除该绑定。
+
+## 审计日志
+admin-audit-title = 审计日志
+admin-audit-kind = 事件类型
+admin-audit-kind-placeholder = 事件类型，例如 admin.login 或 bind.created
+admin-audit-filter = 筛选
+admin-audit-show-all = 显示全部
+admin-audit-none = 暂无事件。
+admin-audit-none-of-kind-before = 没有类型为
+admin-audit-none-of-kind-after = {" "}的事件。
