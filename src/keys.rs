@@ -5,6 +5,8 @@
 //! 0600 — the mode is set at creation, never by a later chmod, so there is no window in which the
 //! key is readable by others. Files are written to a temporary sibling and renamed into place, so
 //! a crash never leaves a half-written key or certificate behind.
+//!
+//! [`rollover`] keeps a next and a previous key beside the current one for a zero-downtime key change.
 
 use std::fmt;
 use std::fs;
@@ -24,6 +26,8 @@ use openssl::rsa::Rsa;
 use openssl::symm::Cipher;
 use openssl::x509::extension::{AuthorityKeyIdentifier, BasicConstraints, KeyUsage, SubjectKeyIdentifier};
 use openssl::x509::{X509, X509Builder, X509NameBuilder, X509NameRef, X509Ref};
+
+pub mod rollover;
 
 /// Errors from key generation, loading and import. Every message names the file and the problem.
 #[derive(Debug, thiserror::Error)]
@@ -62,6 +66,9 @@ pub enum KeyError {
     UnknownAlgorithm(String),
     #[error("invalid option: {0}")]
     InvalidOption(String),
+    /// The key directory's rollover state and its files do not agree (see [`rollover`]).
+    #[error("{0}")]
+    Rollover(String),
     #[error("OpenSSL failed while {context}: {source}")]
     Openssl {
         context: &'static str,
@@ -109,6 +116,19 @@ impl KeyAlgorithm {
                 let ec = EcKey::generate(&group).map_err(ossl("generating an EC key"))?;
                 PKey::from_ec_key(ec).map_err(ossl("wrapping an EC key"))
             }
+        }
+    }
+}
+
+impl KeyAlgorithm {
+    /// The algorithm to make another key like `key` with: RSA of the same size (2048, 3072 or 4096;
+    /// other sizes round up, at most 4096), ECDSA P-256 for any EC key.
+    pub fn like<T: openssl::pkey::HasPublic>(key: &PKeyRef<T>) -> KeyAlgorithm {
+        match key.id() {
+            Id::EC => KeyAlgorithm::EcdsaP256,
+            _ if key.bits() <= 2048 => KeyAlgorithm::Rsa2048,
+            _ if key.bits() <= 3072 => KeyAlgorithm::Rsa3072,
+            _ => KeyAlgorithm::Rsa4096,
         }
     }
 }
@@ -730,6 +750,16 @@ fn describe_key<T: openssl::pkey::HasPublic>(key: &PKeyRef<T>) -> String {
         Id::DSA => format!("DSA {}", key.bits()),
         other => format!("key type {}", other.as_raw()),
     }
+}
+
+/// A certificate's notAfter in Unix seconds.
+pub fn not_after_unix(cert: &X509Ref) -> Option<i64> {
+    asn1_unix(cert.not_after())
+}
+
+/// A certificate's notBefore in Unix seconds.
+pub fn not_before_unix(cert: &X509Ref) -> Option<i64> {
+    asn1_unix(cert.not_before())
 }
 
 /// Unix seconds of an ASN.1 time (via a diff against the epoch: no string parsing).

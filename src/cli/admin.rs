@@ -1,12 +1,28 @@
-//! `samlgate admin add-user`: the users of the admin pages (only argon2id hashes are stored, see
-//! [`crate::gateway::admin`]).
+//! `samlgate admin add-user | remove-user | list-users`: the users of the admin pages (only argon2id
+//! hashes are stored, see [`crate::gateway::admin`]).
 
 use std::path::Path;
 
 use super::{AdminCommand, CliError, CliResult};
-use crate::gateway::admin::{add_user, valid_admin_name};
+use crate::gateway::admin::{UserError, UserSource, list_users, put_user, remove_user, valid_admin_name};
+use crate::gateway::audit::Caller;
+use crate::gateway::setup::ensure_config;
+use crate::gateway::sp::format_time;
 
-pub fn run(path: &Path, command: AdminCommand) -> CliResult<()> {
+/// The actor of the CLI's audit events.
+const CLI_ACTOR: &str = "cli";
+
+fn user_error(e: UserError) -> CliError {
+    match e {
+        UserError::Store(e) => CliError::failure(e.to_string()),
+        e => CliError::usage(e.to_string()),
+    }
+}
+
+pub fn run(path: &Path, command: AdminCommand, rt: &tokio::runtime::Runtime) -> CliResult<()> {
+    let settings = ensure_config(path, None, None, None)?;
+    let open = || rt.block_on(crate::store::open(&settings.config.store.url, &settings.dir));
+    let config_users = &settings.config.admin.users;
     match command {
         AdminCommand::AddUser { name, password_env } => {
             // Refuse a bad name before asking for a password.
@@ -27,9 +43,34 @@ pub fn run(path: &Path, command: AdminCommand) -> CliResult<()> {
                     line.trim_end_matches(['\n', '\r']).to_owned()
                 }
             };
-            let replaced = add_user(path, &name, &password)?;
-            let what = if replaced { "new password for admin user" } else { "added admin user" };
-            println!("{what} {name} in {}; restart the gateway to apply", path.display());
+            let store = open()?;
+            let existed = rt
+                .block_on(put_user(store.as_ref(), &name, &password, CLI_ACTOR, &Caller::none()))
+                .map_err(user_error)?;
+            let what = if existed { "new password for admin user" } else { "added admin user" };
+            println!("{what} {name} (in the store: running gateways accept it now)");
+            Ok(())
+        }
+        AdminCommand::RemoveUser { name } => {
+            let store = open()?;
+            rt.block_on(remove_user(store.as_ref(), config_users, &name, CLI_ACTOR, &Caller::none()))
+                .map_err(user_error)?;
+            println!("removed admin user {name}");
+            Ok(())
+        }
+        AdminCommand::ListUsers => {
+            let store = open()?;
+            let users = rt.block_on(list_users(store.as_ref(), config_users))?;
+            if users.is_empty() {
+                println!("no admin users (add one with `samlgate admin add-user NAME`)");
+            }
+            for u in users {
+                let (source, when) = match u.source {
+                    UserSource::Store => ("store", u.updated_at.map(format_time).unwrap_or_default()),
+                    UserSource::Config => ("config", String::new()),
+                };
+                println!("{}\t{source}\t{when}", u.user.name);
+            }
             Ok(())
         }
     }

@@ -107,12 +107,52 @@ pub enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// Read the audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Write the audit events matching a search, newest first, as CSV or JSON Lines. Times: 2026-12-01,
+    /// "2026-12-01 08:30" (in ui.timezone), 2026-12-01T00:30:00Z, a Unix time, or 30m / 24h / 7d ago.
+    Export {
+        /// Events at or after this time.
+        #[arg(long)]
+        since: Option<String>,
+        /// Events before this time.
+        #[arg(long)]
+        until: Option<String>,
+        /// Only this kind (`bind.created`), or every kind under a prefix ending in `.` (`bind.`).
+        #[arg(long)]
+        kind: Option<String>,
+        /// Only events whose actor or subject is this customer (xUserId) or admin.
+        #[arg(long)]
+        who: Option<String>,
+        /// Only the events of one request (the id a customer quotes from an error page).
+        #[arg(long)]
+        correlation_id: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "csv")]
+        format: AuditFormat,
+        /// Write to this file instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum AuditFormat {
+    Csv,
+    Jsonl,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum AdminCommand {
-    /// Add an admin user to `[[admin.users]]` of the config file, or set a new password for an existing
-    /// one. Only the argon2id hash is stored. Restart the gateway to apply.
+    /// Add a user of the admin pages, or set a new password for one. Only the argon2id hash is kept,
+    /// in the store: every running gateway (every replica) accepts it at once, no restart.
     AddUser {
         /// Sign-in name (letters, digits, `.`, `_`, `-`, `@`; at most 64).
         name: String,
@@ -120,6 +160,15 @@ pub enum AdminCommand {
         #[arg(long)]
         password_env: Option<String>,
     },
+    /// Remove a user of the admin pages (from the store; a user of `[[admin.users]]` is removed in the
+    /// config file). The last admin user is kept. Its open sessions end at their next request.
+    RemoveUser {
+        /// The user's sign-in name.
+        name: String,
+    },
+    /// List the users of the admin pages: name, where it is defined (store or config), when its
+    /// password was set.
+    ListUsers,
 }
 
 #[derive(Debug, Subcommand)]
@@ -157,8 +206,36 @@ pub enum KeysCommand {
         #[arg(long)]
         pkcs12_password_env: Option<String>,
     },
-    /// Show the current certificate: subject, SHA-256 fingerprint, expiry.
+    /// Show every IdP key with its state (current / next / previous): subject, SHA-256 fingerprint,
+    /// expiry and days left, and the rollover's next step.
     Show,
+    /// Zero-downtime key rollover: prepare → (upload IDP Metadata.xml in Partner Center) → activate →
+    /// retire.
+    Rollover {
+        #[command(subcommand)]
+        step: RolloverCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RolloverCommand {
+    /// Make a next key and certificate and publish them in the IdP metadata beside the current ones
+    /// (signing goes on with the current key). Then upload IDP Metadata.xml in Partner Center.
+    Prepare {
+        /// rsa2048, rsa3072, rsa4096 or ecdsa-p256 (default: the current key's algorithm).
+        #[arg(long)]
+        algorithm: Option<String>,
+        /// Certificate subject CN (default: the host of the base URL).
+        #[arg(long)]
+        cn: Option<String>,
+        /// Validity in days.
+        #[arg(long, default_value_t = 3650)]
+        days: u32,
+    },
+    /// Sign with the next key from now on; the old certificate stays published as the previous one.
+    Activate,
+    /// Stop publishing the previous certificate (it is moved to `retired/` in the key directory).
+    Retire,
 }
 
 #[derive(Debug, Subcommand)]
@@ -194,6 +271,8 @@ pub enum BindingsCommand {
     },
     /// Show the binding of one partner customer (xUserId).
     Show { x_user_id: String },
+    /// Find the bindings whose xUserId or HUAWEI CLOUD account ID (domainId) is VALUE.
+    Find { value: String },
     /// Record that a customer is already associated with a HUAWEI CLOUD account — one created with
     /// Huawei's create-customer Partner API with `xaccount_id` = XUSERID — so that its first jump says
     /// isFirstLogin=false. Audited (`bind.added`).

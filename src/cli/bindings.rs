@@ -21,6 +21,16 @@ pub async fn run(settings: &Settings, command: BindingsCommand) -> CliResult<()>
             }
             Ok(())
         }
+        BindingsCommand::Find { value } => {
+            let list = store.find_bindings(value.trim(), 100).await?;
+            if list.is_empty() {
+                return Err(CliError::failure(format!("no binding has the xUserId or domainId `{value}`")));
+            }
+            for b in list {
+                println!("{}\t{}\t{}\t{}", b.x_user_id, b.domain_id, b.domain_name, format_time(b.created_at));
+            }
+            Ok(())
+        }
         BindingsCommand::Show { x_user_id } => {
             let b = store
                 .get_binding(&x_user_id)
@@ -56,7 +66,10 @@ pub async fn run(settings: &Settings, command: BindingsCommand) -> CliResult<()>
             }
         }
         BindingsCommand::Remove { x_user_id } => {
-            let Some(b) = remove_binding(store.as_ref(), &x_user_id, "admin", "cli").await? else {
+            let Some(b) =
+                remove_binding(store.as_ref(), &x_user_id, "admin", "cli", &crate::gateway::audit::Caller::none())
+                    .await?
+            else {
                 return Err(CliError::failure(format!("no binding for xUserId `{x_user_id}`")));
             };
             println!("removed the binding of {x_user_id} (was domainId {})", b.domain_id);

@@ -44,7 +44,7 @@ pub async fn run(settings: Settings, mut mock: MockSpOptions) -> anyhow::Result<
             .current,
     });
     let state = crate::web::AppState::build(settings).await?;
-    mock.idp_metadata = IdpSource::Inline(state.idp_metadata.clone());
+    mock.idp_metadata = IdpSource::Inline(state.idp().metadata.clone());
     let sp = MockSp::new(&mock)?;
     let gw_listener =
         tokio::net::TcpListener::bind(&gw_bind).await.with_context(|| format!("cannot listen on {gw_bind}"))?;

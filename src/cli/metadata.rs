@@ -4,11 +4,12 @@ use std::path::PathBuf;
 
 use super::CliResult;
 use crate::config::Settings;
-use crate::gateway::setup::{idp_metadata, load_keys, write_file};
+use crate::gateway::setup::{idp_metadata, load_key_set, write_file};
 
-/// Writes `IDP Metadata.xml` to `output` (default `idp.metadata_file`), or to stdout for `-`.
+/// Writes `IDP Metadata.xml` (every published key: the current one, and during a rollover the next or
+/// the previous one) to `output` (default `idp.metadata_file`), or to stdout for `-`.
 pub fn export(settings: &Settings, output: Option<&str>) -> CliResult<()> {
-    let keys = load_keys(settings)?;
+    let keys = load_key_set(settings)?;
     let xml = idp_metadata(settings, &keys)?;
     match output {
         Some("-") => print!("{xml}"),

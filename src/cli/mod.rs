@@ -11,6 +11,7 @@ use crate::gateway::setup::{SetupError, ensure_config};
 
 mod admin;
 pub mod args;
+mod audit;
 mod bindings;
 pub mod demo;
 mod keys;
@@ -21,8 +22,8 @@ mod sp;
 mod token;
 
 pub use args::{
-    AdminCommand, BindingsCommand, Cli, Command, DemoArgs, KeysCommand, LogFormat, MetadataCommand, MockSpArgs,
-    SpCommand,
+    AdminCommand, AuditCommand, AuditFormat, BindingsCommand, Cli, Command, DemoArgs, KeysCommand, LogFormat,
+    MetadataCommand, MockSpArgs, SpCommand,
 };
 
 /// A failure with its exit code.
@@ -148,6 +149,7 @@ pub fn run(cli: Cli) -> CliResult<()> {
         Command::MockSp(args) => mock_sp::run(config, args, &rt),
         Command::Demo(args) => demo::run_cli(args, config, &rt),
         Command::Bindings { command } => rt.block_on(bindings::run(&ensure_config(config, None, None, None)?, command)),
-        Command::Admin { command } => admin::run(config, command),
+        Command::Admin { command } => admin::run(config, command, &rt),
+        Command::Audit { command } => rt.block_on(audit::run(&ensure_config(config, None, None, None)?, command)),
     }
 }

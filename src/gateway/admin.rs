@@ -1,12 +1,11 @@
-//! The admin users of `/admin`: argon2id password hashes in `[[admin.users]]` of the config file, and
-//! checking a sign-in against them in constant work.
+//! The admin users of `/admin`: argon2id password hashes in the store (added with `samlgate admin
+//! add-user` or on `/admin/users`, seen by every replica at once) and in `[[admin.users]]` of the config
+//! file; checking a sign-in against them in constant work.
 
-use std::path::Path;
 use std::sync::OnceLock;
 
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 
-use super::setup::{SetupError, SetupResult, ensure_config, write_config};
 use crate::config::{self, AdminUser};
 
 /// Shortest password `admin add-user` accepts.
@@ -114,32 +113,132 @@ pub fn valid_admin_name(name: &str) -> bool {
         && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'))
 }
 
-/// Adds `name` to `[[admin.users]]` of the config file at `path` (or gives it a new password). Only
-/// the hash is stored; the file as written is kept (no `SAMLGATE_*` overrides baked in). Returns
-/// whether an existing user got a new password.
-pub fn add_user(path: &Path, name: &str, password: &str) -> SetupResult<bool> {
+/// Where an admin user is defined.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserSource {
+    /// `[[admin.users]]` of the config file (changed by editing the file).
+    Config,
+    /// The store (CLI `admin add-user`, `/admin/users`); overrides a config user of the same name.
+    Store,
+}
+
+/// An admin user as the admin pages and the CLI list it.
+#[derive(Debug, Clone)]
+pub struct AdminUserInfo {
+    pub user: AdminUser,
+    pub source: UserSource,
+    /// When its password was last set (store users only).
+    pub updated_at: Option<i64>,
+}
+
+/// Why a user change was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum UserError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("no admin user `{0}`")]
+    NotFound(String),
+    #[error("admin user `{0}` is defined in the config file's [[admin.users]]: remove it there")]
+    InConfig(String),
+    #[error("`{0}` is the last admin user: add another one first")]
+    Last(String),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+}
+
+/// The admin users: those of the store, and those of the config file whose name the store does not
+/// have (by name).
+pub async fn list_users(
+    store: &dyn crate::store::Store,
+    config_users: &[AdminUser],
+) -> Result<Vec<AdminUserInfo>, crate::store::StoreError> {
+    let stored = store.list_admin_users().await?;
+    let mut out: Vec<AdminUserInfo> = stored
+        .into_iter()
+        .map(|r| AdminUserInfo {
+            user: AdminUser { name: r.name, password_hash: r.password_hash },
+            source: UserSource::Store,
+            updated_at: Some(r.updated_at),
+        })
+        .collect();
+    for u in config_users {
+        if !out.iter().any(|i| i.user.name == u.name) {
+            out.push(AdminUserInfo { user: u.clone(), source: UserSource::Config, updated_at: None });
+        }
+    }
+    out.sort_by(|a, b| a.user.name.cmp(&b.user.name));
+    Ok(out)
+}
+
+/// Adds `name` to the store (or gives it a new password there), audited `admin.user_added` or
+/// `admin.password_changed` with `actor`; returns whether it existed. The password needs
+/// [`MIN_PASSWORD_CHARS`] characters; only its argon2id hash is stored.
+pub async fn put_user(
+    store: &dyn crate::store::Store,
+    name: &str,
+    password: &str,
+    actor: &str,
+    caller: &super::audit::Caller,
+) -> Result<bool, UserError> {
     if !valid_admin_name(name) {
-        return Err(SetupError::Usage("NAME must be 1–64 letters, digits, `.`, `_`, `-` or `@`".into()));
+        return Err(UserError::Invalid("the name must be 1–64 letters, digits, `.`, `_`, `-` or `@`".into()));
     }
     if password.chars().count() < MIN_PASSWORD_CHARS {
-        return Err(SetupError::Usage(format!("the password must have at least {MIN_PASSWORD_CHARS} characters")));
+        return Err(UserError::Invalid(format!("the password must have at least {MIN_PASSWORD_CHARS} characters")));
     }
-    ensure_config(path, None, None, None)?;
-    let mut c = config::load_as_written(path)?;
-    let hash = hash_password(password).map_err(SetupError::Failure)?;
-    let replaced = match c.admin.users.iter_mut().find(|u| u.name == name) {
-        Some(u) => {
-            u.password_hash = hash;
-            true
-        }
-        None => {
-            c.admin.users.push(AdminUser { name: name.to_owned(), password_hash: hash });
-            false
-        }
+    if password.len() > 1024 {
+        return Err(UserError::Invalid("the password is too long (at most 1024 bytes)".into()));
+    }
+    let pw = password.to_owned();
+    let hash = tokio::task::spawn_blocking(move || hash_password(&pw))
+        .await
+        .map_err(|e| UserError::Invalid(e.to_string()))?
+        .map_err(UserError::Invalid)?;
+    let existed = store.put_admin_user(name, &hash, crate::util::now_unix()).await?;
+    let kind = if existed { super::AuditKind::AdminPasswordChanged } else { super::AuditKind::AdminUserAdded };
+    store.append_audit(&super::audit::event(kind, actor, name, serde_json::json!({}), caller)).await?;
+    Ok(existed)
+}
+
+/// Removes a store user, audited `admin.user_removed`. Config users are removed in the file; the last
+/// admin user is never removed (nobody could sign in to add one).
+pub async fn remove_user(
+    store: &dyn crate::store::Store,
+    config_users: &[AdminUser],
+    name: &str,
+    actor: &str,
+    caller: &super::audit::Caller,
+) -> Result<(), UserError> {
+    let users = list_users(store, config_users).await?;
+    let Some(u) = users.iter().find(|u| u.user.name == name) else {
+        return Err(UserError::NotFound(name.to_owned()));
     };
-    c.validate_as_written()?;
-    write_config(path, &c)?;
-    Ok(replaced)
+    if u.source == UserSource::Config {
+        return Err(UserError::InConfig(name.to_owned()));
+    }
+    // A config user of the same name stays after the store's is removed.
+    let config_twin = config_users.iter().any(|c| c.name == name);
+    if users.len() == 1 && !config_twin {
+        return Err(UserError::Last(name.to_owned()));
+    }
+    if !store.delete_admin_user(name).await? {
+        return Err(UserError::NotFound(name.to_owned()));
+    }
+    let event = super::audit::event(super::AuditKind::AdminUserRemoved, actor, name, serde_json::json!({}), caller);
+    store.append_audit(&event).await?;
+    Ok(())
+}
+
+impl super::Gateway {
+    /// Every admin user (store and config file), read from the store each time: a user added or
+    /// removed on another replica counts at once.
+    pub async fn admin_users(&self) -> super::Result<Vec<AdminUser>> {
+        Ok(list_users(self.store.as_ref(), &self.settings.config.admin.users)
+            .await?
+            .into_iter()
+            .map(|u| u.user)
+            .collect())
+    }
 }
 
 #[cfg(test)]

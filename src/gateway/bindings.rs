@@ -94,6 +94,7 @@ pub async fn remove_binding(
     x_user_id: &str,
     actor: &str,
     via: &str,
+    caller: &super::audit::Caller,
 ) -> Result<Option<Binding>, StoreError> {
     let Some(b) = store.get_binding(x_user_id).await? else { return Ok(None) };
     if !store.remove_binding(x_user_id).await? {
@@ -104,7 +105,7 @@ pub async fn remove_binding(
         actor,
         x_user_id,
         serde_json::json!({"domain_id": b.domain_id, "domain_name": b.domain_name, "via": via}),
-        &super::audit::Caller::none(),
+        caller,
     );
     store.append_audit(&event).await?;
     Ok(Some(b))

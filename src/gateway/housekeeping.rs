@@ -1,5 +1,6 @@
 //! The background work of a running gateway: purge expired sessions and one-time IDs, and audit
-//! events past `audit.retention_days`, every minute, and
+//! events past `audit.retention_days`, every minute; re-read the key directory every minute and on
+//! SIGHUP (a key rollover step run by the CLI or on another replica, see [`super::rollover`]); and
 //! re-fetch SP metadata from its URL every `huawei.sp_metadata_refresh_secs` (keeping the last good
 //! copy when a fetch fails or is refused, see [`super::sp`]).
 
@@ -24,8 +25,53 @@ pub async fn purge(gw: &Gateway, now: i64) -> Result<(u64, u64), crate::store::S
     Ok((expired, audit))
 }
 
-/// Starts the housekeeping task; abort the handle to stop it.
+/// Re-reads the key directory (see [`Gateway::reload_keys`]); a failure keeps the keys in use.
+pub async fn reload_keys(gw: &Gateway) {
+    if let Err(e) = gw.reload_keys().await {
+        tracing::warn!(error = %e, "re-reading the IdP key directory failed; keeping the keys in use");
+        gw.record_key_metrics();
+    }
+}
+
+/// SIGHUP: a stream registered at once (so a SIGHUP right after start is not the default
+/// "terminate"), or None where there is none.
+#[cfg(unix)]
+type Hangups = Option<tokio::signal::unix::Signal>;
+#[cfg(not(unix))]
+type Hangups = Option<std::convert::Infallible>;
+
+fn hangups() -> Hangups {
+    #[cfg(unix)]
+    {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGHUP; the key directory is re-read every minute");
+                None
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    None
+}
+
+/// The next SIGHUP; never, without one.
+async fn hangup(s: &mut Hangups) {
+    #[cfg(unix)]
+    if let Some(sig) = s {
+        if sig.recv().await.is_none() {
+            *s = None;
+        }
+        return;
+    }
+    let _ = s;
+    std::future::pending::<()>().await
+}
+
+/// Starts the housekeeping task; abort the handle to stop it. Call it inside the runtime, before the
+/// listener opens: it takes over SIGHUP at once.
 pub fn spawn(gw: Arc<Gateway>) -> tokio::task::JoinHandle<()> {
+    let mut hup = hangups();
     tokio::spawn(async move {
         let refresh = gw.settings.config.huawei.sp_metadata_refresh_secs;
         let refresh_url = refresh > 0;
@@ -39,6 +85,11 @@ pub fn spawn(gw: Arc<Gateway>) -> tokio::task::JoinHandle<()> {
                     if let Err(e) = purge(&gw, now_unix()).await {
                         tracing::warn!(error = %e, "purging expired rows failed");
                     }
+                    reload_keys(&gw).await;
+                }
+                _ = hangup(&mut hup) => {
+                    tracing::info!("SIGHUP: re-reading the IdP key directory");
+                    reload_keys(&gw).await;
                 }
                 _ = refresh_tick.tick(), if refresh_url => {
                     match super::sp::refresh_url_sources(&gw.settings, gw.store.as_ref()).await {

@@ -3,7 +3,8 @@
 //! admin commands. See `ARCHITECTURE.md` for the rooms and the one allowed direction.
 //!
 //! * [`Gateway`] — the application state (settings, IdP keys, store, IdP metadata, SP cache) and its
-//!   construction; [`setup`] — first-run setup and key loading;
+//!   construction; [`setup`] — first-run setup and key loading; [`rollover`] — the IdP keys in use,
+//!   reloaded when the key directory changes, and the key rollover steps;
 //! * the use cases, each split into a **check** half (parse, verify, decide; nothing spent or stored)
 //!   and a **commit** half (spend the one-time value, store, audit): [`sso`] (the SSO hop), [`slo`]
 //!   (logout), [`bind`] (Huawei's binding notification), [`console`] (the partner's hand-off);
@@ -17,8 +18,6 @@ use std::sync::Arc;
 use anyhow::Context as _;
 
 use crate::config::Settings;
-use crate::keys::IdpKeys;
-use crate::saml::dsig::{SignatureAlgorithm, SigningKey};
 use crate::store::Store;
 
 pub mod admin;
@@ -29,6 +28,7 @@ pub mod console;
 mod error;
 pub mod housekeeping;
 pub mod return_urls;
+pub mod rollover;
 pub mod session;
 pub mod setup;
 pub mod slo;
@@ -43,11 +43,11 @@ pub use session::SessionUser;
 /// Everything the use cases need, built once at start and shared (`Arc<Gateway>`).
 pub struct Gateway {
     pub settings: Settings,
-    pub keys: IdpKeys,
     pub store: Arc<dyn Store>,
-    /// `IDP Metadata.xml` as served at `/saml/metadata`.
-    pub idp_metadata: String,
-    pub signing_key: SigningKey,
+    /// The IdP keys (current, and the next or previous one of a rollover), the signing key and
+    /// `IDP Metadata.xml`: read them with [`Gateway::idp`]; replaced as a whole by
+    /// [`Gateway::reload_keys`] when the key directory changes.
+    idp: arc_swap::ArcSwap<rollover::IdpState>,
     /// Imported SPs, parsed and kept for a short while.
     pub sps: sp::SpCache,
     /// The hand-off secrets (current, and previous during a rotation).
@@ -71,27 +71,19 @@ impl Gateway {
         let store = crate::store::open(&settings.config.store.url, &settings.dir)
             .await
             .with_context(|| format!("cannot open the store {}", settings.config.store.url))?;
-        let keys = setup::load_keys(&settings).map_err(|e| anyhow::anyhow!(e.to_string()))?;
+        let idp = rollover::IdpState::load(&settings).map_err(|e| anyhow::anyhow!(e.to_string()))?;
+        if let Some(note) = &idp.algorithm_note {
+            tracing::warn!("{note}");
+        }
         let handoff_secrets = setup::handoff_secrets(&settings).map_err(|e| anyhow::anyhow!(e.to_string()))?;
         let metrics_token = setup::metrics_token(&settings).map_err(|e| anyhow::anyhow!(e.to_string()))?;
-        let idp_metadata = setup::idp_metadata(&settings, &keys)?;
-        let algorithm: SignatureAlgorithm = settings
-            .config
-            .idp
-            .signature_algorithm
-            .parse()
-            .map_err(|e| anyhow::anyhow!("idp.signature_algorithm: {e}"))?;
-        let signing_key = SigningKey::new(keys.pkey.clone(), keys.cert_der.clone(), algorithm)
-            .context("the IdP key cannot sign with idp.signature_algorithm")?;
         for w in sp::sync_at_start(&settings, store.as_ref()).await? {
             tracing::warn!("{w}");
         }
         Ok(Gateway {
             settings,
-            keys,
             store,
-            idp_metadata,
-            signing_key,
+            idp: arc_swap::ArcSwap::from_pointee(idp),
             sps: sp::SpCache::default(),
             handoff_secrets,
             admin_lockout: admin::AdminLockout::default(),
@@ -108,12 +100,12 @@ impl Gateway {
     /// its validity, and Huawei's SP metadata is in the store. Each check by name, `Err` with why.
     pub async fn readiness(&self) -> Vec<(&'static str, std::result::Result<(), String>)> {
         let store = self.store.health().await.map_err(|e| format!("store unreachable: {e}"));
-        let info = crate::keys::cert_info(&self.keys.cert);
+        let idp = self.idp();
+        let cert = &idp.keys.current.cert;
+        let info = crate::keys::cert_info(cert);
         let keys = match openssl::asn1::Asn1Time::days_from_now(0) {
-            Ok(now) if self.keys.cert.not_after() < now => {
-                Err(format!("the IdP certificate expired on {}", info.not_after))
-            }
-            Ok(now) if self.keys.cert.not_before() > now => {
+            Ok(now) if cert.not_after() < now => Err(format!("the IdP certificate expired on {}", info.not_after)),
+            Ok(now) if cert.not_before() > now => {
                 Err(format!("the IdP certificate is valid only from {}", info.not_before))
             }
             Ok(_) => Ok(()),

@@ -118,11 +118,9 @@ impl Gateway {
     /// the partner has set no page.
     pub async fn return_target(&self, kind: ReturnKind, label: &str) -> Result<String> {
         self.return_url(kind).await?.ok_or_else(|| {
-            Error::refused(
-                Kind::NotFound,
-                "not_configured",
-                format!("the partner has not configured a {label} page ({})", kind.key()),
-            )
+            // The customer's page does not name the config key; the log does.
+            tracing::warn!(key = kind.key(), "no {label} return URL is configured (set it on /admin/return-urls)");
+            Error::refused(Kind::NotFound, "not_configured", format!("the partner has not set up a {label} page yet"))
         })
     }
 

@@ -9,6 +9,7 @@
 use std::path::Path;
 
 use crate::config::{self, Config, ConfigError, Settings, Site};
+use crate::keys::rollover::{KeyDir, KeySet};
 use crate::keys::{self, GenerateOptions, IdpKeys, KeyAlgorithm, KeyPaths};
 use crate::saml::metadata::{self, IdpMetadataParams};
 use crate::saml::xml::XmlWriteError;
@@ -216,12 +217,23 @@ pub fn passphrase(s: &Settings) -> SetupResult<Option<String>> {
     Ok(None)
 }
 
-/// Loads the IdP key and certificate; a key file group or others can read is refused.
-pub fn load_keys(s: &Settings) -> SetupResult<IdpKeys> {
+/// The key directory: the current key's files (`idp.key`, `idp.cert`) and, beside them, the next and
+/// previous keys of a rollover and its state (see [`crate::keys::rollover`]).
+pub fn key_dir(s: &Settings) -> KeyDir {
     let p = key_paths(s);
+    KeyDir::new(&p.key, &p.cert)
+}
+
+/// Loads every IdP key of the key directory: the current one (which signs) and, during a rollover,
+/// the next key or the previous certificate. A key file group or others can read is refused.
+pub fn load_key_set(s: &Settings) -> SetupResult<KeySet> {
     let pass = passphrase(s)?;
-    keys::check_private_key_file_mode(&p.key)?;
-    Ok(IdpKeys::load(&p.key, &p.cert, pass.as_deref())?)
+    Ok(KeySet::load(&key_dir(s), pass.as_deref())?)
+}
+
+/// Loads the current IdP key and certificate (the one that signs); see [`load_key_set`].
+pub fn load_keys(s: &Settings) -> SetupResult<IdpKeys> {
+    Ok(load_key_set(s)?.current)
 }
 
 /// The certificate subject CN by default: the host of the base URL.
@@ -232,22 +244,24 @@ pub fn default_cn(s: &Settings) -> String {
         .unwrap_or_else(|| "samlgate".into())
 }
 
-/// `IDP Metadata.xml` for the current keys and settings.
-pub fn idp_metadata(settings: &Settings, keys: &IdpKeys) -> Result<String, XmlWriteError> {
+/// `IDP Metadata.xml` for the keys and settings: one signing KeyDescriptor (and one for encryption)
+/// per published certificate — the current one first, then the next key (after `keys rollover
+/// prepare`) or the previous one (after `activate`, until `retire`).
+pub fn idp_metadata(settings: &Settings, keys: &KeySet) -> SetupResult<String> {
     let sso = settings.sso_url();
-    metadata::idp_metadata_xml(&IdpMetadataParams {
+    Ok(metadata::idp_metadata_xml(&IdpMetadataParams {
         entity_id: settings.config.idp.entity_id.clone(),
         sso_redirect_url: sso.clone(),
         sso_post_url: sso,
         slo_redirect_url: settings.slo_url(),
-        signing_certs_der: vec![keys.cert_der.clone()],
+        signing_certs_der: keys.published_der()?,
         valid_until: None,
-    })
+    })?)
 }
 
 /// Writes `IDP Metadata.xml` to `idp.metadata_file` and returns its path.
 pub fn write_idp_metadata(settings: &Settings) -> SetupResult<std::path::PathBuf> {
-    let keys = load_keys(settings)?;
+    let keys = load_key_set(settings)?;
     let xml = idp_metadata(settings, &keys)?;
     let path = settings.resolve(&settings.config.idp.metadata_file);
     write_file(&path, xml.as_bytes())?;
@@ -280,7 +294,7 @@ pub fn ensure_initialized(
         keys::generate(&p, &opts, false)?;
         tracing::info!(key = %p.key.display(), cert = %p.cert.display(), "generated a new IdP key and certificate");
     }
-    let keys = load_keys(&settings)?;
+    let keys = load_key_set(&settings)?;
     let xml = idp_metadata(&settings, &keys)?;
     let mpath = settings.resolve(&settings.config.idp.metadata_file);
     if std::fs::read_to_string(&mpath).ok().as_deref() != Some(xml.as_str()) {

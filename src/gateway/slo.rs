@@ -124,7 +124,7 @@ impl Gateway {
             MessageParam::SamlResponse,
             &xml,
             c.relay_state.as_deref(),
-            Some(&self.signing_key),
+            Some(&self.idp().signing_key),
         )
         .map_err(Error::internal)?;
         self.audit(audit::event(

@@ -85,6 +85,13 @@ impl Gateway {
                 "this is the SAML single sign-on endpoint: it expects a SAMLRequest from Huawei Cloud",
             ));
         }
+        let (req, sp, relay_state) = self.verified_redirect_request(raw_query).await?;
+        self.check_authn_request(req, sp, relay_state)
+    }
+
+    /// The Redirect-bound AuthnRequest, its SP and RelayState, with its signature verified (the
+    /// request's own rules — times, ACS, NameID policy — are not checked yet).
+    async fn verified_redirect_request(&self, raw_query: &str) -> Result<(AuthnRequest, Arc<SpEntry>, Option<String>)> {
         let q = redirect::parse_redirect_query(raw_query)?;
         if q.param != MessageParam::SamlRequest {
             return Err(Error::invalid("wrong_message", "expected SAMLRequest, got SAMLResponse"));
@@ -98,7 +105,16 @@ impl Gateway {
             q.verify(&sp.certs, self.settings.config.huawei.allow_sha1)?;
         }
         let relay_state = q.relay_state()?;
-        self.check_authn_request(req, sp, relay_state)
+        Ok((req, sp, relay_state))
+    }
+
+    /// For a Redirect-bound request refused for its time (`expired`, `not_yet_valid`): whether this
+    /// session already answered it (Back after a while on the auto-post page), and then where
+    /// "continue to the console" leads. The signature is verified first; nothing is signed or spent.
+    pub async fn stale_request_answered(&self, raw_query: &str, user: &SessionUser) -> Option<String> {
+        let (req, sp, _) = self.verified_redirect_request(raw_query).await.ok()?;
+        let key = replay_key(&sp.metadata.entity_id, &req.id);
+        user.answered.contains(&key).then(|| self.continue_url_of(&sp))
     }
 
     /// Checks a POST-bound AuthnRequest: the form body with `SAMLRequest` (base64, not deflated) and
@@ -207,7 +223,7 @@ impl Gateway {
         let sp_entity = c.sp.metadata.entity_id.as_str();
         let started = Instant::now();
         let built = response::build_response(
-            &self.signing_key,
+            &self.idp().signing_key,
             &ResponseParams {
                 issuer: &cfg.idp.entity_id,
                 destination: &c.acs.location,
@@ -286,12 +302,20 @@ impl Gateway {
     /// Where "continue to the console" leads after Back or Reload: Huawei's console home for
     /// Huawei's SP, the origin of the ACS for another SP.
     pub fn continue_url(&self, checked: &CheckedAuthnRequest) -> String {
-        if checked.sp.metadata.entity_id == self.huawei_sp_entity_id() {
-            return crate::huawei::console_home(self.settings.config.huawei.site);
+        self.continue_url_of(&checked.sp)
+    }
+
+    fn continue_url_of(&self, sp: &SpEntry) -> String {
+        let home = crate::huawei::console_home(self.settings.config.huawei.site);
+        if sp.metadata.entity_id == self.huawei_sp_entity_id() {
+            return home;
         }
-        url::Url::parse(&checked.acs.location)
+        sp.metadata
+            .acs
+            .first()
+            .and_then(|a| url::Url::parse(&a.location).ok())
             .map(|u| format!("{}/", u.origin().ascii_serialization()))
-            .unwrap_or_else(|_| crate::huawei::console_home(self.settings.config.huawei.site))
+            .unwrap_or(home)
     }
 
     /// The SP with this entityID, from the cache or the store; refused `unknown_issuer` otherwise.
@@ -393,7 +417,7 @@ impl Gateway {
         let sp_entity = c.sp.metadata.entity_id.clone();
         let expires = self.request_id_expiry(&c.req);
         let built = response::build_status_response(
-            &self.signing_key,
+            &self.idp().signing_key,
             &cfg.idp.entity_id,
             &c.acs.location,
             &c.req.id,

@@ -137,6 +137,29 @@ pub struct HopRecord {
     pub audit: NewAuditEvent,
 }
 
+/// Which audit events a search wants (every field optional; all given ones must match).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditQuery {
+    /// The event kind, exactly (`bind.created`), or every kind under a prefix ending in `.` (`bind.`).
+    pub kind: Option<String>,
+    /// A customer or admin: the event's actor or subject (an xUserId, an admin name).
+    pub who: Option<String>,
+    pub correlation_id: Option<String>,
+    /// Unix seconds, inclusive.
+    pub since: Option<i64>,
+    /// Unix seconds, exclusive.
+    pub until: Option<i64>,
+}
+
+/// A user of the admin pages kept in the store (only the argon2id PHC hash of the password).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct AdminUserRecord {
+    pub name: String,
+    pub password_hash: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
 /// A stored audit event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct AuditEvent {
@@ -174,6 +197,8 @@ pub trait Store: Send + Sync {
     /// Newest first.
     fn list_bindings(&self, limit: i64, offset: i64) -> StoreFuture<'_, Vec<Binding>>;
     fn remove_binding<'a>(&'a self, x_user_id: &'a str) -> StoreFuture<'a, bool>;
+    /// The bindings whose xUserId or domainId is exactly `value`, newest first (at most `limit`).
+    fn find_bindings<'a>(&'a self, value: &'a str, limit: i64) -> StoreFuture<'a, Vec<Binding>>;
 
     // --- Sessions ---
     /// Insert or replace a session (keyed by id).
@@ -203,6 +228,21 @@ pub trait Store: Send + Sync {
     fn purge_audit_before(&self, before: i64) -> StoreFuture<'_, u64>;
     /// Newest first, optionally only events of one kind.
     fn list_audit<'a>(&'a self, limit: i64, offset: i64, kind: Option<&'a str>) -> StoreFuture<'a, Vec<AuditEvent>>;
+    /// Newest first, the events matching `q` with an id below `before_id` (keyset paging: pass the
+    /// last id of the previous page), at most `limit`.
+    fn search_audit<'a>(
+        &'a self,
+        q: &'a AuditQuery,
+        before_id: Option<i64>,
+        limit: i64,
+    ) -> StoreFuture<'a, Vec<AuditEvent>>;
+
+    // --- Admin users (besides `[[admin.users]]` of the config file) ---
+    fn list_admin_users(&self) -> StoreFuture<'_, Vec<AdminUserRecord>>;
+    /// Inserts the user or replaces its hash (keeping `created_at`); `true` when it existed.
+    fn put_admin_user<'a>(&'a self, name: &'a str, password_hash: &'a str, now: i64) -> StoreFuture<'a, bool>;
+    /// `true` when a row was deleted.
+    fn delete_admin_user<'a>(&'a self, name: &'a str) -> StoreFuture<'a, bool>;
 
     // --- Settings (admin-edited values every replica reads; see migrations/*/…_settings.sql) ---
     /// The value saved under `key`, if any.

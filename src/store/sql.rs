@@ -31,6 +31,30 @@ pub(crate) const SQL_GET_SESSION: &str = "SELECT id, user_id, attributes_json, c
      FROM sessions WHERE id = $1 AND expires_at > $2";
 
 /// Appends an audit event and returns its id.
+/// [`crate::store::Store::search_audit`]: every filter is skipped when its parameter is NULL (typed
+/// casts, so PostgreSQL knows the parameters' types).
+pub(crate) const SQL_SEARCH_AUDIT: &str = "SELECT id, at, kind, actor, subject, detail_json, correlation_id FROM audit_events \
+     WHERE (CAST($1 AS TEXT) IS NULL OR kind = $1) \
+       AND (CAST($2 AS TEXT) IS NULL OR kind LIKE $2 ESCAPE '\\') \
+       AND (CAST($3 AS TEXT) IS NULL OR actor = $3 OR subject = $3) \
+       AND (CAST($4 AS TEXT) IS NULL OR correlation_id = $4) \
+       AND (CAST($5 AS BIGINT) IS NULL OR at >= $5) \
+       AND (CAST($6 AS BIGINT) IS NULL OR at < $6) \
+       AND (CAST($7 AS BIGINT) IS NULL OR id < $7) \
+     ORDER BY id DESC LIMIT $8";
+
+/// `s` with the LIKE wildcards `%`, `_` and the escape `\` escaped.
+pub(crate) fn like_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 pub(crate) const SQL_APPEND_AUDIT: &str = "INSERT INTO audit_events (at, kind, actor, subject, detail_json, correlation_id) \
      VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
 
@@ -204,6 +228,25 @@ macro_rules! impl_sql_store {
                     .fetch_all(&self.pool)
                     .await
                     .map_err($crate::store::query_err("list_bindings"))
+                })
+            }
+
+            fn find_bindings<'a>(
+                &'a self,
+                value: &'a str,
+                limit: i64,
+            ) -> $crate::store::StoreFuture<'a, Vec<$crate::store::Binding>> {
+                Box::pin(async move {
+                    sqlx::query_as::<_, $crate::store::Binding>(
+                        "SELECT x_user_id, domain_id, domain_name, user_name, user_id, created_at \
+                         FROM bindings WHERE x_user_id = $1 OR (domain_id = $1 AND domain_id <> '') \
+                         ORDER BY created_at DESC, x_user_id LIMIT $2",
+                    )
+                    .bind(value)
+                    .bind($crate::store::clamp(limit))
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err($crate::store::query_err("find_bindings"))
                 })
             }
 
@@ -430,6 +473,91 @@ macro_rules! impl_sql_store {
                         }
                     };
                     rows.map_err($crate::store::query_err("list_audit"))
+                })
+            }
+
+            fn search_audit<'a>(
+                &'a self,
+                q: &'a $crate::store::AuditQuery,
+                before_id: Option<i64>,
+                limit: i64,
+            ) -> $crate::store::StoreFuture<'a, Vec<$crate::store::AuditEvent>> {
+                Box::pin(async move {
+                    let (exact, prefix) = match q.kind.as_deref() {
+                        Some(k) if k.ends_with('.') => (None, Some(format!("{}%", $crate::store::sql::like_escape(k)))),
+                        Some(k) => (Some(k), None),
+                        None => (None, None),
+                    };
+                    sqlx::query_as::<_, $crate::store::AuditEvent>($crate::store::sql::SQL_SEARCH_AUDIT)
+                        .bind(exact)
+                        .bind(prefix)
+                        .bind(q.who.as_deref())
+                        .bind(q.correlation_id.as_deref())
+                        .bind(q.since)
+                        .bind(q.until)
+                        .bind(before_id)
+                        .bind($crate::store::clamp(limit))
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err($crate::store::query_err("search_audit"))
+                })
+            }
+
+            fn list_admin_users(&self) -> $crate::store::StoreFuture<'_, Vec<$crate::store::AdminUserRecord>> {
+                Box::pin(async move {
+                    sqlx::query_as::<_, $crate::store::AdminUserRecord>(
+                        "SELECT name, password_hash, created_at, updated_at FROM admin_users ORDER BY name",
+                    )
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err($crate::store::query_err("list_admin_users"))
+                })
+            }
+
+            fn put_admin_user<'a>(
+                &'a self,
+                name: &'a str,
+                password_hash: &'a str,
+                now: i64,
+            ) -> $crate::store::StoreFuture<'a, bool> {
+                Box::pin(async move {
+                    let err = $crate::store::query_err("put_admin_user");
+                    let mut tx = self.pool.begin().await.map_err(err)?;
+                    let err = $crate::store::query_err("put_admin_user");
+                    let existed = sqlx::query("UPDATE admin_users SET password_hash = $1, updated_at = $2 WHERE name = $3")
+                        .bind(password_hash)
+                        .bind(now)
+                        .bind(name)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(err)?
+                        .rows_affected()
+                        > 0;
+                    if !existed {
+                        sqlx::query(
+                            "INSERT INTO admin_users (name, password_hash, created_at, updated_at) VALUES ($1, $2, $3, $3)",
+                        )
+                        .bind(name)
+                        .bind(password_hash)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err($crate::store::query_err("put_admin_user"))?;
+                    }
+                    tx.commit().await.map_err($crate::store::query_err("put_admin_user"))?;
+                    Ok(existed)
+                })
+            }
+
+            fn delete_admin_user<'a>(&'a self, name: &'a str) -> $crate::store::StoreFuture<'a, bool> {
+                Box::pin(async move {
+                    Ok(sqlx::query("DELETE FROM admin_users WHERE name = $1")
+                        .bind(name)
+                        .execute(&self.pool)
+                        .await
+                        .map_err($crate::store::query_err("delete_admin_user"))?
+                        .rows_affected()
+                        > 0)
                 })
             }
 

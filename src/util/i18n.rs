@@ -28,12 +28,13 @@ macro_rules! catalog {
             ("gateway", include_str!(concat!("../../templates/i18n/", $lang, "/gateway.ftl"))),
             ("admin", include_str!(concat!("../../templates/i18n/", $lang, "/admin.ftl"))),
             ("mocksp", include_str!(concat!("../../templates/i18n/", $lang, "/mocksp.ftl"))),
+            ("admin-keys", include_str!(concat!("../../templates/i18n/", $lang, "/admin-keys.ftl"))),
         ]
     };
 }
 
 /// The catalogs, in the order of [`Lang::index`].
-const CATALOGS: [(&str, [(&str, &str); 3]); 2] = [("zh-CN", catalog!("zh-CN")), ("en", catalog!("en"))];
+const CATALOGS: [(&str, [(&str, &str); 4]); 2] = [("zh-CN", catalog!("zh-CN")), ("en", catalog!("en"))];
 
 impl Lang {
     pub const ALL: [Lang; 2] = [Lang::ZhCn, Lang::En];

@@ -34,6 +34,7 @@ pub async fn frame_policy(State(state): State<AppState>, req: axum::extract::Req
     let csp = state.ui.csp(None).replace("frame-ancestors 'none'", &format!("frame-ancestors {}", origins.join(" ")));
     if let Ok(v) = HeaderValue::from_str(&csp) {
         resp.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
+        resp.extensions_mut().insert(super::Framable);
     }
     resp
 }

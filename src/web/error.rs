@@ -138,41 +138,95 @@ struct ErrorPage<'a> {
     correlation_id: &'a str,
 }
 
-/// The causes a refusal page explains (each has `refusal-<cause>-title` and `-what` in both
-/// catalogs).
-#[cfg(test)]
-const CAUSES: &[&str] = &[
-    "link-expired",
-    "link-used",
-    "link-invalid",
-    "not-signed-in",
-    "already-answered",
-    "request-expired",
-    "destination",
-    "rejected",
-    "busy",
-    "not-found",
-    "unavailable",
-    "internal",
-    "admin",
-];
+/// What a refusal page explains to a customer: each cause has `refusal-<id>-title` and `-what` in
+/// both catalogs (a test goes over [`Cause::ALL`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cause {
+    LinkExpired,
+    LinkUsed,
+    LinkInvalid,
+    NotSignedIn,
+    AlreadyAnswered,
+    RequestExpired,
+    RequestEarly,
+    Destination,
+    Logout,
+    Bind,
+    NotConfigured,
+    Rejected,
+    Busy,
+    NotFound,
+    Unavailable,
+    Internal,
+    Admin,
+}
 
-/// What a customer is told about a refusal: its cause, from the stable reason code.
-pub fn cause_of(status: StatusCode, reason: &str, route: &str) -> &'static str {
-    match reason {
-        "token_expired" | "token_not_yet_valid" => "link-expired",
-        "token_replayed" => "link-used",
-        r if r.starts_with("token_") || r == "claim" => "link-invalid",
-        "no_session" => "not-signed-in",
-        "replay" => "already-answered",
-        "expired" | "not_yet_valid" => "request-expired",
-        "service" | "return_to" => "destination",
-        "rate_limited" => "busy",
-        "not_found" => "not-found",
-        "internal" => "internal",
-        _ if status == StatusCode::SERVICE_UNAVAILABLE => "unavailable",
-        _ if route.starts_with("/admin") => "admin",
-        _ => "rejected",
+impl Cause {
+    #[cfg(test)]
+    pub const ALL: [Cause; 17] = [
+        Cause::LinkExpired,
+        Cause::LinkUsed,
+        Cause::LinkInvalid,
+        Cause::NotSignedIn,
+        Cause::AlreadyAnswered,
+        Cause::RequestExpired,
+        Cause::RequestEarly,
+        Cause::Destination,
+        Cause::Logout,
+        Cause::Bind,
+        Cause::NotConfigured,
+        Cause::Rejected,
+        Cause::Busy,
+        Cause::NotFound,
+        Cause::Unavailable,
+        Cause::Internal,
+        Cause::Admin,
+    ];
+
+    /// The middle of its message ids.
+    pub fn id(self) -> &'static str {
+        match self {
+            Cause::LinkExpired => "link-expired",
+            Cause::LinkUsed => "link-used",
+            Cause::LinkInvalid => "link-invalid",
+            Cause::NotSignedIn => "not-signed-in",
+            Cause::AlreadyAnswered => "already-answered",
+            Cause::RequestExpired => "request-expired",
+            Cause::RequestEarly => "request-early",
+            Cause::Destination => "destination",
+            Cause::Logout => "logout",
+            Cause::Bind => "bind",
+            Cause::NotConfigured => "not-configured",
+            Cause::Rejected => "rejected",
+            Cause::Busy => "busy",
+            Cause::NotFound => "not-found",
+            Cause::Unavailable => "unavailable",
+            Cause::Internal => "internal",
+            Cause::Admin => "admin",
+        }
+    }
+
+    /// The cause of a refusal, from its stable reason code and the route it happened on.
+    pub fn of(status: StatusCode, reason: &str, route: &str) -> Cause {
+        match (reason, route) {
+            ("rate_limited", _) => Cause::Busy,
+            ("not_found" | "method_not_allowed", _) => Cause::NotFound,
+            ("internal", _) => Cause::Internal,
+            ("not_configured", _) => Cause::NotConfigured,
+            (_, r) if r.starts_with("/admin") => Cause::Admin,
+            (_, "/saml/slo" | "/logout") => Cause::Logout,
+            (_, "/huawei/bind") => Cause::Bind,
+            ("token_expired" | "token_not_yet_valid", _) => Cause::LinkExpired,
+            ("token_replayed", _) => Cause::LinkUsed,
+            (r, _) if r.starts_with("token_") || r == "claim" => Cause::LinkInvalid,
+            ("no_session", _) => Cause::NotSignedIn,
+            ("replay", _) => Cause::AlreadyAnswered,
+            ("expired", _) => Cause::RequestExpired,
+            ("not_yet_valid", _) => Cause::RequestEarly,
+            ("service" | "return_to", _) => Cause::Destination,
+            _ if status == StatusCode::SERVICE_UNAVAILABLE => Cause::Unavailable,
+            _ => Cause::Rejected,
+        }
     }
 }
 
@@ -199,10 +253,34 @@ fn client_addr(rule: &ClientAddrRule, req: &Request) -> Option<IpAddr> {
 }
 
 /// What [`around_request`] needs: how to find the client address, and the pages' brand.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct RequestSetup {
     pub rule: ClientAddrRule,
     pub ui: Arc<Ui>,
+    /// Where refusals are audited (none on the internal metrics listener).
+    pub gateway: Option<Arc<gateway::Gateway>>,
+}
+
+/// Appends the `request.refused` audit event of a refusal: its reason, status, route, method, client
+/// address and correlation id, and the message naming the failed check (cut to 300 characters; the
+/// messages never carry secrets). Rate-limited requests are only counted (`samlgate_refusals_total`):
+/// auditing a flood would hand the store to whoever floods.
+async fn audit_refusal(gw: &gateway::Gateway, caller: &Caller, method: &str, route: &str, r: &Refusal) {
+    if r.reason == "rate_limited" {
+        return;
+    }
+    let message: String = r.message.chars().take(300).collect();
+    let detail = serde_json::json!({
+        "reason": r.reason,
+        "status": r.status.as_u16(),
+        "route": route,
+        "method": method,
+        "message": message,
+    });
+    let event = gateway::audit::event(gateway::AuditKind::Refused, "", route, detail, caller);
+    if let Err(e) = gw.audit(event).await {
+        tracing::error!("cannot audit the refusal: {e}");
+    }
 }
 
 /// Middleware: correlation id and client address (the [`Caller`] extension), the request's language
@@ -215,7 +293,8 @@ pub async fn around_request(State(setup): State<Arc<RequestSetup>>, mut req: Req
         hex::encode(b)
     };
     let client = client_addr(rule, &req);
-    req.extensions_mut().insert(Caller::new(cid.clone(), client));
+    let caller = Caller::new(cid.clone(), client);
+    req.extensions_mut().insert(caller.clone());
     let page = setup.ui.page(req.headers());
     req.extensions_mut().insert(page.clone());
     let json = wants_json(req.headers());
@@ -232,14 +311,21 @@ pub async fn around_request(State(setup): State<Arc<RequestSetup>>, mut req: Req
     if let Some(refusal) = resp.extensions_mut().remove::<Refusal>() {
         tracing::warn!(parent: &span, reason = refusal.reason, status = refusal.status.as_u16(), "refused: {}", refusal.message);
         metrics::counter!("samlgate_refusals_total", "reason" => refusal.reason).increment(1);
+        if let Some(gw) = &setup.gateway {
+            audit_refusal(gw, &caller, method.as_str(), &route, &refusal).await;
+        }
         // Headers that belong to the refusal survive its rendering.
         let keep: Vec<_> = [header::RETRY_AFTER, header::WWW_AUTHENTICATE, header::CONTENT_SECURITY_POLICY]
             .into_iter()
             .filter_map(|h| resp.headers().get(&h).cloned().map(|v| (h, v)))
             .collect();
+        let framable = resp.extensions().get::<super::Framable>().copied();
         resp = render_problem(&page, &route, refusal.status, refusal.reason, &refusal.message, &cid, json);
         for (h, v) in keep {
             resp.headers_mut().insert(h, v);
+        }
+        if let Some(f) = framable {
+            resp.extensions_mut().insert(f);
         }
     } else if let Some(InternalDetail(msg)) = resp.extensions_mut().remove::<InternalDetail>() {
         tracing::error!(parent: &span, "internal error: {msg}");
@@ -254,6 +340,20 @@ pub async fn around_request(State(setup): State<Arc<RequestSetup>>, mut req: Req
         );
     } else if status == StatusCode::NOT_FOUND && resp.headers().get(header::CONTENT_TYPE).is_none() {
         resp = render_problem(&page, &route, status, "not_found", "no such page", &cid, json);
+    } else if status == StatusCode::METHOD_NOT_ALLOWED && resp.headers().get(header::CONTENT_TYPE).is_none() {
+        let allow = resp.headers().get(header::ALLOW).cloned();
+        resp = render_problem(
+            &page,
+            &route,
+            status,
+            "method_not_allowed",
+            "this address does not take that method",
+            &cid,
+            json,
+        );
+        if let Some(a) = allow {
+            resp.headers_mut().insert(header::ALLOW, a);
+        }
     } else if status == StatusCode::PAYLOAD_TOO_LARGE {
         metrics::counter!("samlgate_refusals_total", "reason" => "too_large").increment(1);
         resp = render_problem(&page, &route, status, "too_large", "the request body is too large", &cid, json);
@@ -279,8 +379,9 @@ fn render_problem(
         (status, axum::Json(serde_json::json!({"error": reason, "message": message, "correlation_id": cid})))
             .into_response()
     } else {
-        let cause = cause_of(status, reason, route);
-        let admin = cause == "admin";
+        let cause = Cause::of(status, reason, route);
+        let admin = cause == Cause::Admin;
+        let cause = cause.id();
         let error_page = ErrorPage {
             t: page,
             headline: page.t(&format!("refusal-{cause}-title")),
@@ -336,20 +437,34 @@ mod tests {
     fn every_cause_is_explained_in_both_languages() {
         for lang in crate::util::i18n::Lang::ALL {
             let ids = lang.message_ids();
-            for cause in CAUSES {
+            for cause in Cause::ALL {
                 for part in ["title", "what"] {
-                    let id = format!("refusal-{cause}-{part}");
+                    let id = format!("refusal-{}-{part}", cause.id());
                     assert!(ids.contains(&id), "{} has no {id}", lang.tag());
                 }
             }
         }
-        let bad = StatusCode::BAD_REQUEST;
-        assert_eq!(cause_of(StatusCode::UNAUTHORIZED, "token_expired", "/console"), "link-expired");
-        assert_eq!(cause_of(StatusCode::UNAUTHORIZED, "token_signature", "/console"), "link-invalid");
-        assert_eq!(cause_of(bad, "signature", "/saml/sso"), "rejected");
-        assert_eq!(cause_of(bad, "csrf", "/admin/login"), "admin");
-        for (s, r, route) in [(bad, "replay", "/saml/sso"), (StatusCode::SERVICE_UNAVAILABLE, "x", "/")] {
-            assert!(CAUSES.contains(&cause_of(s, r, route)));
+        let (bad, unauth) = (StatusCode::BAD_REQUEST, StatusCode::UNAUTHORIZED);
+        let cases = [
+            (unauth, "token_expired", "/console", Cause::LinkExpired),
+            (unauth, "token_signature", "/console", Cause::LinkInvalid),
+            (unauth, "token_replayed", "/console", Cause::LinkUsed),
+            (bad, "signature", "/saml/sso", Cause::Rejected),
+            (bad, "replay", "/saml/sso", Cause::AlreadyAnswered),
+            (bad, "expired", "/saml/sso", Cause::RequestExpired),
+            (bad, "not_yet_valid", "/saml/sso", Cause::RequestEarly),
+            // The same reasons on logout and on the binding notification say what those are about.
+            (bad, "replay", "/saml/slo", Cause::Logout),
+            (bad, "expired", "/saml/slo", Cause::Logout),
+            (bad, "replay", "/huawei/bind", Cause::Bind),
+            (StatusCode::NOT_FOUND, "not_configured", "/return/order-paid", Cause::NotConfigured),
+            (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "/huawei/bind", Cause::NotFound),
+            (bad, "csrf", "/admin/login", Cause::Admin),
+            (StatusCode::SERVICE_UNAVAILABLE, "huawei_sp_missing", "/saml/sso", Cause::Unavailable),
+            (StatusCode::TOO_MANY_REQUESTS, "rate_limited", "/console", Cause::Busy),
+        ];
+        for (status, reason, route, want) in cases {
+            assert_eq!(Cause::of(status, reason, route), want, "{reason} on {route}");
         }
     }
 }

@@ -73,6 +73,8 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Respo
         r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"metrics\""));
         return r;
     }
+    // The certificate's time left, as of this scrape.
+    state.record_key_metrics();
     ([(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4"))], state.metrics.render())
         .into_response()
 }

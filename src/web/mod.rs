@@ -94,25 +94,26 @@ async fn metadata_xml(State(state): State<AppState>) -> Response {
             (header::CONTENT_TYPE, HeaderValue::from_static("application/samlmetadata+xml; charset=utf-8")),
             (header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"IDP Metadata.xml\"")),
         ],
-        state.idp_metadata.clone(),
+        state.idp().metadata.clone(),
     )
         .into_response()
 }
 
+/// Marks a response whose CSP lets named origins frame it (no X-Frame-Options then).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Framable;
+
 /// Security headers on every response (the pages' CSP: [`ui::Ui::csp`]).
 async fn security_headers(State(csp): State<HeaderValue>, req: Request, next: Next) -> Response {
     let mut resp = next.run(req).await;
-    let h = resp.headers_mut();
-    h.entry("x-content-type-options").or_insert(HeaderValue::from_static("nosniff"));
-    // A route that lets named origins frame it (`/huawei/bind`) sets its own CSP; X-Frame-Options
-    // cannot name origins, so it is only sent where no framing is allowed.
-    let framable = h
-        .get(header::CONTENT_SECURITY_POLICY)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| !v.contains("frame-ancestors 'none'"));
-    if !framable {
+    resp.headers_mut().entry("x-content-type-options").or_insert(HeaderValue::from_static("nosniff"));
+    // A route that lets named origins frame it (`/huawei/bind`) sets its own CSP and marks the
+    // response [`Framable`]; X-Frame-Options cannot name origins, so it is sent everywhere else.
+    if resp.extensions().get::<Framable>().is_none() {
+        let h = resp.headers_mut();
         h.entry("x-frame-options").or_insert(HeaderValue::from_static("DENY"));
     }
+    let h = resp.headers_mut();
     h.entry("referrer-policy").or_insert(HeaderValue::from_static("no-referrer"));
     h.entry(header::CONTENT_SECURITY_POLICY).or_insert(csp);
     resp
@@ -139,6 +140,7 @@ pub fn router(state: AppState) -> Router {
     let setup = Arc::new(error::RequestSetup {
         rule: crate::util::net::ClientAddrRule::new(&cfg.trusted_proxies, cfg.trust_forwarded_for).unwrap_or_default(),
         ui: state.ui.clone(),
+        gateway: Some(state.gateway.clone()),
     });
     // Built from validated config values (an origin, quoted keywords): always a valid header value.
     let csp = HeaderValue::from_str(&state.ui.csp(None)).unwrap_or(HeaderValue::from_static("default-src 'none'"));

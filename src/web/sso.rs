@@ -5,13 +5,13 @@
 
 use axum::Extension;
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderValue, header};
-use axum::response::Response;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
 
 use super::cookies::browser_session;
 use super::ui::{Page, render};
-use super::{Answer, AppState, Caller, Internal, form_fields, found, params};
+use super::{Answer, AppState, Caller, Internal, form_fields, found, params, wants_json};
 use crate::gateway::sso::{CheckedAuthnRequest, Demand, PostForm};
 
 /// Redirect binding.
@@ -19,15 +19,29 @@ pub async fn sso_redirect(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Extension(page): Extension<Page>,
+    headers: HeaderMap,
     jar: CookieJar,
     RawQuery(raw): RawQuery,
 ) -> Answer {
     let raw = raw.unwrap_or_default();
     params::check_query_len(&raw)?;
-    let checked = state.check_redirect_authn_request(&raw).await?;
+    let checked = match state.check_redirect_authn_request(&raw).await {
+        Ok(c) => c,
+        // Back after a while onto the auto-post page: the request has expired, but this browser's
+        // session answered it — offer the console rather than a dead end.
+        Err(e) if matches!(e.reason(), "expired" | "not_yet_valid") => {
+            if let Some((_, user)) = browser_session(&state, &jar).await?
+                && let Some(console_url) = state.stale_request_answered(&raw, &user).await
+            {
+                return already_answered(&page, &headers, console_url);
+            }
+            return Err(e.into());
+        }
+        Err(e) => return Err(e.into()),
+    };
     // Without a session the browser comes back to this very request after logging in.
     let pending = format!("{}?{}", state.settings.sso_url(), raw);
-    answer(&state, &caller, &page, &jar, checked, Some(&pending)).await
+    answer(&state, &caller, &page, &headers, &jar, checked, Some(&pending)).await
 }
 
 /// POST binding: form fields `SAMLRequest` (base64, not deflated) and `RelayState`.
@@ -35,6 +49,7 @@ pub async fn sso_post(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Extension(page): Extension<Page>,
+    headers: HeaderMap,
     jar: CookieJar,
     body: axum::body::Bytes,
 ) -> Answer {
@@ -42,7 +57,7 @@ pub async fn sso_post(
     let relay_state = fields.remove("RelayState");
     let checked = state.check_post_authn_request(fields.get("SAMLRequest").map(String::as_str), relay_state).await?;
     // A POST-bound request cannot come back through a login redirect; without a session, refuse.
-    answer(&state, &caller, &page, &jar, checked, None).await
+    answer(&state, &caller, &page, &headers, &jar, checked, None).await
 }
 
 #[derive(askama::Template)]
@@ -52,10 +67,22 @@ struct AlreadyAnsweredPage<'a> {
     console_url: String,
 }
 
+/// "You are already signed in" (JSON for API clients), with the way on to the console.
+fn already_answered(page: &Page, headers: &HeaderMap, console_url: String) -> Answer {
+    if wants_json(headers) {
+        let body = serde_json::json!({"status": "already_answered", "continue": console_url});
+        let mut r = axum::Json(body).into_response();
+        r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        return Ok(r);
+    }
+    render(page, &AlreadyAnsweredPage { t: page, console_url })
+}
+
 async fn answer(
     state: &AppState,
     caller: &Caller,
     page: &Page,
+    headers: &HeaderMap,
     jar: &CookieJar,
     checked: CheckedAuthnRequest,
     pending_url: Option<&str>,
@@ -66,7 +93,7 @@ async fn answer(
         && state.answered_in_session(&checked, user)
     {
         tracing::info!(request_id = %checked.req.id, "request already answered in this session (Back or Reload)");
-        return render(page, &AlreadyAnsweredPage { t: page, console_url: state.continue_url(&checked) });
+        return already_answered(page, headers, state.continue_url(&checked));
     }
     let can_login = state.settings.config.handoff.partner_login_url.is_some() && pending_url.is_some();
     let (session, user) =

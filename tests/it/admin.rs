@@ -99,14 +99,22 @@ fn without_an_admin_user_admin_says_how_to_create_one() {
 }
 
 #[test]
-fn add_user_writes_an_argon2_hash_and_keeps_the_other_keys() {
+fn admin_users_live_in_the_store_and_apply_without_a_restart() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    let o = run(dir, &["init", "--base-url", "https://gw.example", "--x-account-type", "acme_IDP"]);
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let o = run(dir, &["init", "--base-url", &base, "--x-account-type", "acme_IDP"]);
     assert!(o.status.success(), "{}", stderr(&o));
+    // A user of the config file's [[admin.users]] keeps working beside the store's.
+    let hash = samlgate::gateway::admin::hash_password("config user password").unwrap();
+    let mut v: toml::Table = std::fs::read_to_string(dir.join("samlgate.toml")).unwrap().parse().unwrap();
+    let user: toml::Table = format!("name = \"cfg\"\npassword_hash = \"{hash}\"").parse().unwrap();
+    v["admin"].as_table_mut().unwrap().insert("users".into(), toml::Value::Array(vec![toml::Value::Table(user)]));
+    std::fs::write(dir.join("samlgate.toml"), toml::to_string(&v).unwrap()).unwrap();
     let before = std::fs::read_to_string(dir.join("samlgate.toml")).unwrap();
 
-    // Too short, bad name, missing variable: refused, file unchanged.
+    // Too short, bad name, missing variable: refused.
     let o = run_env(dir, &["admin", "add-user", "ops", "--password-env", "PW"], &[("PW", "short")]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("at least 12 characters"), "{}", stderr(&o));
@@ -115,9 +123,18 @@ fn add_user_writes_an_argon2_hash_and_keeps_the_other_keys() {
     let o = run(dir, &["admin", "add-user", "ops", "--password-env", "NOT_SET_ANYWHERE_42"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("NOT_SET_ANYWHERE_42"));
-    assert_eq!(std::fs::read_to_string(dir.join("samlgate.toml")).unwrap(), before);
 
-    // From the environment, and from stdin.
+    let g = Gateway::start_on(dir, port, &[]);
+    let can_sign_in = |name: &str, password: &str| {
+        let c = client();
+        let page = c.get(g.url("/admin/login")).send().unwrap().text().unwrap();
+        let r = post(&c, &g.url("/admin/login"), &[("csrf", &csrf_of(&page)), ("name", name), ("password", password)]);
+        r.status() == StatusCode::SEE_OTHER
+    };
+    assert!(can_sign_in("cfg", "config user password"));
+    assert!(!can_sign_in("ops", PASSWORD));
+
+    // From the environment, and from stdin: accepted by the running gateway at once.
     let o = run_env(dir, &["admin", "add-user", "ops", "--password-env", "PW"], &[("PW", PASSWORD)]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("added admin user ops"), "{}", stdout(&o));
@@ -137,28 +154,59 @@ fn add_user_writes_an_argon2_hash_and_keeps_the_other_keys() {
     }
     let o = child.wait_with_output().unwrap();
     assert!(o.status.success(), "{}", stderr(&o));
+    assert!(can_sign_in("ops", PASSWORD), "no restart needed");
+    assert!(can_sign_in("second", "another long password"));
+    // The config file is not touched; the store keeps only argon2id hashes.
+    assert_eq!(std::fs::read_to_string(dir.join("samlgate.toml")).unwrap(), before);
+    let mut stored = Vec::new();
+    for f in std::fs::read_dir(dir.join("data")).unwrap().flatten() {
+        stored.extend(std::fs::read(f.path()).unwrap());
+    }
+    assert!(!String::from_utf8_lossy(&stored).contains(PASSWORD), "a password in the store");
+    assert!(String::from_utf8_lossy(&stored).contains("$argon2id$"));
 
-    let text = std::fs::read_to_string(dir.join("samlgate.toml")).unwrap();
-    let v: toml::Table = text.parse().unwrap();
-    let users = v["admin"]["users"].as_array().unwrap();
-    assert_eq!(users.len(), 2);
-    assert_eq!(users[0]["name"].as_str(), Some("ops"));
-    let hash = users[0]["password_hash"].as_str().unwrap();
-    assert!(hash.starts_with("$argon2id$"), "{hash}");
-    assert!(!text.contains(PASSWORD));
-    assert_eq!(v["huawei"]["x_account_type"].as_str(), Some("acme_IDP"));
-    assert_eq!(v["server"]["base_url"].as_str(), Some("https://gw.example"));
-    let old: toml::Table = before.parse().unwrap();
-    assert_eq!(v["handoff"]["secret"], old["handoff"]["secret"]);
+    let o = run(dir, &["admin", "list-users"]);
+    let listed: Vec<String> = stdout(&o).lines().map(|l| l.split('\t').take(2).collect::<Vec<_>>().join(" ")).collect();
+    assert_eq!(listed, ["cfg config", "ops store", "second store"], "{}", stdout(&o));
 
-    // The same name again sets a new password (no duplicate).
+    // The same name again sets a new password (no duplicate); the old one stops working.
     let o = run_env(dir, &["admin", "add-user", "ops", "--password-env", "PW"], &[("PW", "a brand new password")]);
     assert!(o.status.success());
     assert!(stdout(&o).contains("new password for admin user ops"));
-    let v: toml::Table = std::fs::read_to_string(dir.join("samlgate.toml")).unwrap().parse().unwrap();
-    let users = v["admin"]["users"].as_array().unwrap();
-    assert_eq!(users.len(), 2);
-    assert_ne!(users[0]["password_hash"].as_str(), Some(hash));
+    assert!(!can_sign_in("ops", PASSWORD));
+    assert!(can_sign_in("ops", "a brand new password"));
+    assert_eq!(stdout(&run(dir, &["admin", "list-users"])).lines().count(), 3);
+
+    // Remove: a store user goes at once; a config user is removed in the file; audited.
+    let o = run(dir, &["admin", "remove-user", "second"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!can_sign_in("second", "another long password"));
+    let o = run(dir, &["admin", "remove-user", "cfg"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("config file"), "{}", stderr(&o));
+    let o = run(dir, &["admin", "remove-user", "nobody"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = run(dir, &["audit", "export", "--kind", "admin.", "--format", "jsonl"]);
+    let kinds: Vec<String> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["kind"].as_str().unwrap().to_owned())
+        .filter(|k| k.starts_with("admin.user") || k.starts_with("admin.password"))
+        .collect();
+    assert_eq!(kinds, ["admin.user_removed", "admin.password_changed", "admin.user_added", "admin.user_added"]);
+    drop(g);
+}
+
+#[test]
+fn the_last_admin_user_is_kept() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let o = run(dir, &["init", "--base-url", "https://gw.example", "--x-account-type", "acme_IDP"]);
+    assert!(o.status.success());
+    let o = run_env(dir, &["admin", "add-user", "only", "--password-env", "PW"], &[("PW", PASSWORD)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(dir, &["admin", "remove-user", "only"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("last admin user"), "{}", stderr(&o));
 }
 
 #[test]
@@ -319,7 +367,7 @@ fn admin_pages_sign_in_checklist_return_urls_bindings_audit_and_sign_out() {
     assert_eq!(client().get(g.url("/return/recharge")).send().unwrap().status(), StatusCode::NOT_FOUND);
     let (_, audit) = get(&c, &g.url("/admin/audit?kind=admin.return_urls"));
     assert!(audit.contains("admin.return_urls"), "{audit}");
-    assert!(audit.contains("<td>ops</td>"), "{audit}");
+    assert!(audit.contains("\">ops</a></td>"), "{audit}");
     assert!(audit.contains("partner.example/paid"), "{audit}");
     let (_, overview) = get(&c, &g.url("/admin"));
     assert!(overview.contains(&format!("redirects to {paid}")), "{overview}");
@@ -384,7 +432,7 @@ fn admin_pages_sign_in_checklist_return_urls_bindings_audit_and_sign_out() {
         sign_in(&g, &c2);
         get(&c2, &g.url("/admin/audit?kind=admin.logout"))
     };
-    assert!(audit.contains("admin.logout") && audit.contains("<td>ops</td>"), "{audit}");
+    assert!(audit.contains("admin.logout") && audit.contains("\">ops</a></td>"), "{audit}");
 }
 
 /// The admin pages in Simplified Chinese and English, by `Accept-Language`: the language tag, the
@@ -462,13 +510,14 @@ fn admin_pages_speak_the_browsers_language_and_show_times_in_the_configured_zone
         "<th>时间（Asia/Tokyo）</th>",
         tokyo,
         ">退出登录</button>",
-        "第 1 页",
+        "客户（xUserId）或管理员",
+        "起始时间（Asia/Tokyo）",
     ] {
         assert!(audit.contains(needle), "Chinese audit page lacks {needle}: {audit}");
     }
     assert!(!audit.contains("UTC") && !audit.contains("Audit log"), "{audit}");
     let (_, none) = get_in(&c, &g.url("/admin/audit?kind=no.such"), "zh-CN");
-    assert!(none.contains("id=\"no-events\">没有类型为 <code>no.such</code> 的事件。"), "{none}");
+    assert!(none.contains("id=\"no-events\">没有符合此搜索条件的事件。"), "{none}");
     let (_, overview) = get_in(&c, &g.url("/admin"), "zh-CN");
     for needle in [
         "<h1>接入配置清单</h1>",
@@ -522,7 +571,7 @@ fn admin_pages_speak_the_browsers_language_and_show_times_in_the_configured_zone
         "<h1>Audit log</h1>",
         "<th>Time (Asia/Tokyo)</th>",
         tokyo,
-        "page 1",
+        "Customer (xUserId) or admin",
     ] {
         assert!(audit.contains(needle), "English audit page lacks {needle}: {audit}");
     }

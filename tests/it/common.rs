@@ -357,3 +357,35 @@ pub fn reencode_signature(body: &str, needless: bool) -> String {
         .collect::<Vec<_>>()
         .join("&")
 }
+
+/// The admin password of [`start_with_admin`].
+pub const ADMIN_PASSWORD: &str = "correct horse battery staple";
+
+/// `init` in `dir` on a free port, admin user `ops` ([`ADMIN_PASSWORD`]), then `serve`.
+pub fn start_with_admin(dir: &Path) -> Gateway {
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let o = run(dir, &["init", "--base-url", &base, "--x-account-type", "acme_IDP"]);
+    assert!(o.status.success(), "init: {}", stderr(&o));
+    let o = run_env(dir, &["admin", "add-user", "ops", "--password-env", "ADMIN_PW"], &[("ADMIN_PW", ADMIN_PASSWORD)]);
+    assert!(o.status.success(), "add-user: {}", stderr(&o));
+    Gateway::start_on(dir, port, &[])
+}
+
+/// The value of the first hidden `csrf` field of an admin page.
+pub fn csrf_field(html: &str) -> String {
+    let i = html.find("name=\"csrf\" value=\"").expect("a csrf field") + "name=\"csrf\" value=\"".len();
+    html[i..i + html[i..].find('"').unwrap()].to_owned()
+}
+
+/// Signs `c` in as `ops`; returns the admin session's CSRF token.
+pub fn admin_sign_in(g: &Gateway, c: &reqwest::blocking::Client) -> String {
+    let page = c.get(g.url("/admin/login")).send().unwrap().text().unwrap();
+    let r = c
+        .post(g.url("/admin/login"))
+        .form(&[("csrf", csrf_field(&page).as_str()), ("name", "ops"), ("password", ADMIN_PASSWORD)])
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 303, "sign-in");
+    csrf_field(&c.get(g.url("/admin")).send().unwrap().text().unwrap())
+}

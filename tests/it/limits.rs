@@ -381,12 +381,9 @@ fn metrics_need_the_token_or_move_to_the_internal_listener() {
     let o = run_env(tmp.path(), &["serve", "--bind", "127.0.0.1:0"], &env);
     assert!(!o.status.success());
     assert!(stderr(&o).contains("holds server.metrics_token and is readable by group or others"), "{}", stderr(&o));
-    // A rewrite (add-user) with the secret only in the environment works and never writes it to the file.
-    let o = run_env(
-        tmp.path(),
-        &["admin", "add-user", "ops", "--password-env", "PW"],
-        &[env[0], ("PW", "correct horse battery")],
-    );
+    // A rewrite (`init --bp-id`) with the secret only in the environment works and never writes it to
+    // the file.
+    let o = run_env(tmp.path(), &["init", "--bp-id", "partner-1"], &[env[0]]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(
         !std::fs::read_to_string(&cfg).unwrap().contains(&handoff),

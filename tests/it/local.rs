@@ -54,7 +54,7 @@ impl Local {
         f(&mut settings);
         let state = AppState::build(settings).await.unwrap();
         let idp_md = tmp.path().join("idp-metadata.xml");
-        std::fs::write(&idp_md, &state.idp_metadata).unwrap();
+        std::fs::write(&idp_md, &state.idp().metadata).unwrap();
         Local { _tmp: tmp, sp_dir, idp_md, work: dir, state }
     }
 

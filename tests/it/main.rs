@@ -7,6 +7,8 @@ mod common;
 mod local;
 
 mod admin;
+mod admin_console;
+mod audit;
 mod bind_slo;
 mod browser;
 mod cli;
@@ -20,6 +22,7 @@ mod metadata;
 mod mocksp;
 mod pages;
 mod replicas;
+mod rollover;
 mod sp_refresh;
 mod sso;
 mod store;

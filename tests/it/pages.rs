@@ -281,3 +281,32 @@ async fn only_the_bind_answer_may_be_framed_and_only_by_huaweis_origin() {
         assert!(csp.ends_with("frame-ancestors 'none'"), "{path}: {csp}");
     }
 }
+
+/// Back onto the auto-post page after the request's lifetime: still "already signed in" for the
+/// browser it was answered to (its signature is checked, nothing is signed); others get `expired`.
+#[tokio::test(flavor = "multi_thread")]
+async fn back_after_the_request_expired_still_offers_the_console() {
+    let l = Local::new_with(|s| {
+        s.config.handoff.partner_login_url = Some(LOGIN.to_owned());
+        s.config.idp.request_max_age_secs = 10;
+        s.config.idp.clock_skew_secs = 0;
+    })
+    .await;
+    let r = l.send(page_get(&format!("/console?token={}&service=iam", l.token("cust-p5")), None, None)).await;
+    let sid = set_session_cookie(&r).unwrap();
+    let (path, _) = l.authn_request("rs-p5");
+    assert!(body_text(l.send(page_get(&path, Some("en"), Some(&sid))).await).await.contains("SAMLResponse"));
+    tokio::time::sleep(std::time::Duration::from_secs(12)).await;
+    let r = l.send(page_get(&path, Some("en"), Some(&sid))).await;
+    assert_eq!(r.status(), 200);
+    let html = body_text(r).await;
+    assert_eq!(by_id(&html, "already-answered"), "You are already signed in", "{html}");
+    let r = l.send(get(&path, Some(&sid))).await;
+    assert_eq!(body_json(r).await["status"], "already_answered");
+    // Another browser: the request is simply too old.
+    let r = l.send(page_get(&format!("/console?token={}&service=iam", l.token("cust-p6")), None, None)).await;
+    let other = set_session_cookie(&r).unwrap();
+    let r = l.send(get(&path, Some(&other))).await;
+    assert_eq!(r.status(), 400);
+    assert_eq!(body_json(r).await["error"], "expired");
+}

@@ -7,7 +7,9 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use samlgate::store::{self, BindOutcome, Binding, HopRecord, NewAuditEvent, Session, SpRecord, Store, StoreError};
+use samlgate::store::{
+    self, AuditQuery, BindOutcome, Binding, HopRecord, NewAuditEvent, Session, SpRecord, Store, StoreError,
+};
 
 const DEFAULT_PG: &str = "postgres://postgres@127.0.0.1:5432/test";
 
@@ -128,6 +130,7 @@ suite!(
     record_hop_concurrent_replays,
     purge_expired_removes_only_expired,
     audit_append_and_list,
+    audit_search_filters_and_keyset_pages,
     audit_purge_by_age,
     health_ok,
     reopen_keeps_data,
@@ -658,4 +661,60 @@ async fn sqlite_pragmas() {
     assert!(busy >= 1000, "{busy}");
     assert_eq!(s.path(), Some(dir.path().join("p.db").as_path()));
     s.close().await;
+}
+
+/// Every filter of the audit search, alone and together, the kind prefix (with LIKE wildcards taken
+/// literally), and keyset paging over ids.
+async fn audit_search_filters_and_keyset_pages(ctx: &Ctx) {
+    let s = &ctx.store;
+    let rows = [
+        (100, "sso.response", "cust-1", "https://auth.example/", "aaaa000000000001"),
+        (200, "bind.created", "", "cust-1", "aaaa000000000002"),
+        (300, "request.refused", "", "/console", "aaaa000000000003"),
+        (400, "bind.removed", "ops", "cust-2", "aaaa000000000004"),
+        (500, "bind_x.odd", "", "cust-1", "aaaa000000000005"),
+        (600, "sso.response", "cust-2", "https://auth.example/", "aaaa000000000006"),
+    ];
+    let mut ids = Vec::new();
+    for (at, kind, actor, subject, cid) in rows {
+        let e = NewAuditEvent {
+            at,
+            kind: kind.into(),
+            actor: actor.into(),
+            subject: subject.into(),
+            detail_json: "{}".into(),
+            correlation_id: cid.into(),
+        };
+        ids.push(s.append_audit(&e).await.unwrap());
+    }
+    let find = |q: AuditQuery| async move {
+        s.search_audit(&q, None, 100).await.unwrap().into_iter().map(|e| e.at).collect::<Vec<_>>()
+    };
+    assert_eq!(find(AuditQuery::default()).await, [600, 500, 400, 300, 200, 100]);
+    assert_eq!(find(AuditQuery { kind: Some("sso.response".into()), ..Default::default() }).await, [600, 100]);
+    // A prefix: `bind.` matches bind.created and bind.removed, not bind_x (the `_` is literal).
+    assert_eq!(find(AuditQuery { kind: Some("bind.".into()), ..Default::default() }).await, [400, 200]);
+    assert_eq!(find(AuditQuery { who: Some("cust-1".into()), ..Default::default() }).await, [500, 200, 100]);
+    assert_eq!(find(AuditQuery { correlation_id: Some("aaaa000000000003".into()), ..Default::default() }).await, [300]);
+    assert_eq!(find(AuditQuery { since: Some(200), until: Some(400), ..Default::default() }).await, [300, 200]);
+    assert_eq!(
+        find(AuditQuery {
+            who: Some("cust-2".into()),
+            kind: Some("bind.".into()),
+            since: Some(300),
+            ..Default::default()
+        })
+        .await,
+        [400]
+    );
+    assert!(find(AuditQuery { who: Some("%".into()), ..Default::default() }).await.is_empty());
+    // Keyset: pages of two, each below the last id of the previous page.
+    let q = AuditQuery::default();
+    let p1 = s.search_audit(&q, None, 2).await.unwrap();
+    let p2 = s.search_audit(&q, Some(p1[1].id), 2).await.unwrap();
+    let p3 = s.search_audit(&q, Some(p2[1].id), 2).await.unwrap();
+    let p4 = s.search_audit(&q, Some(p3[1].id), 2).await.unwrap();
+    let seen: Vec<i64> = [p1, p2, p3].iter().flatten().map(|e| e.id).collect();
+    assert_eq!(seen, ids.iter().rev().copied().collect::<Vec<_>>());
+    assert!(p4.is_empty());
 }

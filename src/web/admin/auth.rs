@@ -113,9 +113,7 @@ async fn session_admin(state: &AppState, headers: &HeaderMap) -> Result<Option<(
     }
     let Some(s) = state.store.get_session(id).await? else { return Ok(None) };
     let Ok(data) = serde_json::from_str::<AdminSessionData>(&s.attributes_json) else { return Ok(None) };
-    if s.user_id != session_user_id(&data.admin)
-        || !state.settings.config.admin.users.iter().any(|u| u.name == data.admin)
-    {
+    if s.user_id != session_user_id(&data.admin) || !state.admin_users().await?.iter().any(|u| u.name == data.admin) {
         return Ok(None);
     }
     Ok(Some((data.admin, data.csrf, id.to_owned())))
@@ -129,7 +127,7 @@ impl FromRequestParts<AppState> for Admin {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
-        if state.settings.config.admin.users.is_empty() {
+        if state.admin_users().await.map_err(|e| crate::web::Failure::from(e).into_response())?.is_empty() {
             return Err(setup_page(&page_of(parts), &parts.method));
         }
         match session_admin(state, &parts.headers).await.map_err(IntoResponse::into_response)? {
@@ -249,8 +247,10 @@ pub async fn login_form(
     jar: CookieJar,
     headers: HeaderMap,
 ) -> Response {
-    if state.settings.config.admin.users.is_empty() {
-        return setup_page(&t, &Method::GET);
+    match state.admin_users().await {
+        Ok(users) if users.is_empty() => return setup_page(&t, &Method::GET),
+        Ok(_) => {}
+        Err(e) => return crate::web::Failure::from(e).into_response(),
     }
     match session_admin(&state, &headers).await {
         Ok(Some(_)) => redirect_see_other("/admin"),
@@ -284,7 +284,8 @@ pub async fn login(State(state): State<AppState>, jar: CookieJar, req: Request) 
 async fn login_inner(state: &AppState, jar: CookieJar, req: Request) -> Result<Response, Response> {
     let (parts, body) = req.into_parts();
     let t = page_of(&parts);
-    if state.settings.config.admin.users.is_empty() {
+    let users = state.admin_users().await.map_err(|e| crate::web::Failure::from(e).into_response())?;
+    if users.is_empty() {
         return Ok(setup_page(&t, &Method::POST));
     }
     let cid = caller(&parts);
@@ -301,7 +302,6 @@ async fn login_inner(state: &AppState, jar: CookieJar, req: Request) -> Result<R
         return Ok(login_page(state, &t, jar, StatusCode::UNAUTHORIZED, "", &t.t("admin-login-wrong")));
     }
     let shown: String = name.chars().take(64).collect();
-    let users = state.settings.config.admin.users.clone();
     // The lock is checked, and a failure counted, while holding a verification slot: guesses sent in
     // parallel cannot all pass the check before the first failure is counted.
     let outcome = {

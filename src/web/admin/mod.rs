@@ -16,9 +16,12 @@ use super::{AppState, Failure, Internal};
 use crate::gateway::{AuditKind, audit::event};
 use crate::web::ui::Page;
 
+mod audit;
 mod auth;
+mod keys;
 mod pages;
 mod return_urls;
+mod users;
 
 pub use auth::{ADMIN_COOKIE, ADMIN_SESSION_SECS};
 
@@ -31,7 +34,16 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/metadata", get(pages::metadata))
         .route("/admin/return-urls", get(return_urls::page).post(return_urls::save))
         .route("/admin/bindings", get(pages::bindings).post(pages::add_binding))
-        .route("/admin/audit", get(pages::audit))
+        .route("/admin/bindings/remove", get(pages::remove_binding_form).post(pages::remove_binding))
+        .route("/admin/keys", get(keys::page))
+        .route("/admin/keys/prepare", post(keys::prepare))
+        .route("/admin/keys/activate", post(keys::activate))
+        .route("/admin/keys/retire", post(keys::retire))
+        .route("/admin/users", get(users::page).post(users::save))
+        .route("/admin/users/remove", get(users::remove_form).post(users::remove))
+        .route("/admin/audit", get(audit::page))
+        .route("/admin/audit.csv", get(audit::export_csv))
+        .route("/admin/audit.jsonl", get(audit::export_jsonl))
 }
 
 /// `Cache-Control: no-store` (admin pages hold tokens and customer data), and `Referrer-Policy:
@@ -60,6 +72,20 @@ fn html<T: askama::Template>(status: StatusCode, t: &Page, page: &T) -> Response
 fn redirect_see_other(path: &'static str) -> Response {
     let mut r = StatusCode::SEE_OTHER.into_response();
     r.headers_mut().insert(header::LOCATION, HeaderValue::from_static(path));
+    no_store(&mut r);
+    r
+}
+
+/// A 303 to `{path}?{key}={value}` (after a change: the page says what was done to `value`).
+fn see_other_with(path: &str, key: &str, value: &str) -> Response {
+    let loc = format!("{path}?{key}={}", crate::huawei::encode_component(value));
+    let mut r = StatusCode::SEE_OTHER.into_response();
+    match HeaderValue::from_str(&loc) {
+        Ok(v) => {
+            r.headers_mut().insert(header::LOCATION, v);
+        }
+        Err(e) => return Internal::from(e).into_response(),
+    }
     no_store(&mut r);
     r
 }

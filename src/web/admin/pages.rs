@@ -5,6 +5,7 @@ use axum::extract::{RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+use super::audit::AuditRow;
 use super::auth::{Admin, Nav};
 use super::{html, no_store, zoned_rfc3339, zoned_time};
 use crate::config::PLACEHOLDER_X_ACCOUNT_TYPE;
@@ -61,22 +62,6 @@ pub struct Entry {
     pub note: String,
     pub level: &'static str,
     pub level_text: String,
-}
-
-pub struct AuditRow {
-    pub id: i64,
-    /// In the configured zone (the column header names it).
-    pub at: String,
-    pub kind: String,
-    pub actor: String,
-    pub subject: String,
-    pub detail: String,
-}
-
-impl AuditRow {
-    fn new(t: &Page, e: crate::store::AuditEvent) -> Self {
-        AuditRow { id: e.id, at: t.time(e.at), kind: e.kind, actor: e.actor, subject: e.subject, detail: e.detail_json }
-    }
 }
 
 /// A return URL's name on the admin pages.
@@ -172,8 +157,8 @@ pub async fn overview(State(state): State<AppState>, admin: Admin) -> Result<Res
     let t = &admin.page;
     let cfg = &state.settings.config;
     let base = &cfg.server.base_url;
-    let cert = state.keys.info();
-    let md_len = state.idp_metadata.len();
+    let cert = state.idp().current_info();
+    let md_len = state.idp().metadata.len();
 
     // What to enter in Partner Center → Support → Open APIs → Access Configuration.
     let entry = |field_cn, field_en, value: String, note: String, level| Entry {
@@ -261,6 +246,9 @@ pub async fn overview(State(state): State<AppState>, admin: Admin) -> Result<Res
         title,
         t.t2("admin-check-cert-detail", "key", &cert.key_description, "date", &cert_not_after),
     );
+    if let Some((level, title, detail)) = super::keys::overview_check(t, &state.idp()) {
+        checks.push(level, title, detail);
+    }
     let sps = state.store.list_sps().await?;
     if sps.is_empty() {
         checks.push("bad", t.t("admin-check-no-sp"), t.t("admin-check-no-sp-detail"));
@@ -362,7 +350,7 @@ pub async fn metadata(State(state): State<AppState>, _admin: Admin) -> Response 
             (header::CONTENT_TYPE, HeaderValue::from_static("application/samlmetadata+xml; charset=utf-8")),
             (header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"IDP Metadata.xml\"")),
         ],
-        state.idp_metadata.to_string(),
+        state.idp().metadata.clone(),
     )
         .into_response();
     no_store(&mut resp);
@@ -397,6 +385,10 @@ struct BindingsPage {
     total: i64,
     page: i64,
     has_next: bool,
+    /// The search (xUserId or domainId), empty for the plain list.
+    search: String,
+    /// After a removal: which binding was removed.
+    removed: Option<String>,
     /// The add form: a message after a submission, and the values to show again after an error.
     added: Option<String>,
     error: Option<String>,
@@ -405,9 +397,9 @@ struct BindingsPage {
     form_domain_name: String,
 }
 
-/// `GET /admin/bindings?page=N`.
+/// `GET /admin/bindings?page=N`, `GET /admin/bindings?q=XUSERID-or-DOMAINID` (search).
 pub async fn bindings(State(state): State<AppState>, admin: Admin, RawQuery(raw): RawQuery) -> Response {
-    let q = match query_params(raw.as_deref().unwrap_or(""), &["page", "added"]) {
+    let q = match query_params(raw.as_deref().unwrap_or(""), &["page", "added", "removed", "q"]) {
         Ok(q) => q,
         Err(r) => return r.into_response(),
     };
@@ -415,9 +407,76 @@ pub async fn bindings(State(state): State<AppState>, admin: Admin, RawQuery(raw)
         Ok(p) => p,
         Err(r) => return r.into_response(),
     };
-    let added =
-        q.get("added").filter(|x| x.chars().count() <= 128).map(|x| admin.page.t1("admin-bindings-added", "user", x));
-    bindings_page(&state, admin, page, added, None, ["", "", ""]).await
+    let short = |k: &str| q.get(k).map(|x| x.trim().to_owned()).filter(|x| x.chars().count() <= 128);
+    let added = short("added").map(|x| admin.page.t1("admin-bindings-added", "user", &x));
+    let removed = short("removed").map(|x| admin.page.t1("admin-bindings-removed", "user", &x));
+    if q.get("q").is_some_and(|v| v.chars().count() > 128 || v.chars().any(char::is_control)) {
+        return Refusal::bad_request("q", "search for one xUserId or domainId (at most 128 characters)")
+            .into_response();
+    }
+    let view = View { page, search: short("q").unwrap_or_default(), added, removed, error: None };
+    bindings_page(&state, admin, view, ["", "", ""]).await
+}
+
+/// What the bindings page shows besides the list.
+struct View {
+    page: i64,
+    search: String,
+    added: Option<String>,
+    removed: Option<String>,
+    error: Option<String>,
+}
+
+#[derive(askama::Template)]
+#[template(path = "admin_binding_remove.html")]
+struct RemovePage {
+    t: Page,
+    nav: Nav,
+    b: BindingRow,
+}
+
+/// `GET /admin/bindings/remove?x_user_id=X`: what would be removed, and the confirmation form.
+pub async fn remove_binding_form(State(state): State<AppState>, admin: Admin, RawQuery(raw): RawQuery) -> Response {
+    let q = match query_params(raw.as_deref().unwrap_or(""), &["x_user_id"]) {
+        Ok(q) => q,
+        Err(r) => return r.into_response(),
+    };
+    let x = q.get("x_user_id").map(String::as_str).unwrap_or("");
+    match state.store.get_binding(x).await {
+        Ok(Some(b)) => {
+            let b = binding_row(&admin.page, b);
+            html(StatusCode::OK, &admin.page, &RemovePage { t: admin.page.clone(), nav: admin.nav("bindings"), b })
+        }
+        Ok(None) => {
+            Refusal::new(StatusCode::NOT_FOUND, "no_binding", format!("no binding for xUserId `{x}`")).into_response()
+        }
+        Err(e) => Internal::from(e).into_response(),
+    }
+}
+
+/// `POST /admin/bindings/remove` (`x_user_id`, CSRF): removes the binding, audited `bind.removed`
+/// with the admin as actor; the customer's next jump says `isFirstLogin=true`.
+pub async fn remove_binding(State(state): State<AppState>, form: super::auth::AdminForm) -> Response {
+    let x = form.fields.get("x_user_id").map(|s| s.trim().to_owned()).unwrap_or_default();
+    let admin = &form.admin;
+    match crate::gateway::bindings::remove_binding(state.store.as_ref(), &x, &admin.name, "admin", &admin.caller).await
+    {
+        Ok(Some(_)) => super::see_other_with("/admin/bindings", "removed", &x),
+        Ok(None) => {
+            Refusal::new(StatusCode::NOT_FOUND, "no_binding", format!("no binding for xUserId `{x}`")).into_response()
+        }
+        Err(e) => Internal::from(e).into_response(),
+    }
+}
+
+fn binding_row(t: &Page, b: crate::store::Binding) -> BindingRow {
+    BindingRow {
+        x_user_id: b.x_user_id,
+        domain_id: b.domain_id,
+        domain_name: b.domain_name,
+        user_name: b.user_name.unwrap_or_default(),
+        created_at: t.time(b.created_at),
+    }
 }
 
 /// `POST /admin/bindings`: record a customer bound through Huawei's create-customer Partner API
@@ -429,22 +488,12 @@ pub async fn add_binding(State(state): State<AppState>, form: super::auth::Admin
     let opt = |s: &str| (!s.is_empty()).then(|| s.to_owned());
     match add_binding(state.store.as_ref(), &x, opt(&d).as_deref(), opt(&n).as_deref(), &form.admin.name, "admin").await
     {
-        Ok(_) => {
-            let mut r = StatusCode::SEE_OTHER.into_response();
-            let loc = format!("/admin/bindings?added={}", crate::huawei::encode_component(&x));
-            match HeaderValue::from_str(&loc) {
-                Ok(v) => {
-                    r.headers_mut().insert(header::LOCATION, v);
-                }
-                Err(e) => return Internal::from(e).into_response(),
-            }
-            super::no_store(&mut r);
-            r
-        }
+        Ok(_) => super::see_other_with("/admin/bindings", "added", &x),
         Err(AddBindingError::Store(e)) => Internal::from(e).into_response(),
         Err(e) => {
             let msg = binding_error(&form.admin.page, &e, [&x, &d, &n]);
-            let mut r = bindings_page(&state, form.admin, 1, None, Some(msg), [&x, &d, &n]).await;
+            let view = View { page: 1, search: String::new(), added: None, removed: None, error: Some(msg) };
+            let mut r = bindings_page(&state, form.admin, view, [&x, &d, &n]).await;
             *r.status_mut() = StatusCode::BAD_REQUEST;
             r
         }
@@ -469,18 +518,16 @@ fn binding_error(t: &Page, e: &crate::gateway::bindings::AddBindingError, [x, d,
     }
 }
 
-async fn bindings_page(
-    state: &AppState,
-    admin: Admin,
-    page: i64,
-    added: Option<String>,
-    error: Option<String>,
-    form: [&str; 3],
-) -> Response {
+async fn bindings_page(state: &AppState, admin: Admin, view: View, form: [&str; 3]) -> Response {
+    let View { page, search, added, removed, error } = view;
     let result = async {
-        let mut list = state.store.list_bindings(PAGE_SIZE + 1, (page - 1) * PAGE_SIZE).await?;
+        let mut list = if search.is_empty() {
+            state.store.list_bindings(PAGE_SIZE + 1, (page - 1) * PAGE_SIZE).await?
+        } else {
+            state.store.find_bindings(&search, PAGE_SIZE + 1).await?
+        };
         let total = state.store.count_bindings().await?;
-        let has_next = list.len() as i64 > PAGE_SIZE;
+        let has_next = list.len() as i64 > PAGE_SIZE && search.is_empty();
         list.truncate(PAGE_SIZE as usize);
         Ok::<_, crate::store::StoreError>((list, total, has_next))
     }
@@ -489,16 +536,7 @@ async fn bindings_page(
         Ok(r) => r,
         Err(e) => return Internal::from(e).into_response(),
     };
-    let rows = list
-        .into_iter()
-        .map(|b| BindingRow {
-            x_user_id: b.x_user_id,
-            domain_id: b.domain_id,
-            domain_name: b.domain_name,
-            user_name: b.user_name.unwrap_or_default(),
-            created_at: admin.page.time(b.created_at),
-        })
-        .collect();
+    let rows = list.into_iter().map(|b| binding_row(&admin.page, b)).collect();
     let [fx, fd, fn_] = form;
     html(
         StatusCode::OK,
@@ -510,6 +548,8 @@ async fn bindings_page(
             total,
             page,
             has_next,
+            search,
+            removed,
             added,
             error,
             form_x_user_id: fx.to_owned(),
@@ -517,44 +557,6 @@ async fn bindings_page(
             form_domain_name: fn_.to_owned(),
         },
     )
-}
-
-#[derive(askama::Template)]
-#[template(path = "admin_audit.html")]
-struct AuditPage {
-    t: Page,
-    nav: Nav,
-    rows: Vec<AuditRow>,
-    kind: String,
-    page: i64,
-    has_next: bool,
-}
-
-/// `GET /admin/audit?kind=K&page=N`: newest first.
-pub async fn audit(State(state): State<AppState>, admin: Admin, RawQuery(raw): RawQuery) -> Response {
-    let q = match query_params(raw.as_deref().unwrap_or(""), &["page", "kind"]) {
-        Ok(q) => q,
-        Err(r) => return r.into_response(),
-    };
-    let page = match page_number(&q) {
-        Ok(p) => p,
-        Err(r) => return r.into_response(),
-    };
-    let kind = q.get("kind").map(|k| k.trim().to_owned()).unwrap_or_default();
-    if kind.len() > 64 || !kind.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')) {
-        return Refusal::bad_request("kind", "kind must be an event kind such as admin.login or bind.created")
-            .into_response();
-    }
-    let filter = (!kind.is_empty()).then_some(kind.as_str());
-    let mut list = match state.store.list_audit(PAGE_SIZE + 1, (page - 1) * PAGE_SIZE, filter).await {
-        Ok(l) => l,
-        Err(e) => return Internal::from(e).into_response(),
-    };
-    let has_next = list.len() as i64 > PAGE_SIZE;
-    list.truncate(PAGE_SIZE as usize);
-    let t = &admin.page;
-    let rows = list.into_iter().map(|e| AuditRow::new(t, e)).collect();
-    html(StatusCode::OK, t, &AuditPage { t: t.clone(), nav: admin.nav("audit"), rows, kind, page, has_next })
 }
 
 #[cfg(test)]

@@ -37,11 +37,11 @@ admin-login-locked = This account is locked after repeated failed sign-ins; try 
 ## No admin user yet
 admin-setup-title = Admin setup
 admin-setup-heading = No admin user yet
-admin-setup-what = The admin pages need at least one admin user in the config file. Create one on the gateway's host, then restart the gateway:
+admin-setup-what = The admin pages need at least one admin user. Create one on the gateway's host (no restart needed):
 admin-setup-password-before = The password is read from standard input, or from an environment variable with
 admin-setup-password-after = .
-admin-setup-hash-before = Only its argon2id hash is written to
-admin-setup-hash-after = .
+admin-setup-hash-before = Only its argon2id hash is kept, in the gateway's store (every replica sees it). Users in
+admin-setup-hash-after = {" "}of the config file work too.
 
 ## Overview: the Partner Center checklist
 admin-overview-title = Overview
@@ -156,9 +156,46 @@ admin-bind-conflict = xUserId `{ $user }` is already bound to domainId `{ $domai
 ## Audit log
 admin-audit-title = Audit log
 admin-audit-kind = Event kind
-admin-audit-kind-placeholder = kind, e.g. admin.login or bind.created
-admin-audit-filter = Filter
+admin-audit-kind-placeholder = admin.login, or a prefix: bind.
 admin-audit-show-all = show all
 admin-audit-none = No events.
-admin-audit-none-of-kind-before = No events of kind
-admin-audit-none-of-kind-after = .
+admin-audit-who = Customer (xUserId) or admin
+admin-audit-correlation-id = Correlation id
+admin-audit-since = From ({ $zone })
+admin-audit-until = Until ({ $zone })
+admin-audit-search = Search
+admin-audit-export = Download this search:
+admin-audit-none-found = No events match this search.
+admin-audit-newest = ← Newest
+admin-bindings-search-placeholder = xUserId or domainId
+admin-bindings-none-found = No binding has the xUserId or domainId { $value }.
+admin-bindings-removed = The binding of { $user } was removed: its next jump says isFirstLogin=true.
+admin-bindings-remove-link = Remove…
+admin-bindings-remove-title = Remove a binding
+admin-bindings-remove-what = After removal the customer's next “go to console” says isFirstLogin=true, and HUAWEI CLOUD shows its bind page again. Huawei's own association of the account is not changed.
+admin-bindings-remove-confirm = Remove this binding
+admin-cancel = Cancel
+admin-nav-users = Users
+admin-users-title = Admin users
+admin-users-what = Who may sign in to these pages. Users added here (or with samlgate admin add-user) are kept in the store, as argon2id hashes, and every gateway replica accepts them at once; users of [[admin.users]] in the config file are changed in that file.
+admin-users-name = Name
+admin-users-source = Defined in
+admin-users-updated = Password set ({ $zone })
+admin-users-you = you
+admin-users-in-config-file = config file
+admin-users-in-store = store
+admin-users-add-legend = Add a user, or set a new password
+admin-users-password = Password (at least 12 characters)
+admin-users-password2 = The password again
+admin-users-save = Save
+admin-users-added = Added admin user { $name }.
+admin-users-changed = New password set for { $name }.
+admin-users-removed = Removed admin user { $name }.
+admin-users-mismatch = The two passwords are not the same.
+admin-users-invalid = Not saved: { $reason }.
+admin-users-not-found = There is no admin user { $name }.
+admin-users-in-config = { $name } is defined in the config file's [[admin.users]]: remove it there.
+admin-users-last = { $name } is the last admin user: add another one first.
+admin-users-remove-title = Remove an admin user
+admin-users-remove-what = { $name } will no longer be able to sign in; its open sessions end at their next request.
+admin-users-remove-confirm = Remove this user

@@ -16,7 +16,6 @@ footer-gateway = Sign-in gateway of { $product } for HUAWEI CLOUD
 landing-title = Sign in to HUAWEI CLOUD
 landing-what = This is the sign-in gateway that takes customers of { $partner } to the HUAWEI CLOUD console.
 landing-how = To manage your cloud resources, sign in at { $partner } and click “Go to console”.
-landing-admin = Administrators
 
 ## The auto-post page
 post-title = Signing you in
@@ -57,6 +56,14 @@ refusal-request-expired-title = The sign-in request has expired
 refusal-request-expired-what = Too much time passed since HUAWEI CLOUD asked to sign you in. Go back to { $partner } and click “Go to console” again.
 refusal-destination-title = This console page cannot be opened from here
 refusal-destination-what = The link asks for a page the gateway does not open. Go back to { $partner } and choose the service again.
+refusal-request-early-title = The sign-in request is not valid yet
+refusal-request-early-what = The clocks of HUAWEI CLOUD and the gateway disagree. Wait a minute and try again from { $partner }; if it keeps happening, contact { $partner } support and quote the reference below.
+refusal-logout-title = Signing out could not be completed
+refusal-logout-what = You may already be signed out. Close the HUAWEI CLOUD console, and go back to { $partner } to sign in again.
+refusal-bind-title = Linking your account could not be completed
+refusal-bind-what = Go back to { $partner } and click “Go to console” again; you will be asked to link your HUAWEI CLOUD account again. If it keeps happening, contact { $partner } support and quote the reference below.
+refusal-not-configured-title = This page is not set up yet
+refusal-not-configured-what = { $partner } has not set where this link leads. Go back to { $partner }.
 refusal-rejected-title = The sign-in could not be completed
 refusal-rejected-what = The request did not pass one of the gateway's security checks. Go back to { $partner } and try again; if it keeps happening, contact { $partner } support and quote the reference below.
 refusal-busy-title = Too many attempts

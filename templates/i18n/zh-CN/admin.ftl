@@ -36,11 +36,11 @@ admin-login-locked = 此账号因多次登录失败已被暂时锁定，请在 {
 ## 尚无管理员用户
 admin-setup-title = 管理后台设置
 admin-setup-heading = 尚无管理员用户
-admin-setup-what = 管理后台需要配置文件中至少有一个管理员用户。请在网关所在的主机上创建，然后重启网关：
+admin-setup-what = 管理后台需要至少一个管理员用户。请在网关所在的主机上创建（无需重启）：
 admin-setup-password-before = 密码从标准输入读取，也可以用
 admin-setup-password-after = {" "}从环境变量读取。
-admin-setup-hash-before = 配置文件中只写入密码的 argon2id 哈希值，位置为
-admin-setup-hash-after = 。
+admin-setup-hash-before = 只保存密码的 argon2id 哈希值，存放在网关的存储中（所有副本都能看到）。配置文件中
+admin-setup-hash-after = {" "}下的用户同样有效。
 
 ## 概览：伙伴中心接入配置清单
 admin-overview-title = 概览
@@ -155,9 +155,46 @@ admin-bind-conflict = xUserId `{ $user }` 已绑定到 domainId `{ $domain }`；
 ## 审计日志
 admin-audit-title = 审计日志
 admin-audit-kind = 事件类型
-admin-audit-kind-placeholder = 事件类型，例如 admin.login 或 bind.created
-admin-audit-filter = 筛选
+admin-audit-kind-placeholder = admin.login，或前缀：bind.
 admin-audit-show-all = 显示全部
 admin-audit-none = 暂无事件。
-admin-audit-none-of-kind-before = 没有类型为
-admin-audit-none-of-kind-after = {" "}的事件。
+admin-audit-who = 客户（xUserId）或管理员
+admin-audit-correlation-id = 关联 ID
+admin-audit-since = 起始时间（{ $zone }）
+admin-audit-until = 截止时间（{ $zone }）
+admin-audit-search = 搜索
+admin-audit-export = 下载此搜索结果：
+admin-audit-none-found = 没有符合此搜索条件的事件。
+admin-audit-newest = ← 最新
+admin-bindings-search-placeholder = xUserId 或 domainId
+admin-bindings-none-found = 没有 xUserId 或 domainId 为 { $value } 的绑定。
+admin-bindings-removed = 已删除 { $user } 的绑定：其下次跳转将携带 isFirstLogin=true。
+admin-bindings-remove-link = 删除…
+admin-bindings-remove-title = 删除绑定
+admin-bindings-remove-what = 删除后，该客户下次“进入控制台”时将携带 isFirstLogin=true，华为云会再次显示绑定页面。华为侧对该账号的关联不会改变。
+admin-bindings-remove-confirm = 删除此绑定
+admin-cancel = 取消
+admin-nav-users = 用户
+admin-users-title = 管理员用户
+admin-users-what = 可以登录这些页面的人员。在此处（或用 samlgate admin add-user）添加的用户以 argon2id 哈希值保存在存储中，所有网关副本立即生效；配置文件 [[admin.users]] 中的用户需在该文件中修改。
+admin-users-name = 名称
+admin-users-source = 定义位置
+admin-users-updated = 密码设置时间（{ $zone }）
+admin-users-you = 您
+admin-users-in-config-file = 配置文件
+admin-users-in-store = 存储
+admin-users-add-legend = 添加用户或设置新密码
+admin-users-password = 密码（至少 12 个字符）
+admin-users-password2 = 再次输入密码
+admin-users-save = 保存
+admin-users-added = 已添加管理员用户 { $name }。
+admin-users-changed = 已为 { $name } 设置新密码。
+admin-users-removed = 已删除管理员用户 { $name }。
+admin-users-mismatch = 两次输入的密码不一致。
+admin-users-invalid = 未保存：{ $reason }。
+admin-users-not-found = 没有管理员用户 { $name }。
+admin-users-in-config = { $name } 定义在配置文件的 [[admin.users]] 中：请在该文件中删除。
+admin-users-last = { $name } 是最后一个管理员用户：请先添加另一个用户。
+admin-users-remove-title = 删除管理员用户
+admin-users-remove-what = { $name } 将无法再登录；其已打开的会话会在下一次请求时结束。
+admin-users-remove-confirm = 删除此用户

@@ -16,7 +16,6 @@ footer-gateway = { $product } 的华为云登录网关
 landing-title = 登录华为云
 landing-what = 这是{ $partner }的登录网关，帮助客户进入华为云控制台。
 landing-how = 如需管理您的云资源，请在{ $partner }登录，然后点击“进入控制台”。
-landing-admin = 管理员入口
 
 ## 自动提交页
 post-title = 正在登录
@@ -57,6 +56,14 @@ refusal-request-expired-title = 登录请求已过期
 refusal-request-expired-what = 距华为云发起登录请求已过去太久。请返回{ $partner }，重新点击“进入控制台”。
 refusal-destination-title = 无法从这里打开此控制台页面
 refusal-destination-what = 链接请求的页面不在网关允许的范围内。请返回{ $partner }，重新选择服务。
+refusal-request-early-title = 登录请求尚未生效
+refusal-request-early-what = 华为云与网关的时钟不一致。请稍等一分钟后从{ $partner }重试；如果问题持续出现，请联系{ $partner }的技术支持，并提供下方的参考编号。
+refusal-logout-title = 无法完成退出登录
+refusal-logout-what = 您可能已经退出登录。请关闭华为云控制台，然后返回{ $partner }重新登录。
+refusal-bind-title = 无法完成账号绑定
+refusal-bind-what = 请返回{ $partner }，重新点击“进入控制台”；系统会再次请您绑定华为云账号。如果问题持续出现，请联系{ $partner }的技术支持，并提供下方的参考编号。
+refusal-not-configured-title = 此页面尚未设置
+refusal-not-configured-what = { $partner }尚未设置此链接的目标页面。请返回{ $partner }。
 refusal-rejected-title = 无法完成登录
 refusal-rejected-what = 该请求未通过网关的安全检查。请返回{ $partner }重试；如果问题持续出现，请联系{ $partner }的技术支持，并提供下方的参考编号。
 refusal-busy-title = 尝试次数过多

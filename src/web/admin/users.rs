@@ -1,0 +1,133 @@
+//! `/admin/users`: the users of the admin pages — list (store and config file), add or set a new
+//! password, remove (with confirmation). Changes live in the store: every replica applies them at
+//! once. Audited `admin.user_added`, `admin.password_changed`, `admin.user_removed`.
+
+use axum::extract::{RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+use super::auth::{Admin, AdminForm, Nav};
+use super::html;
+use crate::gateway::admin::{UserError, UserSource, list_users, put_user, remove_user};
+use crate::web::ui::Page;
+use crate::web::{AppState, Internal, query_params};
+
+pub struct UserRow {
+    pub name: String,
+    pub in_config: bool,
+    pub updated: String,
+    pub is_me: bool,
+}
+
+#[derive(askama::Template)]
+#[template(path = "admin_users.html")]
+struct UsersPage {
+    t: Page,
+    nav: Nav,
+    rows: Vec<UserRow>,
+    done: Option<String>,
+    error: Option<String>,
+    form_name: String,
+}
+
+#[derive(askama::Template)]
+#[template(path = "admin_user_remove.html")]
+struct RemovePage {
+    t: Page,
+    nav: Nav,
+    name: String,
+}
+
+async fn users_page(
+    state: &AppState,
+    admin: &Admin,
+    status: StatusCode,
+    done: Option<String>,
+    error: Option<String>,
+    form_name: &str,
+) -> Response {
+    let users = match list_users(state.store.as_ref(), &state.settings.config.admin.users).await {
+        Ok(u) => u,
+        Err(e) => return Internal::from(e).into_response(),
+    };
+    let t = &admin.page;
+    let rows = users
+        .into_iter()
+        .map(|u| UserRow {
+            is_me: u.user.name == admin.name,
+            in_config: u.source == UserSource::Config,
+            updated: u.updated_at.map(|at| t.time(at)).unwrap_or_default(),
+            name: u.user.name,
+        })
+        .collect();
+    let page = UsersPage { t: t.clone(), nav: admin.nav("users"), rows, done, error, form_name: form_name.to_owned() };
+    html(status, t, &page)
+}
+
+/// `GET /admin/users[?added=NAME|changed=NAME|removed=NAME]`.
+pub async fn page(State(state): State<AppState>, admin: Admin, RawQuery(raw): RawQuery) -> Response {
+    let q = match query_params(raw.as_deref().unwrap_or(""), &["added", "changed", "removed"]) {
+        Ok(q) => q,
+        Err(r) => return r.into_response(),
+    };
+    let t = &admin.page;
+    let short = |k: &str| q.get(k).filter(|v| v.chars().count() <= 64);
+    let done = short("added")
+        .map(|n| t.t1("admin-users-added", "name", n))
+        .or_else(|| short("changed").map(|n| t.t1("admin-users-changed", "name", n)))
+        .or_else(|| short("removed").map(|n| t.t1("admin-users-removed", "name", n)));
+    users_page(&state, &admin, StatusCode::OK, done, None, "").await
+}
+
+/// Why a change was refused, in the page's language.
+fn user_error(t: &Page, e: &UserError) -> String {
+    match e {
+        UserError::Invalid(m) => t.t1("admin-users-invalid", "reason", m),
+        UserError::NotFound(n) => t.t1("admin-users-not-found", "name", n),
+        UserError::InConfig(n) => t.t1("admin-users-in-config", "name", n),
+        UserError::Last(n) => t.t1("admin-users-last", "name", n),
+        UserError::Store(e) => e.to_string(),
+    }
+}
+
+/// `POST /admin/users` (`name`, `password`, `password2`): adds the user or sets its new password.
+pub async fn save(State(state): State<AppState>, form: AdminForm) -> Response {
+    let admin = &form.admin;
+    let t = &admin.page;
+    let name = form.fields.get("name").map(|s| s.trim().to_owned()).unwrap_or_default();
+    let password = form.fields.get("password").cloned().unwrap_or_default();
+    if form.fields.get("password2") != Some(&password) {
+        let msg = t.t("admin-users-mismatch");
+        return users_page(&state, admin, StatusCode::BAD_REQUEST, None, Some(msg), &name).await;
+    }
+    match put_user(state.store.as_ref(), &name, &password, &admin.name, &admin.caller).await {
+        Ok(existed) => super::see_other_with("/admin/users", if existed { "changed" } else { "added" }, &name),
+        Err(UserError::Store(e)) => Internal::from(e).into_response(),
+        Err(e) => users_page(&state, admin, StatusCode::BAD_REQUEST, None, Some(user_error(t, &e)), &name).await,
+    }
+}
+
+/// `GET /admin/users/remove?name=N`: the confirmation.
+pub async fn remove_form(admin: Admin, RawQuery(raw): RawQuery) -> Response {
+    let q = match query_params(raw.as_deref().unwrap_or(""), &["name"]) {
+        Ok(q) => q,
+        Err(r) => return r.into_response(),
+    };
+    let name = q.get("name").cloned().unwrap_or_default();
+    html(StatusCode::OK, &admin.page, &RemovePage { t: admin.page.clone(), nav: admin.nav("users"), name })
+}
+
+/// `POST /admin/users/remove` (`name`): removes a store user (never the last one).
+pub async fn remove(State(state): State<AppState>, form: AdminForm) -> Response {
+    let admin = &form.admin;
+    let name = form.fields.get("name").map(|s| s.trim().to_owned()).unwrap_or_default();
+    match remove_user(state.store.as_ref(), &state.settings.config.admin.users, &name, &admin.name, &admin.caller).await
+    {
+        Ok(()) => super::see_other_with("/admin/users", "removed", &name),
+        Err(UserError::Store(e)) => Internal::from(e).into_response(),
+        Err(e) => {
+            let msg = user_error(&admin.page, &e);
+            users_page(&state, admin, StatusCode::BAD_REQUEST, None, Some(msg), "").await
+        }
+    }
+}

@@ -1,0 +1,57 @@
+# samlgate admin page /admin/keys: the IdP keys and their zero-downtime rollover (en). Every message has
+# a twin in templates/i18n/zh-CN/admin-keys.ftl (a test checks). $zone is the IANA name of ui.timezone.
+
+admin-keys-nav = Keys
+admin-keys-title = IdP keys
+admin-keys-heading = IdP signing keys and rollover
+admin-keys-what = The gateway signs every assertion with the current key; Huawei checks it with the certificates of the IDP Metadata.xml uploaded in Partner Center. To change the key without breaking a single jump, publish the next key first, switch to it once Partner Center has it, then stop publishing the old one.
+admin-keys-col-state = State
+admin-keys-col-subject = Subject
+admin-keys-col-fingerprint = SHA-256 fingerprint
+admin-keys-col-not-after = Valid until ({ $zone })
+admin-keys-col-days-left = Days left
+admin-keys-col-key = Key
+admin-keys-col-since = Since ({ $zone })
+admin-keys-state-current = current · signs
+admin-keys-state-next = next · published
+admin-keys-state-previous = previous · published
+admin-keys-expired = expired { $days } days ago
+admin-keys-signing = This gateway signs with { $fingerprint }.
+admin-keys-replicas = Every gateway on this key directory picks up a step within a minute (at once on SIGHUP).
+admin-keys-steps-heading = Rollover
+admin-keys-stage-single = No rollover is under way. To change the key, start with step 1: prepare the next key.
+admin-keys-stage-prepared = A next key is published beside the current one, which still signs. Upload IDP Metadata.xml in Partner Center now (step 2); once Partner Center shows the new file, activate the next key (step 3).
+admin-keys-stage-activated = The new key signs; the old certificate is still published as the previous key. Once every gateway signs with the new key (within a minute), retire the previous key (step 4) and upload IDP Metadata.xml again.
+admin-keys-step-prepare = Prepare the next key
+admin-keys-step-prepare-help = Makes a new key (file mode 0600) and a self-signed certificate in the key directory and publishes the certificate in IDP Metadata.xml beside the current one. Signing goes on with the current key.
+admin-keys-algorithm = Algorithm
+admin-keys-algorithm-same = same as the current key
+admin-keys-prepare = Prepare
+admin-keys-step-upload = Upload IDP Metadata.xml in Partner Center
+admin-keys-step-upload-help = Partner Center → Support (服务支持) → Open APIs (能力开放) → Access Configuration (接入配置) → Modify (修改): upload the file below. Huawei then accepts assertions signed by either key.
+admin-keys-step-activate = Activate the next key
+admin-keys-step-activate-help = Signs with the next key from now on. The old certificate stays published, so Huawei keeps accepting what was signed with it a moment ago. Only activate after Partner Center has the new IDP Metadata.xml.
+admin-keys-activate = Activate
+admin-keys-step-retire = Retire the previous key
+admin-keys-step-retire-help = Stops publishing the old certificate (its file is moved to retired/ in the key directory; its private key was already overwritten by activate). Upload IDP Metadata.xml in Partner Center again afterwards.
+admin-keys-retire = Retire
+admin-keys-cli = The same steps on the command line:
+admin-keys-done-prepare = The next key is prepared and published in IDP Metadata.xml beside the current one; signing goes on with the current key. Download IDP Metadata.xml and upload it in Partner Center now (Access Configuration → Modify (修改)); then come back and activate the next key.
+admin-keys-done-activate = The next key signs now; the old certificate stays published as the previous key. Once every gateway signs with the new key (within a minute), retire the previous key.
+admin-keys-done-retire = The previous key is retired: IDP Metadata.xml publishes the current key only. Upload IDP Metadata.xml in Partner Center again, so Huawei stops trusting the old key.
+admin-keys-error-next-key-exists = A next key is already prepared: upload IDP Metadata.xml in Partner Center, then activate it (step 3).
+admin-keys-error-previous-key-published = The previous key is still published: retire it (step 4) before preparing a new one.
+admin-keys-error-no-next-key = No next key is prepared: prepare one first (step 1).
+admin-keys-error-already-activated = The next key is already active and no other one is prepared: retire the previous key (step 4) before a new rollover.
+admin-keys-error-no-previous-key = There is no previous key to retire: no rollover is under way.
+admin-keys-error-not-activated = The next key is not active yet: activate it first (step 3), then retire the old one.
+admin-keys-error-algorithm = Choose one of the algorithms offered.
+admin-keys-error-other = The step was refused: { $message }
+admin-keys-error-unreadable = The key directory could not be read again, so this gateway keeps the keys shown: { $message }
+admin-keys-algorithm-note = The next key is { $key }, which idp.signature_algorithm ({ $configured }) does not fit: once it is active the gateway signs with { $used }. Set idp.signature_algorithm = "{ $used }" in the config.
+admin-keys-check-prepared = Key rollover under way: a next key is published
+admin-keys-check-prepared-detail = Upload IDP Metadata.xml in Partner Center, then activate the next key on the Keys page.
+admin-keys-check-activated = Key rollover under way: the previous key is still published
+admin-keys-check-activated-detail = Retire the previous key on the Keys page, then upload IDP Metadata.xml in Partner Center again.
+admin-keys-check-expiring = The IdP certificate expires in { $days } days: start a key rollover
+admin-keys-check-expiring-detail = On the Keys page: prepare the next key → upload IDP Metadata.xml in Partner Center → activate → retire. Jumps keep working at every step.

@@ -1,0 +1,57 @@
+# samlgate 管理页面 /admin/keys：IdP 密钥及其零停机轮换（zh-CN）。每条消息在
+# templates/i18n/en/admin-keys.ftl 中都有对应（有测试检查）。$zone 为 ui.timezone 的 IANA 名称。
+
+admin-keys-nav = 密钥
+admin-keys-title = IdP 密钥
+admin-keys-heading = IdP 签名密钥与轮换
+admin-keys-what = 网关用当前密钥为每个断言签名；华为云用伙伴中心里上传的 IDP Metadata.xml 中的证书校验签名。要在不中断任何一次跳转的情况下更换密钥：先发布下一个密钥，待伙伴中心收到后切换到它，最后停止发布旧密钥。
+admin-keys-col-state = 状态
+admin-keys-col-subject = 主题
+admin-keys-col-fingerprint = SHA-256 指纹
+admin-keys-col-not-after = 有效期至（{ $zone }）
+admin-keys-col-days-left = 剩余天数
+admin-keys-col-key = 密钥
+admin-keys-col-since = 起始时间（{ $zone }）
+admin-keys-state-current = 当前 · 签名中
+admin-keys-state-next = 下一个 · 已发布
+admin-keys-state-previous = 上一个 · 已发布
+admin-keys-expired = 已过期 { $days } 天
+admin-keys-signing = 本网关正在使用 { $fingerprint } 签名。
+admin-keys-replicas = 使用此密钥目录的每个网关会在一分钟内（收到 SIGHUP 时立即）应用每一步。
+admin-keys-steps-heading = 轮换
+admin-keys-stage-single = 当前没有进行中的轮换。要更换密钥，请从第 1 步开始：准备下一个密钥。
+admin-keys-stage-prepared = 下一个密钥已与当前密钥一起发布，签名仍使用当前密钥。请现在在伙伴中心上传 IDP Metadata.xml（第 2 步）；伙伴中心显示新文件后，再激活下一个密钥（第 3 步）。
+admin-keys-stage-activated = 新密钥正在签名；旧证书仍作为上一个密钥发布。待所有网关都使用新密钥签名（一分钟内）后，停用上一个密钥（第 4 步），并再次上传 IDP Metadata.xml。
+admin-keys-step-prepare = 准备下一个密钥
+admin-keys-step-prepare-help = 在密钥目录中生成新密钥（文件权限 0600）和自签名证书，并把证书与当前证书一起发布在 IDP Metadata.xml 中。签名仍使用当前密钥。
+admin-keys-algorithm = 算法
+admin-keys-algorithm-same = 与当前密钥相同
+admin-keys-prepare = 准备
+admin-keys-step-upload = 在伙伴中心上传 IDP Metadata.xml
+admin-keys-step-upload-help = 伙伴中心 → 服务支持 → 能力开放 → 接入配置 → 修改：上传下面的文件。之后华为云接受任一密钥签名的断言。
+admin-keys-step-activate = 激活下一个密钥
+admin-keys-step-activate-help = 从现在起使用下一个密钥签名。旧证书继续发布，因此华为云仍接受刚才用它签名的内容。请在伙伴中心已有新的 IDP Metadata.xml 之后再激活。
+admin-keys-activate = 激活
+admin-keys-step-retire = 停用上一个密钥
+admin-keys-step-retire-help = 停止发布旧证书（其文件移至密钥目录的 retired/；其私钥在激活时已被覆盖）。之后请在伙伴中心再次上传 IDP Metadata.xml。
+admin-keys-retire = 停用
+admin-keys-cli = 命令行中的相同步骤：
+admin-keys-done-prepare = 下一个密钥已准备好，并与当前密钥一起发布在 IDP Metadata.xml 中；签名仍使用当前密钥。请下载 IDP Metadata.xml，现在在伙伴中心上传（接入配置 → 修改）；然后回到这里激活下一个密钥。
+admin-keys-done-activate = 下一个密钥现已开始签名；旧证书仍作为上一个密钥发布。待所有网关都使用新密钥签名（一分钟内）后，停用上一个密钥。
+admin-keys-done-retire = 上一个密钥已停用：IDP Metadata.xml 只发布当前密钥。请在伙伴中心再次上传 IDP Metadata.xml，使华为云不再信任旧密钥。
+admin-keys-error-next-key-exists = 下一个密钥已经准备好：请在伙伴中心上传 IDP Metadata.xml，然后激活它（第 3 步）。
+admin-keys-error-previous-key-published = 上一个密钥仍在发布：请先停用它（第 4 步），再准备新的密钥。
+admin-keys-error-no-next-key = 尚未准备下一个密钥：请先准备一个（第 1 步）。
+admin-keys-error-already-activated = 下一个密钥已激活，且没有准备其他密钥：开始新的轮换前，请先停用上一个密钥（第 4 步）。
+admin-keys-error-no-previous-key = 没有可停用的上一个密钥：当前没有进行中的轮换。
+admin-keys-error-not-activated = 下一个密钥尚未激活：请先激活它（第 3 步），再停用旧密钥。
+admin-keys-error-algorithm = 请从提供的算法中选择一个。
+admin-keys-error-other = 该步骤被拒绝：{ $message }
+admin-keys-error-unreadable = 无法重新读取密钥目录，本网关继续使用所示密钥：{ $message }
+admin-keys-algorithm-note = 下一个密钥为 { $key }，与 idp.signature_algorithm（{ $configured }）不匹配：激活后网关将使用 { $used } 签名。请在配置中设置 idp.signature_algorithm = "{ $used }"。
+admin-keys-check-prepared = 密钥轮换进行中：下一个密钥已发布
+admin-keys-check-prepared-detail = 请在伙伴中心上传 IDP Metadata.xml，然后在“密钥”页面激活下一个密钥。
+admin-keys-check-activated = 密钥轮换进行中：上一个密钥仍在发布
+admin-keys-check-activated-detail = 请在“密钥”页面停用上一个密钥，然后在伙伴中心再次上传 IDP Metadata.xml。
+admin-keys-check-expiring = IdP 证书将在 { $days } 天后过期：请开始密钥轮换
+admin-keys-check-expiring-detail = 在“密钥”页面：准备下一个密钥 → 在伙伴中心上传 IDP Metadata.xml → 激活 → 停用。每一步跳转都不受影响。

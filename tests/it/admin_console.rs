@@ -1,0 +1,139 @@
+//! The partner admin's console beyond the checklist: bindings search and removal with confirmation,
+//! over HTTP as the admin's browser sends it (session cookie, CSRF token, Origin), and the CLI.
+
+use crate::common::*;
+
+#[test]
+fn bindings_are_found_by_x_user_id_or_domain_id_and_removed_after_confirmation() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let g = start_with_admin(dir);
+    for args in [
+        &["bindings", "add", "cust-a", "--domain-id", "0a1b2c", "--domain-name", "acme-a"][..],
+        &["bindings", "add", "cust-b", "--domain-id", "9f9f9f"][..],
+        &["bindings", "add", "cust-c"][..],
+    ] {
+        let o = run(dir, args);
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+    }
+    let c = client();
+    let csrf = admin_sign_in(&g, &c);
+    let page = |q: &str| c.get(g.url(&format!("/admin/bindings?{q}"))).send().unwrap().text().unwrap();
+    let by_user = page("q=cust-a");
+    assert!(by_user.contains("acme-a") && !by_user.contains("cust-b"), "{by_user}");
+    let by_domain = page("q=9f9f9f");
+    assert!(by_domain.contains("cust-b") && !by_domain.contains("cust-a"), "{by_domain}");
+    assert!(page("q=nobody").contains("id=\"no-bindings\""));
+    // An empty domainId never matches a search for "" (the plain list shows everything instead).
+    assert!(page("q=").contains("cust-c"));
+
+    // Remove: a confirmation page first, then the POST with the session's CSRF token.
+    let confirm = c.get(g.url("/admin/bindings/remove?x_user_id=cust-b")).send().unwrap();
+    assert_eq!(confirm.status(), 200);
+    let confirm = confirm.text().unwrap();
+    assert!(confirm.contains("id=\"confirm-remove\"") && confirm.contains("9f9f9f"), "{confirm}");
+    let r = c.get(g.url("/admin/bindings/remove?x_user_id=nobody")).send().unwrap();
+    assert_eq!(r.status(), 404);
+    // Without the token, or with another one: refused, nothing removed.
+    for token in ["", "0000000000000000000000000000000000000000000000000000000000000000"] {
+        let r =
+            c.post(g.url("/admin/bindings/remove")).form(&[("csrf", token), ("x_user_id", "cust-b")]).send().unwrap();
+        assert_eq!(r.status(), 403, "csrf {token:?}");
+    }
+    // From another origin, even with the token: refused.
+    let r = c
+        .post(g.url("/admin/bindings/remove"))
+        .header("origin", "https://evil.example")
+        .form(&[("csrf", csrf.as_str()), ("x_user_id", "cust-b")])
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    // Without a session: refused.
+    let r = client()
+        .post(g.url("/admin/bindings/remove"))
+        .form(&[("csrf", csrf.as_str()), ("x_user_id", "cust-b")])
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert!(page("q=cust-b").contains("9f9f9f"), "still there");
+    let r = c
+        .post(g.url("/admin/bindings/remove"))
+        .form(&[("csrf", csrf.as_str()), ("x_user_id", "cust-b")])
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/admin/bindings?removed=cust-b");
+    let after = page("removed=cust-b");
+    assert!(after.contains("id=\"removed\"") && !after.contains("9f9f9f"), "{after}");
+    // Audited with the admin's name and the request's client address.
+    let audit = c.get(g.url("/admin/audit?kind=bind.removed")).send().unwrap().text().unwrap();
+    assert!(audit.contains("cust-b") && audit.contains("\">ops</a>") && audit.contains("127.0.0.1"), "{audit}");
+    // Its next jump: first login again.
+    let o = run(dir, &["token", "--user", "cust-b", "--raw"]);
+    let r = client().get(g.url(&format!("/console?token={}", stdout(&o).trim()))).send().unwrap();
+    assert!(r.headers()["location"].to_str().unwrap().contains("isFirstLogin=true"));
+
+    // The CLI finds the same way.
+    let o = run(dir, &["bindings", "find", "0a1b2c"]);
+    assert!(o.status.success() && stdout(&o).starts_with("cust-a\t0a1b2c\tacme-a"), "{}", stdout(&o));
+    let o = run(dir, &["bindings", "find", "9f9f9f"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+}
+
+/// `/admin/users`: an admin adds a user who can then sign in (no restart), sets a new password,
+/// removes it after confirmation; CSRF and mismatched passwords refused; the last user stays.
+#[test]
+fn admin_users_page_adds_changes_and_removes_users() {
+    let tmp = tempfile::tempdir().unwrap();
+    let g = start_with_admin(tmp.path());
+    let c = client();
+    let csrf = admin_sign_in(&g, &c);
+    let page = c.get(g.url("/admin/users")).send().unwrap().text().unwrap();
+    assert!(page.contains("id=\"users\"") && page.contains(">ops"), "{page}");
+    let save = |name: &str, pw: &str, pw2: &str, token: &str| {
+        c.post(g.url("/admin/users"))
+            .form(&[("csrf", token), ("name", name), ("password", pw), ("password2", pw2)])
+            .send()
+            .unwrap()
+    };
+    let r = save("auditor", "a long enough password", "a long enough password", "");
+    assert_eq!(r.status(), 403, "no CSRF token");
+    let r = save("auditor", "a long enough password", "another password!!", &csrf);
+    assert_eq!(r.status(), 400);
+    assert!(r.text().unwrap().contains("id=\"error\""));
+    let r = save("auditor", "short", "short", &csrf);
+    assert_eq!(r.status(), 400);
+    let r = save("auditor", "a long enough password", "a long enough password", &csrf);
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/admin/users?added=auditor");
+
+    // The new user signs in at once.
+    let other = client();
+    let login = other.get(g.url("/admin/login")).send().unwrap().text().unwrap();
+    let r = other
+        .post(g.url("/admin/login"))
+        .form(&[("csrf", csrf_field(&login).as_str()), ("name", "auditor"), ("password", "a long enough password")])
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(other.get(g.url("/admin")).send().unwrap().status(), 200);
+
+    // New password; then removal (confirmation first) ends the user's session.
+    let r = save("auditor", "the second long password", "the second long password", &csrf);
+    assert_eq!(r.headers()["location"], "/admin/users?changed=auditor");
+    let confirm = c.get(g.url("/admin/users/remove?name=auditor")).send().unwrap().text().unwrap();
+    assert!(confirm.contains("id=\"confirm-remove\""), "{confirm}");
+    let r = c.post(g.url("/admin/users/remove")).form(&[("csrf", csrf.as_str()), ("name", "auditor")]).send().unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(other.get(g.url("/admin")).send().unwrap().status(), 303, "the removed user's session ended");
+    // The last user (ops) is kept.
+    let r = c.post(g.url("/admin/users/remove")).form(&[("csrf", csrf.as_str()), ("name", "ops")]).send().unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.text().unwrap().contains("last admin user"));
+    // Every page of the console needs a session.
+    for path in
+        ["/admin/users", "/admin/users/remove?name=ops", "/admin/bindings/remove?x_user_id=x", "/admin/audit.jsonl"]
+    {
+        assert_eq!(client().get(g.url(path)).send().unwrap().status(), 303, "{path}");
+    }
+}
