@@ -22,6 +22,8 @@ pub enum AuditKind {
     BindAdded,
     SpImport,
     SpRefused,
+    /// An SP (not Huawei's) deleted on `/admin/sps`.
+    SpDeleted,
     AdminLogin,
     AdminLoginFailed,
     /// An admin account locked after repeated failed sign-ins.
@@ -59,6 +61,7 @@ impl AuditKind {
             AuditKind::BindAdded => "bind.added",
             AuditKind::SpImport => "sp.import",
             AuditKind::SpRefused => "sp.refused",
+            AuditKind::SpDeleted => "sp.deleted",
             AuditKind::AdminLogin => "admin.login",
             AuditKind::AdminLoginFailed => "admin.login_failed",
             AuditKind::AdminLockout => "admin.lockout",

@@ -171,10 +171,36 @@ pub async fn import_sp(
     origin: &str,
     actor: &str,
 ) -> Result<Imported, SpError> {
-    let result = read_and_parse(settings, source, allow_http).await;
-    let (bytes, md) = match result {
-        Ok(v) => v,
+    let bytes = match read_sp_source(settings, source, allow_http).await {
+        Ok(b) => b,
         Err(e) => {
+            refused(store, source, actor, &e).await;
+            return Err(e);
+        }
+    };
+    import_sp_document(settings, store, source, bytes, allow_http, origin, actor).await
+}
+
+/// [`import_sp`] of a document already read (an upload on `/admin/sps`): `source` names where it came
+/// from (`upload:FILE`; such a source is never re-fetched).
+pub async fn import_sp_document(
+    settings: &Settings,
+    store: &dyn Store,
+    source: &str,
+    bytes: Vec<u8>,
+    allow_http: bool,
+    origin: &str,
+    actor: &str,
+) -> Result<Imported, SpError> {
+    if bytes.len() > MAX_SP_METADATA_BYTES {
+        let e = SpError::Read(format!("SP metadata from {source} is larger than {MAX_SP_METADATA_BYTES} bytes"));
+        refused(store, source, actor, &e).await;
+        return Err(e);
+    }
+    let md = match metadata::parse_sp_metadata(&bytes, &parse_options(settings, allow_http)) {
+        Ok(md) => md,
+        Err(error) => {
+            let e = SpError::Refused { from: source.to_owned(), error };
             refused(store, source, actor, &e).await;
             return Err(e);
         }
@@ -217,11 +243,25 @@ pub async fn import_sp(
     Ok(Imported::Stored(rec))
 }
 
-async fn read_and_parse(settings: &Settings, source: &str, allow_http: bool) -> Result<(Vec<u8>, SpMetadata), SpError> {
-    let bytes = read_sp_source(settings, source, allow_http).await?;
-    let md = metadata::parse_sp_metadata(&bytes, &parse_options(settings, allow_http))
-        .map_err(|error| SpError::Refused { from: source.to_owned(), error })?;
-    Ok((bytes, md))
+/// Deletes an imported SP other than Huawei's (whose metadata the binding notification and every
+/// jump need), audited `sp.deleted`; `false` when there was none.
+pub async fn delete_sp(
+    settings: &Settings,
+    store: &dyn Store,
+    entity_id: &str,
+    actor: &str,
+    caller: &super::audit::Caller,
+) -> Result<bool, SpError> {
+    if entity_id == crate::huawei::sp_entity_id(&settings.config.huawei) {
+        return Err(SpError::Read(format!("{entity_id} is Huawei's SP: it cannot be deleted, only re-imported")));
+    }
+    let Some(rec) = store.get_sp(entity_id).await? else { return Ok(false) };
+    if !store.delete_sp(entity_id).await? {
+        return Ok(false);
+    }
+    let detail = serde_json::json!({"source": rec.source, "origin": rec.origin});
+    store.append_audit(&super::audit::event(super::AuditKind::SpDeleted, actor, entity_id, detail, caller)).await?;
+    Ok(true)
 }
 
 /// Records a refused document or failed fetch: metric, audit event (best effort), nothing else.

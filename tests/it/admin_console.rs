@@ -137,3 +137,66 @@ fn admin_users_page_adds_changes_and_removes_users() {
         assert_eq!(client().get(g.url(path)).send().unwrap().status(), 303, "{path}");
     }
 }
+
+/// `/admin/sps`: Huawei's real SP Metadata.xml uploaded (its signature verified with the pinned
+/// certificate), a tampered copy refused with the check named (the stored one stays), another SP
+/// uploaded and deleted after confirmation; Huawei's SP cannot be deleted; CSRF required.
+#[test]
+fn service_providers_are_uploaded_checked_and_deleted() {
+    use reqwest::blocking::multipart::{Form, Part};
+    let tmp = tempfile::tempdir().unwrap();
+    let g = start_with_admin(tmp.path());
+    let c = client();
+    let csrf = admin_sign_in(&g, &c);
+    let huawei = std::fs::read(repo().join("tests/data/huawei/huawei-sp-metadata.xml")).unwrap();
+    let upload = |token: &str, bytes: Vec<u8>, name: &str| {
+        let form = Form::new()
+            .text("csrf", token.to_owned())
+            .part("file", Part::bytes(bytes).file_name(name.to_owned()).mime_str("text/xml").unwrap());
+        c.post(g.url("/admin/sps/upload")).multipart(form).send().unwrap()
+    };
+    assert_eq!(upload("", huawei.clone(), "SP Metadata.xml").status(), 403, "no CSRF token");
+    let r = upload(&csrf, huawei.clone(), "SP Metadata.xml");
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/admin/sps?imported=https%3A%2F%2Fauth.huaweicloud.com%2F");
+    let page = c.get(g.url("/admin/sps")).send().unwrap().text().unwrap();
+    assert!(page.contains("upload:SP Metadata.xml") && page.contains("70:14:9F:C1"), "{page}");
+
+    // One byte changed inside the signed document: refused, the check named, nothing replaced.
+    let text = String::from_utf8(huawei.clone()).unwrap();
+    let tampered = text.replacen("SAMLAssertionConsumer", "SAMLAssertionConsumeR", 1);
+    assert_ne!(tampered, text);
+    let r = upload(&csrf, tampered.into_bytes(), "tampered.xml");
+    assert_eq!(r.status(), 400);
+    let page = r.text().unwrap();
+    assert!(page.contains("id=\"error\"") && page.contains("digest_mismatch"), "{page}");
+    assert!(!page.contains("SAMLAssertionConsumeR"), "the stored copy is still in use");
+
+    // Another SP: uploaded, then deleted after confirmation.
+    let other = std::fs::read(repo().join("tests/data/sp-metadata/ok-keydescriptor-without-use.xml")).unwrap();
+    assert_eq!(upload(&csrf, other, "other.xml").status(), 303);
+    let confirm = c.get(g.url("/admin/sps/delete?entity_id=https://sp.example.com/")).send().unwrap().text().unwrap();
+    assert!(confirm.contains("id=\"confirm-delete\""), "{confirm}");
+    let del = |entity: &str| {
+        c.post(g.url("/admin/sps/delete")).form(&[("csrf", csrf.as_str()), ("entity_id", entity)]).send().unwrap()
+    };
+    let r = del("https://sp.example.com/");
+    assert_eq!(r.status(), 303);
+    assert!(!c.get(g.url("/admin/sps")).send().unwrap().text().unwrap().contains("https://sp.example.com/"));
+    let r = del("https://auth.huaweicloud.com/");
+    assert_eq!(r.status(), 400);
+    assert!(r.text().unwrap().contains("Huawei"), "Huawei's SP stays");
+    assert_eq!(del("https://nobody.example/").status(), 404);
+    // A URL import needs a URL.
+    let r = c.post(g.url("/admin/sps/import")).form(&[("csrf", csrf.as_str()), ("url", "ftp://x")]).send().unwrap();
+    assert_eq!(r.status(), 400);
+    // Audited with the admin's name.
+    let o = run(tmp.path(), &["audit", "export", "--kind", "sp.", "--format", "jsonl"]);
+    let kinds: Vec<String> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|e| e["actor"] == "ops")
+        .map(|e| e["kind"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(kinds, ["sp.deleted", "sp.import", "sp.refused", "sp.import"], "{}", stdout(&o));
+}

@@ -166,6 +166,12 @@ impl FromRequest<AppState> for AdminForm {
     }
 }
 
+/// The CSRF check of a form read another way (a multipart upload): the session's token, compared in
+/// constant time.
+pub fn check_csrf(admin: &Admin, given: &str) -> Result<(), Response> {
+    if token_eq(&admin.csrf, given) { Ok(()) } else { Err(csrf_refusal(given.is_empty())) }
+}
+
 fn csrf_refusal(missing: bool) -> Response {
     let msg = if missing {
         "the form has no CSRF token; reload the page and try again"

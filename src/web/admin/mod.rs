@@ -21,6 +21,7 @@ mod auth;
 mod keys;
 mod pages;
 mod return_urls;
+mod sps;
 mod users;
 
 pub use auth::{ADMIN_COOKIE, ADMIN_SESSION_SECS};
@@ -39,6 +40,11 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/keys/prepare", post(keys::prepare))
         .route("/admin/keys/activate", post(keys::activate))
         .route("/admin/keys/retire", post(keys::retire))
+        .route("/admin/sps", get(sps::page))
+        .route("/admin/sps/upload", post(sps::upload))
+        .route("/admin/sps/import", post(sps::import_url))
+        .route("/admin/sps/refresh", post(sps::refresh))
+        .route("/admin/sps/delete", get(sps::delete_form).post(sps::delete))
         .route("/admin/users", get(users::page).post(users::save))
         .route("/admin/users/remove", get(users::remove_form).post(users::remove))
         .route("/admin/audit", get(audit::page))
