@@ -213,6 +213,10 @@ struct Texts {
     link_used: &'static str,
     link_invalid: &'static str,
     not_found: &'static str,
+    /// The first sentence of what to do, for each of the three refusals.
+    link_used_what: &'static str,
+    link_invalid_what: &'static str,
+    not_found_what: &'static str,
     already: &'static str,
     back_to_partner: &'static str,
 }
@@ -226,6 +230,9 @@ const ZH: Texts = Texts {
     link_used: "此链接已被使用",
     link_invalid: "此登录链接无效",
     not_found: "页面不存在",
+    link_used_what: "每个登录链接只能使用一次。请返回Acme Cloud Store，重新点击“进入控制台”。",
+    link_invalid_what: "链接可能不完整或已被修改。请返回Acme Cloud Store，重新点击“进入控制台”。",
+    not_found_what: "此地址没有页面。请返回Acme Cloud Store。",
     already: "您已登录",
     back_to_partner: "返回Acme Cloud Store",
 };
@@ -236,6 +243,9 @@ const EN: Texts = Texts {
     link_used: "This link was already used",
     link_invalid: "This sign-in link is not valid",
     not_found: "Page not found",
+    link_used_what: "Each sign-in link works once. Go back to Acme Cloud Store and click “Go to console” again.",
+    link_invalid_what: "The link may be incomplete or altered. Go back to Acme Cloud Store and click “Go to console” again.",
+    not_found_what: "There is no page at this address. Go back to Acme Cloud Store.",
     already: "You are already signed in",
     back_to_partner: "Back to Acme Cloud Store",
 };
@@ -366,10 +376,10 @@ fn follow_the_demo(t: &Texts) {
     b.goto(&used);
     b.wait_url("the mock console (third jump)", |u| u.starts_with(&mock));
     let _ = b.console_messages();
-    for (n, (url, headline, status)) in [
-        (used.clone(), t.link_used, 401),
-        (format!("{gw}/console"), t.link_invalid, 401),
-        (format!("{gw}/nowhere"), t.not_found, 404),
+    for (n, (url, headline, what, status)) in [
+        (used.clone(), t.link_used, t.link_used_what, 401),
+        (format!("{gw}/console"), t.link_invalid, t.link_invalid_what, 401),
+        (format!("{gw}/nowhere"), t.not_found, t.not_found_what, 404),
     ]
     .into_iter()
     .enumerate()
@@ -377,6 +387,7 @@ fn follow_the_demo(t: &Texts) {
         b.goto(&url);
         wait_for(&b, "#headline");
         assert_eq!(b.text("#headline"), headline, "{url}");
+        assert_eq!(b.text("#what"), what, "{url}");
         assert_eq!(b.text("#back-to-partner"), t.back_to_partner, "{url}");
         assert_eq!(b.text("#correlation-id").len(), 16, "{url}");
         check_status(&format!("refusal page {url}"), &format!("{:02}-refusal-{n}.png", 7 + n), Some(status));
@@ -491,6 +502,147 @@ fn chromium_signs_in_to_the_admin_pages_and_saves_a_return_url() {
     b.wait_url("the sign-in page", |u| u == g.url("/admin/login"));
     b.goto(&g.url("/admin"));
     b.wait_url("the sign-in page (signed out)", |u| u == g.url("/admin/login"));
+    drop(b);
+    drop(g);
+}
+
+/// Waits until the text of `css` exists and differs from `before` (the page after a form post).
+fn wait_text_other_than(b: &Browser, css: &str, before: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let found = b.cmd(reqwest::Method::POST, "/elements", Some(json!({"using": "css selector", "value": css})));
+        if found.as_array().is_some_and(|a| !a.is_empty()) {
+            let t = b.text(css);
+            if t != before {
+                return t;
+            }
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for a new {css}: {}", b.source());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The partner admin's console in Chromium: sign in, upload Huawei's SP Metadata.xml, run a whole key
+/// rollover with the buttons, add, find and remove a binding, find a customer's refusal by the
+/// correlation id shown on its error page, add an admin user who then signs in — every page without a
+/// message in the browser console. Screenshots in `tests/artifacts/admin-console/`.
+#[test]
+fn chromium_runs_the_admin_console() {
+    if std::env::var("SAMLGATE_SKIP_BROWSER").as_deref() == Ok("1") {
+        eprintln!("SAMLGATE_SKIP_BROWSER=1: browser test skipped");
+        return;
+    }
+    let chromium = find_binary("SAMLGATE_CHROMIUM", &["/usr/bin/chromium", "/usr/bin/chromium-browser"])
+        .expect("Chromium is missing: apt-get install -y chromium chromium-driver (or set SAMLGATE_SKIP_BROWSER=1)");
+    let chromedriver = find_binary("SAMLGATE_CHROMEDRIVER", &["/usr/bin/chromedriver"])
+        .expect("chromedriver is missing: apt-get install -y chromium-driver (or set SAMLGATE_SKIP_BROWSER=1)");
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let g = start_with_admin(dir);
+    let folder = "tests/artifacts/admin-console";
+    eprintln!("admin console browser test: screenshots in {}", repo().join(folder).display());
+
+    // A customer's broken link, as support hears of it: the correlation id from the error page.
+    let r = client().get(g.url("/console?token=broken.link.here")).send().unwrap();
+    let cid = r.headers()["x-correlation-id"].to_str().unwrap().to_owned();
+
+    let b = Browser::start(&chromium, &chromedriver, &dir.join("chromedriver.log"), "en-US");
+    b.cmd(reqwest::Method::POST, "/window/rect", Some(json!({"width": 1280, "height": 1600})));
+    let check = |what: &str, shot: &str| {
+        let messages = b.console_messages();
+        assert!(messages.is_empty(), "{what}: browser console: {messages:#?}");
+        b.screenshot_in(folder, shot);
+    };
+    let sign_in_as = |name: &str, password: &str| {
+        b.goto(&g.url("/admin/login"));
+        wait_for(&b, "#sign-in");
+        type_into(&b, "#name", name);
+        type_into(&b, "#password", password);
+        b.click("#sign-in");
+        b.wait_url("the overview", |u| u == g.url("/admin"));
+        assert_eq!(b.text("#admin-name"), name);
+    };
+    sign_in_as("ops", ADMIN_PASSWORD);
+    check("the overview", "01-overview.png");
+
+    // Upload Huawei's real SP Metadata.xml: its signature verified with the pinned certificate.
+    b.click("#nav-sps");
+    b.wait_url("the SPs page", |u| u == g.url("/admin/sps"));
+    let file = repo().join("tests/data/huawei/huawei-sp-metadata.xml");
+    let input = b.element("#sp-file");
+    b.cmd(reqwest::Method::POST, &format!("/element/{input}/value"), Some(json!({"text": file.to_str().unwrap()})));
+    b.click("#upload");
+    b.wait_url("the imported page", |u| u.contains("/admin/sps?imported="));
+    assert!(b.text("#done").contains("https://auth.huaweicloud.com/"), "{}", b.source());
+    assert!(b.source().contains("upload:huawei-sp-metadata.xml"));
+    check("SP uploaded", "02-sp-uploaded.png");
+
+    // The key rollover, step by step.
+    let before = client().get(g.url("/saml/metadata")).send().unwrap().text().unwrap();
+    b.click("#nav-keys");
+    b.wait_url("the keys page", |u| u == g.url("/admin/keys"));
+    let mut done = String::new();
+    for (step, shot) in [
+        ("#prepare", "03-keys-prepared.png"),
+        ("#activate", "04-keys-activated.png"),
+        ("#retire", "05-keys-retired.png"),
+    ] {
+        b.click(step);
+        done = wait_text_other_than(&b, "#done", &done);
+        check(step, shot);
+        if step == "#prepare" {
+            let md = client().get(g.url("/saml/metadata")).send().unwrap().text().unwrap();
+            assert_eq!(md.matches("use=\"signing\"").count(), 2, "two signing keys published: {md}");
+        }
+    }
+    let after = client().get(g.url("/saml/metadata")).send().unwrap().text().unwrap();
+    assert_eq!(after.matches("use=\"signing\"").count(), 1);
+    let cert =
+        |md: &str| md.split("<ds:X509Certificate>").nth(1).and_then(|s| s.split('<').next()).unwrap_or("").to_owned();
+    assert_ne!(cert(&before), cert(&after), "a new key signs and is published");
+
+    // A binding: add, find by domainId, remove after confirmation.
+    b.click("a[href='/admin/bindings']");
+    b.wait_url("the bindings page", |u| u == g.url("/admin/bindings"));
+    type_into(&b, "input[name=x_user_id]", "api-cust-9");
+    type_into(&b, "input[name=domain_id]", "abc123");
+    b.click("#add");
+    b.wait_url("the added page", |u| u.contains("/admin/bindings?added="));
+    type_into(&b, "#q", "abc123");
+    b.click("#search");
+    b.wait_url("the search", |u| u.contains("q=abc123"));
+    assert!(b.text("#bindings").contains("api-cust-9"));
+    b.click("a.remove");
+    wait_for(&b, "#confirm-remove");
+    check("remove binding", "06-binding-remove.png");
+    b.click("#confirm-remove");
+    b.wait_url("the removed page", |u| u.contains("/admin/bindings?removed="));
+    assert!(b.text("#removed").contains("api-cust-9"));
+
+    // Support: the customer's refusal, found by its correlation id.
+    b.click("a[href='/admin/audit']");
+    b.wait_url("the audit page", |u| u == g.url("/admin/audit"));
+    type_into(&b, "#correlation_id", &cid);
+    b.click("#search");
+    b.wait_url("the search", |u| u.contains("correlation_id="));
+    let rows = b.text("#audit");
+    assert!(rows.contains("request.refused") && rows.contains("token_malformed") && rows.contains(&cid), "{rows}");
+    check("audit search", "07-audit-by-correlation-id.png");
+
+    // A new admin user, who then signs in.
+    b.click("#nav-users");
+    b.wait_url("the users page", |u| u == g.url("/admin/users"));
+    type_into(&b, "#user-name", "second-admin");
+    type_into(&b, "#user-password", "second admin's password");
+    type_into(&b, "#user-password2", "second admin's password");
+    b.click("#save-user");
+    b.wait_url("the added page", |u| u.contains("/admin/users?added="));
+    assert!(b.text("#users").contains("second-admin"));
+    check("users", "08-users.png");
+    b.click("#logout");
+    b.wait_url("the sign-in page", |u| u == g.url("/admin/login"));
+    sign_in_as("second-admin", "second admin's password");
+    check("signed in as the new user", "09-new-user-overview.png");
     drop(b);
     drop(g);
 }
