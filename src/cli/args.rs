@@ -107,6 +107,16 @@ pub enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// Decode a SAML message and run every check the gateway would run on it, without storing or
+    /// spending anything: a Redirect URL, a query string, base64 (deflated or not) or raw XML; `-` reads
+    /// standard input. Exit 0 when every check passes, 1 otherwise.
+    Decode {
+        /// The message, or `-` for standard input.
+        message: String,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Read the audit log.
     Audit {
         #[command(subcommand)]

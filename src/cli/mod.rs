@@ -13,6 +13,7 @@ mod admin;
 pub mod args;
 mod audit;
 mod bindings;
+mod decode;
 pub mod demo;
 mod keys;
 mod metadata;
@@ -150,6 +151,9 @@ pub fn run(cli: Cli) -> CliResult<()> {
         Command::Demo(args) => demo::run_cli(args, config, &rt),
         Command::Bindings { command } => rt.block_on(bindings::run(&ensure_config(config, None, None, None)?, command)),
         Command::Admin { command } => admin::run(config, command, &rt),
+        Command::Decode { message, json } => {
+            rt.block_on(decode::run(ensure_config(config, None, None, None)?, &message, json))
+        }
         Command::Audit { command } => rt.block_on(audit::run(&ensure_config(config, None, None, None)?, command)),
     }
 }

@@ -25,6 +25,7 @@ pub mod audit;
 pub mod bind;
 pub mod bindings;
 pub mod console;
+pub mod decode;
 mod error;
 pub mod housekeeping;
 pub mod return_urls;

@@ -91,7 +91,10 @@ impl Gateway {
 
     /// The Redirect-bound AuthnRequest, its SP and RelayState, with its signature verified (the
     /// request's own rules — times, ACS, NameID policy — are not checked yet).
-    async fn verified_redirect_request(&self, raw_query: &str) -> Result<(AuthnRequest, Arc<SpEntry>, Option<String>)> {
+    pub(crate) async fn verified_redirect_request(
+        &self,
+        raw_query: &str,
+    ) -> Result<(AuthnRequest, Arc<SpEntry>, Option<String>)> {
         let q = redirect::parse_redirect_query(raw_query)?;
         if q.param != MessageParam::SamlRequest {
             return Err(Error::invalid("wrong_message", "expected SAMLRequest, got SAMLResponse"));
@@ -155,7 +158,7 @@ impl Gateway {
 
     /// The checks after decoding: RelayState size, Issuer/Destination/ACS/IssueInstant, and that the
     /// answer can go back over HTTP-POST.
-    fn check_authn_request(
+    pub(crate) fn check_authn_request(
         &self,
         req: AuthnRequest,
         sp: Arc<SpEntry>,

@@ -214,6 +214,8 @@ pub trait Store: Send + Sync {
     /// `true` on the first use of (`kind`, `id`); `false` while an earlier use has not expired.
     /// Atomic across concurrent callers and processes sharing one database.
     fn use_once<'a>(&'a self, kind: &'a str, id: &'a str, expires_at: i64) -> StoreFuture<'a, bool>;
+    /// Whether `id` of `kind` is spent (and not yet expired), without spending it (the decoder).
+    fn is_used<'a>(&'a self, kind: &'a str, id: &'a str) -> StoreFuture<'a, bool>;
 
     /// The durable record of one answered SSO request, in one transaction: spends the request ID
     /// (as `use_once` does), and only if it was fresh updates the session and appends the audit event.

@@ -476,6 +476,21 @@ macro_rules! impl_sql_store {
                 })
             }
 
+            fn is_used<'a>(&'a self, kind: &'a str, id: &'a str) -> $crate::store::StoreFuture<'a, bool> {
+                Box::pin(async move {
+                    let n = sqlx::query_scalar::<_, i64>(
+                        "SELECT COUNT(*) FROM one_time_ids WHERE kind = $1 AND id = $2 AND expires_at > $3",
+                    )
+                    .bind(kind)
+                    .bind(id)
+                    .bind($crate::store::now_unix())
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err($crate::store::query_err("is_used"))?;
+                    Ok(n > 0)
+                })
+            }
+
             fn search_audit<'a>(
                 &'a self,
                 q: &'a $crate::store::AuditQuery,

@@ -200,3 +200,28 @@ fn service_providers_are_uploaded_checked_and_deleted() {
         .collect();
     assert_eq!(kinds, ["sp.deleted", "sp.import", "sp.refused", "sp.import"], "{}", stdout(&o));
 }
+
+/// `/admin/decode` with a session and CSRF: the decoded message and its checks; not SAML → 400 with
+/// the reason; without the token → 403.
+#[test]
+fn the_decoder_page_shows_a_message_and_its_checks() {
+    let tmp = tempfile::tempdir().unwrap();
+    let g = start_with_admin(tmp.path());
+    let c = client();
+    let csrf = admin_sign_in(&g, &c);
+    assert!(c.get(g.url("/admin/decode")).send().unwrap().text().unwrap().contains("id=\"decode-form\""));
+    let xml = "<samlp:LogoutResponse xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" ID=\"_x\">\
+               <samlp:Status>&amp;</samlp:Status></samlp:LogoutResponse>";
+    let post = |token: &str, message: &str| {
+        c.post(g.url("/admin/decode")).form(&[("csrf", token), ("message", message)]).send().unwrap()
+    };
+    let r = post(&csrf, xml);
+    assert_eq!(r.status(), 200);
+    let page = r.text().unwrap();
+    assert!(page.contains("id=\"checks\"") && page.contains("samlp:LogoutResponse"), "{page}");
+    assert!(page.contains("&#60;samlp:Status&#62;&#38;amp;&#60;/samlp:Status&#62;"), "escaped twice over: {page}");
+    let r = post(&csrf, "not a saml message");
+    assert_eq!(r.status(), 400);
+    assert!(r.text().unwrap().contains("id=\"error\""));
+    assert_eq!(post("", xml).status(), 403);
+}

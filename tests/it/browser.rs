@@ -629,6 +629,20 @@ fn chromium_runs_the_admin_console() {
     assert!(rows.contains("request.refused") && rows.contains("token_malformed") && rows.contains(&cid), "{rows}");
     check("audit search", "07-audit-by-correlation-id.png");
 
+    // The decoder: a captured AuthnRequest (as XML: it names Huawei's SP, which signs its requests).
+    b.click("#nav-decode");
+    b.wait_url("the decoder", |u| u == g.url("/admin/decode"));
+    let captured = "<samlp:AuthnRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" \
+        xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"_captured1\" Version=\"2.0\" \
+        IssueInstant=\"2026-01-01T00:00:00Z\"><saml:Issuer>https://auth.huaweicloud.com/</saml:Issuer></samlp:AuthnRequest>";
+    type_into(&b, "#message", captured);
+    b.click("#decode");
+    wait_for(&b, "#checks");
+    assert_eq!(b.text("#decoded-message"), "samlp:AuthnRequest (XML)");
+    assert!(b.text("#xml").contains("<saml:Issuer>https://auth.huaweicloud.com/</saml:Issuer>"), "{}", b.source());
+    assert!(b.text("#checks").contains("missing_signature"), "{}", b.text("#checks"));
+    check("decoder", "08-decoder.png");
+
     // A new admin user, who then signs in.
     b.click("#nav-users");
     b.wait_url("the users page", |u| u == g.url("/admin/users"));
@@ -638,11 +652,11 @@ fn chromium_runs_the_admin_console() {
     b.click("#save-user");
     b.wait_url("the added page", |u| u.contains("/admin/users?added="));
     assert!(b.text("#users").contains("second-admin"));
-    check("users", "08-users.png");
+    check("users", "09-users.png");
     b.click("#logout");
     b.wait_url("the sign-in page", |u| u == g.url("/admin/login"));
     sign_in_as("second-admin", "second admin's password");
-    check("signed in as the new user", "09-new-user-overview.png");
+    check("signed in as the new user", "10-new-user-overview.png");
     drop(b);
     drop(g);
 }

@@ -13,6 +13,7 @@ mod bind_slo;
 mod browser;
 mod cli;
 mod corpus;
+mod decode;
 mod dsig;
 mod faults;
 mod handlers;

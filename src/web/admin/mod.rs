@@ -18,6 +18,7 @@ use crate::web::ui::Page;
 
 mod audit;
 mod auth;
+mod decode;
 mod keys;
 mod pages;
 mod return_urls;
@@ -45,6 +46,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/sps/import", post(sps::import_url))
         .route("/admin/sps/refresh", post(sps::refresh))
         .route("/admin/sps/delete", get(sps::delete_form).post(sps::delete))
+        .route("/admin/decode", get(decode::page).post(decode::decode))
         .route("/admin/users", get(users::page).post(users::save))
         .route("/admin/users/remove", get(users::remove_form).post(users::remove))
         .route("/admin/audit", get(audit::page))
