@@ -117,6 +117,25 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Show what Huawei would receive for a customer: the NameID and the assertion's attributes with
+    /// Huawei's value rules applied, and the jump's isFirstLogin (nothing is signed or stored).
+    Preview {
+        /// The partner's customer id (xUserId).
+        #[arg(long)]
+        user: String,
+        /// Display name (`name` attribute).
+        #[arg(long)]
+        name: Option<String>,
+        /// Mobile as `countrycode-number`, e.g. 0086-13900000000.
+        #[arg(long)]
+        mobile: Option<String>,
+        /// E-mail address.
+        #[arg(long)]
+        email: Option<String>,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Read the audit log.
     Audit {
         #[command(subcommand)]

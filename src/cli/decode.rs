@@ -37,3 +37,33 @@ pub async fn run(settings: Settings, message: &str, json: bool) -> CliResult<()>
     }
     if decoded.all_passed() { Ok(()) } else { Err(CliError::failure("some checks failed")) }
 }
+
+/// `samlgate preview --user X [--name N] [--mobile M] [--email E] [--json]`.
+pub async fn preview(
+    settings: Settings,
+    user: &str,
+    [name, mobile, email]: [Option<&str>; 3],
+    json: bool,
+) -> CliResult<()> {
+    let gateway = crate::gateway::Gateway::build(settings).await.map_err(|e| CliError::failure(format!("{e:#}")))?;
+    let c = crate::huawei::Customer { sub: user, name, mobile, email };
+    let p = gateway
+        .preview(&c)
+        .await
+        .map_err(|e| CliError::failure(e.to_string()))?
+        .map_err(|e| CliError::usage(e.to_string()))?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&p).unwrap_or_default());
+        return Ok(());
+    }
+    println!("NameID         _… (a new transient ID per assertion), Format {}", p.name_id_format);
+    println!("NameQualifier  {}", p.name_qualifier);
+    match &p.bound_to {
+        Some((id, name)) => println!("isFirstLogin   false (bound to {id} {name})"),
+        None => println!("isFirstLogin   true"),
+    }
+    for (n, values) in &p.attributes {
+        println!("{n:<14} {}", values.iter().map(|v| format!("{v:?}")).collect::<Vec<_>>().join(", "));
+    }
+    Ok(())
+}

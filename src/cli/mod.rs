@@ -151,6 +151,12 @@ pub fn run(cli: Cli) -> CliResult<()> {
         Command::Demo(args) => demo::run_cli(args, config, &rt),
         Command::Bindings { command } => rt.block_on(bindings::run(&ensure_config(config, None, None, None)?, command)),
         Command::Admin { command } => admin::run(config, command, &rt),
+        Command::Preview { user, name, mobile, email, json } => rt.block_on(decode::preview(
+            ensure_config(config, None, None, None)?,
+            &user,
+            [name.as_deref(), mobile.as_deref(), email.as_deref()],
+            json,
+        )),
         Command::Decode { message, json } => {
             rt.block_on(decode::run(ensure_config(config, None, None, None)?, &message, json))
         }

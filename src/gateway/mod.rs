@@ -28,6 +28,7 @@ pub mod console;
 pub mod decode;
 mod error;
 pub mod housekeeping;
+pub mod preview;
 pub mod return_urls;
 pub mod rollover;
 pub mod session;

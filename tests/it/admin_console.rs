@@ -225,3 +225,45 @@ fn the_decoder_page_shows_a_message_and_its_checks() {
     assert!(r.text().unwrap().contains("id=\"error\""));
     assert_eq!(post("", xml).status(), 403);
 }
+
+/// `/admin/preview` and `samlgate preview`: the attributes Huawei would receive, in the sample's order,
+/// with its rules applied (a name outside Huawei's pattern is refused with the rule named), and the
+/// jump's isFirstLogin from the bindings.
+#[test]
+fn preview_shows_what_huawei_would_receive() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let g = start_with_admin(dir);
+    let c = client();
+    admin_sign_in(&g, &c);
+    let r = c
+        .get(g.url("/admin/preview?x_user_id=cust-9&name=Zhang+San&mobile=0086-13900000000&email=zs%40example.com"))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let page = r.text().unwrap();
+    let names: Vec<&str> = page
+        .split("<td><code>")
+        .skip(1)
+        .filter_map(|s| s.split("</code>").next())
+        .filter(|n| ["xUserId", "xAccountId", "email", "name", "mobile", "bpId"].contains(n))
+        .collect();
+    assert_eq!(names, ["xUserId", "xAccountId", "email", "name", "mobile"], "{page}");
+    assert!(page.contains("<code>zs@example.com</code>") && page.contains("id=\"first-login\">true"), "{page}");
+    assert!(page.contains("https://auth.huaweicloud.com/"), "NameQualifier: {page}");
+    let r = c.get(g.url("/admin/preview?x_user_id=cust-9&name=%E5%BC%A0%E4%B8%89")).send().unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.text().unwrap().contains("id=\"error\""));
+
+    let o = run(dir, &["bindings", "add", "cust-9", "--domain-id", "d9"]);
+    assert!(o.status.success());
+    let o = run(dir, &["preview", "--user", "cust-9", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let j: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(j["is_first_login"], false);
+    assert_eq!(j["attributes"][0], serde_json::json!(["xUserId", ["cust-9"]]));
+    assert_eq!(j["attributes"][2], serde_json::json!(["email", [""]]), "an empty email, as in Huawei's sample");
+    let o = run(dir, &["preview", "--user", "cust-9", "--mobile", "13900000000"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("mobile"), "{}", stderr(&o));
+}

@@ -21,6 +21,7 @@ mod auth;
 mod decode;
 mod keys;
 mod pages;
+mod preview;
 mod return_urls;
 mod sps;
 mod users;
@@ -47,6 +48,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/sps/refresh", post(sps::refresh))
         .route("/admin/sps/delete", get(sps::delete_form).post(sps::delete))
         .route("/admin/decode", get(decode::page).post(decode::decode))
+        .route("/admin/preview", get(preview::page))
         .route("/admin/users", get(users::page).post(users::save))
         .route("/admin/users/remove", get(users::remove_form).post(users::remove))
         .route("/admin/audit", get(audit::page))
