@@ -78,15 +78,8 @@ pub enum Command {
     /// Make a hand-off token for a customer (for trials; the partner backend makes its own) and print
     /// the ready "go to console" link.
     Token {
-        /// The partner's customer id (sent to Huawei as xUserId).
-        #[arg(long)]
-        user: String,
-        #[arg(long)]
-        name: Option<String>,
-        #[arg(long)]
-        mobile: Option<String>,
-        #[arg(long)]
-        email: Option<String>,
+        #[command(flatten)]
+        customer: CustomerArgs,
         /// Lifetime in seconds (at most handoff.token_max_age_secs).
         #[arg(long, default_value_t = 60)]
         ttl: u64,
@@ -120,18 +113,8 @@ pub enum Command {
     /// Show what Huawei would receive for a customer: the NameID and the assertion's attributes with
     /// Huawei's value rules applied, and the jump's isFirstLogin (nothing is signed or stored).
     Preview {
-        /// The partner's customer id (xUserId).
-        #[arg(long)]
-        user: String,
-        /// Display name (`name` attribute).
-        #[arg(long)]
-        name: Option<String>,
-        /// Mobile as `countrycode-number`, e.g. 0086-13900000000.
-        #[arg(long)]
-        mobile: Option<String>,
-        /// E-mail address.
-        #[arg(long)]
-        email: Option<String>,
+        #[command(flatten)]
+        customer: CustomerArgs,
         /// Print the result as JSON.
         #[arg(long)]
         json: bool,
@@ -141,6 +124,23 @@ pub enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+}
+
+/// A customer as the partner platform describes it (the hand-off token's claims).
+#[derive(Debug, clap::Args)]
+pub struct CustomerArgs {
+    /// The partner's customer id (sent to Huawei as xUserId).
+    #[arg(long)]
+    pub user: String,
+    /// Display name (`name` attribute; Huawei's pattern: ASCII letters, digits, `_`, `-`, space).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Mobile as `countrycode-number`, e.g. 0086-13900000000.
+    #[arg(long)]
+    pub mobile: Option<String>,
+    /// E-mail address.
+    #[arg(long)]
+    pub email: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -23,8 +23,8 @@ mod sp;
 mod token;
 
 pub use args::{
-    AdminCommand, AuditCommand, AuditFormat, BindingsCommand, Cli, Command, DemoArgs, KeysCommand, LogFormat,
-    MetadataCommand, MockSpArgs, SpCommand,
+    AdminCommand, AuditCommand, AuditFormat, BindingsCommand, Cli, Command, CustomerArgs, DemoArgs, KeysCommand,
+    LogFormat, MetadataCommand, MockSpArgs, SpCommand,
 };
 
 /// A failure with its exit code.
@@ -143,7 +143,7 @@ pub fn run(cli: Cli) -> CliResult<()> {
             metadata::export(&ensure_config(config, None, None, None)?, output.as_deref())
         }
         Command::Sp { command } => rt.block_on(sp::run(&ensure_config(config, None, None, None)?, command)),
-        Command::Token { user, name, mobile, email, ttl, service, raw } => {
+        Command::Token { customer: CustomerArgs { user, name, mobile, email }, ttl, service, raw } => {
             let settings = ensure_config(config, None, None, None)?;
             token::run(&settings, token::TokenOptions { user, name, mobile, email, ttl, service, raw })
         }
@@ -151,12 +151,14 @@ pub fn run(cli: Cli) -> CliResult<()> {
         Command::Demo(args) => demo::run_cli(args, config, &rt),
         Command::Bindings { command } => rt.block_on(bindings::run(&ensure_config(config, None, None, None)?, command)),
         Command::Admin { command } => admin::run(config, command, &rt),
-        Command::Preview { user, name, mobile, email, json } => rt.block_on(decode::preview(
-            ensure_config(config, None, None, None)?,
-            &user,
-            [name.as_deref(), mobile.as_deref(), email.as_deref()],
-            json,
-        )),
+        Command::Preview { customer: CustomerArgs { user, name, mobile, email }, json } => {
+            rt.block_on(decode::preview(
+                ensure_config(config, None, None, None)?,
+                &user,
+                [name.as_deref(), mobile.as_deref(), email.as_deref()],
+                json,
+            ))
+        }
         Command::Decode { message, json } => {
             rt.block_on(decode::run(ensure_config(config, None, None, None)?, &message, json))
         }
