@@ -45,7 +45,7 @@ pub fn run(path: &Path, command: AdminCommand, rt: &tokio::runtime::Runtime) -> 
             };
             let store = open()?;
             let existed = rt
-                .block_on(put_user(store.as_ref(), &name, &password, CLI_ACTOR, &Caller::none()))
+                .block_on(put_user(store.as_ref(), config_users, &name, &password, CLI_ACTOR, &Caller::none()))
                 .map_err(user_error)?;
             let what = if existed { "new password for admin user" } else { "added admin user" };
             println!("{what} {name} (in the store: running gateways accept it now)");

@@ -17,7 +17,8 @@ pub async fn run(settings: Settings, message: &str, json: bool) -> CliResult<()>
     } else {
         message.to_owned()
     };
-    let gateway = crate::gateway::Gateway::build(settings).await.map_err(|e| CliError::failure(format!("{e:#}")))?;
+    let gateway =
+        crate::gateway::Gateway::build_read_only(settings).await.map_err(|e| CliError::failure(format!("{e:#}")))?;
     let decoded = gateway.decode_message(&input).await.map_err(|e| CliError::usage(e.to_string()))?;
     if json {
         println!("{}", serde_json::to_string_pretty(&decoded).unwrap_or_default());
@@ -45,7 +46,8 @@ pub async fn preview(
     [name, mobile, email]: [Option<&str>; 3],
     json: bool,
 ) -> CliResult<()> {
-    let gateway = crate::gateway::Gateway::build(settings).await.map_err(|e| CliError::failure(format!("{e:#}")))?;
+    let gateway =
+        crate::gateway::Gateway::build_read_only(settings).await.map_err(|e| CliError::failure(format!("{e:#}")))?;
     let c = crate::huawei::Customer { sub: user, name, mobile, email };
     let p = gateway
         .preview(&c)

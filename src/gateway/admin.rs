@@ -138,12 +138,18 @@ pub enum UserError {
     Invalid(String),
     #[error("no admin user `{0}`")]
     NotFound(String),
-    #[error("admin user `{0}` is defined in the config file's [[admin.users]]: remove it there")]
+    #[error("admin user `{0}` is defined in the config file's [[admin.users]]: change or remove it there")]
     InConfig(String),
     #[error("`{0}` is the last admin user: add another one first")]
     Last(String),
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
+}
+
+/// The store's session `user_id` of an admin session (never a customer's: those are xUserIds, which
+/// cannot contain the separator).
+pub fn admin_session_user_id(name: &str) -> String {
+    format!("admin\u{1f}{name}")
 }
 
 /// The admin users: those of the store, and those of the config file whose name the store does not
@@ -175,6 +181,7 @@ pub async fn list_users(
 /// [`MIN_PASSWORD_CHARS`] characters; only its argon2id hash is stored.
 pub async fn put_user(
     store: &dyn crate::store::Store,
+    config_users: &[AdminUser],
     name: &str,
     password: &str,
     actor: &str,
@@ -189,12 +196,19 @@ pub async fn put_user(
     if password.len() > 1024 {
         return Err(UserError::Invalid("the password is too long (at most 1024 bytes)".into()));
     }
+    if config_users.iter().any(|u| u.name == name) {
+        return Err(UserError::InConfig(name.to_owned()));
+    }
     let pw = password.to_owned();
     let hash = tokio::task::spawn_blocking(move || hash_password(&pw))
         .await
         .map_err(|e| UserError::Invalid(e.to_string()))?
         .map_err(UserError::Invalid)?;
     let existed = store.put_admin_user(name, &hash, crate::util::now_unix()).await?;
+    // A new password ends the user's sessions (a stolen one among them).
+    if existed {
+        store.delete_sessions_for_user(&admin_session_user_id(name)).await?;
+    }
     let kind = if existed { super::AuditKind::AdminPasswordChanged } else { super::AuditKind::AdminUserAdded };
     store.append_audit(&super::audit::event(kind, actor, name, serde_json::json!({}), caller)).await?;
     Ok(existed)
@@ -224,6 +238,7 @@ pub async fn remove_user(
     if !store.delete_admin_user(name).await? {
         return Err(UserError::NotFound(name.to_owned()));
     }
+    store.delete_sessions_for_user(&admin_session_user_id(name)).await?;
     let event = super::audit::event(super::AuditKind::AdminUserRemoved, actor, name, serde_json::json!({}), caller);
     store.append_audit(&event).await?;
     Ok(())

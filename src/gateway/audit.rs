@@ -125,6 +125,50 @@ pub fn event(
     }
 }
 
+/// Refusal events a client may leave per minute; beyond, its refusals are only counted
+/// (`samlgate_audit_dropped_total{why="client_limit"}`).
+pub const REFUSALS_AUDITED_PER_CLIENT_MINUTE: u32 = 30;
+/// Refusal events written at once; beyond (a flood, a slow store), they are counted, not written.
+const REFUSAL_WRITES_AT_ONCE: usize = 8;
+/// How long a refusal event may wait for the store before it is given up (the answer waits for it).
+pub const REFUSAL_WRITE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Keeps auditing refusals from handing the store to whoever sends bad requests: a per-client budget
+/// per minute and a cap on writes in flight. Per process.
+#[derive(Debug)]
+pub struct RefusalAudit {
+    per_client: std::sync::Mutex<std::collections::HashMap<Option<std::net::IpAddr>, (i64, u32)>>,
+    slots: tokio::sync::Semaphore,
+}
+
+impl Default for RefusalAudit {
+    fn default() -> Self {
+        RefusalAudit { per_client: Default::default(), slots: tokio::sync::Semaphore::new(REFUSAL_WRITES_AT_ONCE) }
+    }
+}
+
+impl RefusalAudit {
+    /// Whether a refusal of `client` at `now` may be audited (counts it).
+    pub fn admit(&self, client: Option<std::net::IpAddr>, now: i64) -> bool {
+        let minute = now.div_euclid(60);
+        let Ok(mut m) = self.per_client.lock() else { return false };
+        if m.len() > 10_000 {
+            m.retain(|_, (w, _)| *w == minute);
+        }
+        let e = m.entry(client).or_insert((minute, 0));
+        if e.0 != minute {
+            *e = (minute, 0);
+        }
+        e.1 += 1;
+        e.1 <= REFUSALS_AUDITED_PER_CLIENT_MINUTE
+    }
+
+    /// A write slot, if one is free.
+    pub fn slot(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
+        self.slots.try_acquire().ok()
+    }
+}
+
 /// The longest search value accepted (an xUserId, a correlation id, a kind).
 pub const MAX_SEARCH_VALUE: usize = 128;
 
@@ -288,6 +332,21 @@ pub fn jsonl_line(e: &crate::store::AuditEvent) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refusal_audit_has_a_budget_per_client_and_minute() {
+        let a = RefusalAudit::default();
+        let ip: std::net::IpAddr = "192.0.2.1".parse().unwrap();
+        for _ in 0..REFUSALS_AUDITED_PER_CLIENT_MINUTE {
+            assert!(a.admit(Some(ip), 120));
+        }
+        assert!(!a.admit(Some(ip), 179), "over the budget in the same minute");
+        assert!(a.admit(Some("192.0.2.2".parse().unwrap()), 179), "another client");
+        assert!(a.admit(Some(ip), 180), "a new minute");
+        let held: Vec<_> = (0..REFUSAL_WRITES_AT_ONCE).filter_map(|_| a.slot()).collect();
+        assert_eq!(held.len(), REFUSAL_WRITES_AT_ONCE);
+        assert!(a.slot().is_none());
+    }
 
     #[test]
     fn search_times_read_dates_zones_and_spans() {

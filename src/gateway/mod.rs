@@ -56,6 +56,8 @@ pub struct Gateway {
     pub handoff_secrets: setup::HandoffSecrets,
     /// Per-account admin sign-in lockout.
     pub admin_lockout: admin::AdminLockout,
+    /// The budget of refusal audit events (see [`audit::RefusalAudit`]).
+    pub refusal_audit: audit::RefusalAudit,
     /// The bearer token `/metrics` requires, if any.
     pub metrics_token: Option<String>,
 }
@@ -70,6 +72,17 @@ impl Gateway {
     /// Opens the store (running migrations), loads the keys, renders the IdP metadata and makes sure
     /// Huawei's SP metadata is in the store (logging why when config and store disagree).
     pub async fn build(settings: Settings) -> anyhow::Result<Gateway> {
+        Gateway::build_with(settings, true).await
+    }
+
+    /// [`Gateway::build`] for commands that only read (`samlgate decode`, `preview`): the SPs are taken
+    /// as the store has them, never synced from `huawei.sp_metadata` (nothing is written but the
+    /// store's own migrations).
+    pub async fn build_read_only(settings: Settings) -> anyhow::Result<Gateway> {
+        Gateway::build_with(settings, false).await
+    }
+
+    async fn build_with(settings: Settings, sync_sps: bool) -> anyhow::Result<Gateway> {
         let store = crate::store::open(&settings.config.store.url, &settings.dir)
             .await
             .with_context(|| format!("cannot open the store {}", settings.config.store.url))?;
@@ -79,8 +92,10 @@ impl Gateway {
         }
         let handoff_secrets = setup::handoff_secrets(&settings).map_err(|e| anyhow::anyhow!(e.to_string()))?;
         let metrics_token = setup::metrics_token(&settings).map_err(|e| anyhow::anyhow!(e.to_string()))?;
-        for w in sp::sync_at_start(&settings, store.as_ref()).await? {
-            tracing::warn!("{w}");
+        if sync_sps {
+            for w in sp::sync_at_start(&settings, store.as_ref()).await? {
+                tracing::warn!("{w}");
+            }
         }
         Ok(Gateway {
             settings,
@@ -89,6 +104,7 @@ impl Gateway {
             sps: sp::SpCache::default(),
             handoff_secrets,
             admin_lockout: admin::AdminLockout::default(),
+            refusal_audit: audit::RefusalAudit::default(),
             metrics_token,
         })
     }

@@ -31,18 +31,6 @@ pub(crate) const SQL_GET_SESSION: &str = "SELECT id, user_id, attributes_json, c
      FROM sessions WHERE id = $1 AND expires_at > $2";
 
 /// Appends an audit event and returns its id.
-/// [`crate::store::Store::search_audit`]: every filter is skipped when its parameter is NULL (typed
-/// casts, so PostgreSQL knows the parameters' types).
-pub(crate) const SQL_SEARCH_AUDIT: &str = "SELECT id, at, kind, actor, subject, detail_json, correlation_id FROM audit_events \
-     WHERE (CAST($1 AS TEXT) IS NULL OR kind = $1) \
-       AND (CAST($2 AS TEXT) IS NULL OR kind LIKE $2 ESCAPE '\\') \
-       AND (CAST($3 AS TEXT) IS NULL OR actor = $3 OR subject = $3) \
-       AND (CAST($4 AS TEXT) IS NULL OR correlation_id = $4) \
-       AND (CAST($5 AS BIGINT) IS NULL OR at >= $5) \
-       AND (CAST($6 AS BIGINT) IS NULL OR at < $6) \
-       AND (CAST($7 AS BIGINT) IS NULL OR id < $7) \
-     ORDER BY id DESC LIMIT $8";
-
 /// `s` with the LIKE wildcards `%`, `_` and the escape `\` escaped.
 pub(crate) fn like_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -498,20 +486,45 @@ macro_rules! impl_sql_store {
                 limit: i64,
             ) -> $crate::store::StoreFuture<'a, Vec<$crate::store::AuditEvent>> {
                 Box::pin(async move {
-                    let (exact, prefix) = match q.kind.as_deref() {
-                        Some(k) if k.ends_with('.') => (None, Some(format!("{}%", $crate::store::sql::like_escape(k)))),
-                        Some(k) => (Some(k), None),
-                        None => (None, None),
-                    };
-                    sqlx::query_as::<_, $crate::store::AuditEvent>($crate::store::sql::SQL_SEARCH_AUDIT)
-                        .bind(exact)
-                        .bind(prefix)
-                        .bind(q.who.as_deref())
-                        .bind(q.correlation_id.as_deref())
-                        .bind(q.since)
-                        .bind(q.until)
-                        .bind(before_id)
-                        .bind($crate::store::clamp(limit))
+                    // Only the filters given, each as a plain comparison: SQLite picks an index only for
+                    // those (an `(? IS NULL OR col = ?)` clause makes it scan the whole table).
+                    let mut b = sqlx::QueryBuilder::new(
+                        "SELECT id, at, kind, actor, subject, detail_json, correlation_id FROM audit_events WHERE 1 = 1",
+                    );
+                    match q.kind.as_deref() {
+                        // `bind.`: LIKE 'bind.%' (wildcards escaped) is right under any collation; on
+                        // SQLite (byte order) the range `bind.` ≤ kind < `bind/` also lets it use the index.
+                        Some(k) if k.ends_with('.') => {
+                            if $crate::store::Store::backend(self) == "sqlite" {
+                                let upper = format!("{}/", &k[..k.len() - 1]);
+                                b.push(" AND kind >= ").push_bind(k.to_owned()).push(" AND kind < ").push_bind(upper);
+                            }
+                            b.push(" AND kind LIKE ")
+                                .push_bind(format!("{}%", $crate::store::sql::like_escape(k)))
+                                .push(" ESCAPE '\\'");
+                        }
+                        Some(k) => {
+                            b.push(" AND kind = ").push_bind(k.to_owned());
+                        }
+                        None => {}
+                    }
+                    if let Some(w) = &q.who {
+                        b.push(" AND (actor = ").push_bind(w.clone()).push(" OR subject = ").push_bind(w.clone()).push(")");
+                    }
+                    if let Some(c) = &q.correlation_id {
+                        b.push(" AND correlation_id = ").push_bind(c.clone());
+                    }
+                    if let Some(t) = q.since {
+                        b.push(" AND at >= ").push_bind(t);
+                    }
+                    if let Some(t) = q.until {
+                        b.push(" AND at < ").push_bind(t);
+                    }
+                    if let Some(id) = before_id {
+                        b.push(" AND id < ").push_bind(id);
+                    }
+                    b.push(" ORDER BY id DESC LIMIT ").push_bind($crate::store::clamp(limit));
+                    b.build_query_as::<$crate::store::AuditEvent>()
                         .fetch_all(&self.pool)
                         .await
                         .map_err($crate::store::query_err("search_audit"))
@@ -536,30 +549,26 @@ macro_rules! impl_sql_store {
                 now: i64,
             ) -> $crate::store::StoreFuture<'a, bool> {
                 Box::pin(async move {
-                    let err = $crate::store::query_err("put_admin_user");
-                    let mut tx = self.pool.begin().await.map_err(err)?;
-                    let err = $crate::store::query_err("put_admin_user");
-                    let existed = sqlx::query("UPDATE admin_users SET password_hash = $1, updated_at = $2 WHERE name = $3")
-                        .bind(password_hash)
-                        .bind(now)
+                    // One statement (concurrent first adds of a name cannot collide). Whether the row
+                    // existed: PostgreSQL's xmax / SQLite's changes() would differ by backend, so read
+                    // it first; the upsert stays correct either way.
+                    let existed = sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM admin_users WHERE name = $1")
                         .bind(name)
-                        .execute(&mut *tx)
+                        .fetch_one(&self.pool)
                         .await
-                        .map_err(err)?
-                        .rows_affected()
+                        .map_err($crate::store::query_err("put_admin_user"))?
                         > 0;
-                    if !existed {
-                        sqlx::query(
-                            "INSERT INTO admin_users (name, password_hash, created_at, updated_at) VALUES ($1, $2, $3, $3)",
-                        )
-                        .bind(name)
-                        .bind(password_hash)
-                        .bind(now)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err($crate::store::query_err("put_admin_user"))?;
-                    }
-                    tx.commit().await.map_err($crate::store::query_err("put_admin_user"))?;
+                    sqlx::query(
+                        "INSERT INTO admin_users (name, password_hash, created_at, updated_at) VALUES ($1, $2, $3, $3) \
+                         ON CONFLICT (name) DO UPDATE SET password_hash = excluded.password_hash, \
+                         updated_at = excluded.updated_at",
+                    )
+                    .bind(name)
+                    .bind(password_hash)
+                    .bind(now)
+                    .execute(&self.pool)
+                    .await
+                    .map_err($crate::store::query_err("put_admin_user"))?;
                     Ok(existed)
                 })
             }

@@ -263,12 +263,19 @@ pub struct RequestSetup {
 
 /// Appends the `request.refused` audit event of a refusal: its reason, status, route, method, client
 /// address and correlation id, and the message naming the failed check (cut to 300 characters; the
-/// messages never carry secrets). Rate-limited requests are only counted (`samlgate_refusals_total`):
-/// auditing a flood would hand the store to whoever floods.
+/// messages never carry secrets). Rate-limited requests, refusals beyond a client's budget per minute,
+/// and refusals while the writes in flight are at their cap are only counted
+/// (`samlgate_refusals_total`, `samlgate_audit_dropped_total{why}`): auditing a flood would hand the
+/// store to whoever floods. A store that does not answer within 2 s is not waited for.
 async fn audit_refusal(gw: &gateway::Gateway, caller: &Caller, method: &str, route: &str, r: &Refusal) {
     if r.reason == "rate_limited" {
         return;
     }
+    let dropped = |why: &'static str| metrics::counter!("samlgate_audit_dropped_total", "why" => why).increment(1);
+    if !gw.refusal_audit.admit(caller.client, crate::util::now_unix()) {
+        return dropped("client_limit");
+    }
+    let Some(_slot) = gw.refusal_audit.slot() else { return dropped("busy") };
     let message: String = r.message.chars().take(300).collect();
     let detail = serde_json::json!({
         "reason": r.reason,
@@ -278,8 +285,13 @@ async fn audit_refusal(gw: &gateway::Gateway, caller: &Caller, method: &str, rou
         "message": message,
     });
     let event = gateway::audit::event(gateway::AuditKind::Refused, "", route, detail, caller);
-    if let Err(e) = gw.audit(event).await {
-        tracing::error!("cannot audit the refusal: {e}");
+    match tokio::time::timeout(gateway::audit::REFUSAL_WRITE_TIMEOUT, gw.audit(event)).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::error!("cannot audit the refusal: {e}"),
+        Err(_) => {
+            tracing::error!("the store did not take the refusal's audit event in time");
+            dropped("timeout");
+        }
     }
 }
 

@@ -184,6 +184,10 @@ fn admin_users_live_in_the_store_and_apply_without_a_restart() {
     let o = run(dir, &["admin", "remove-user", "cfg"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("config file"), "{}", stderr(&o));
+    // Nor can a store user take over a config user's name (and so its password).
+    let o = run_env(dir, &["admin", "add-user", "cfg", "--password-env", "PW"], &[("PW", "a takeover password")]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(can_sign_in("cfg", "config user password"));
     let o = run(dir, &["admin", "remove-user", "nobody"]);
     assert_eq!(o.status.code(), Some(2));
     let o = run(dir, &["audit", "export", "--kind", "admin.", "--format", "jsonl"]);

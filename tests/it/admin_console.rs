@@ -121,6 +121,16 @@ fn admin_users_page_adds_changes_and_removes_users() {
     // New password; then removal (confirmation first) ends the user's session.
     let r = save("auditor", "the second long password", "the second long password", &csrf);
     assert_eq!(r.headers()["location"], "/admin/users?changed=auditor");
+    // A new password ends the user's open sessions; it signs in again with the new one.
+    assert_eq!(other.get(g.url("/admin")).send().unwrap().status(), 303, "the old session ended");
+    let login = other.get(g.url("/admin/login")).send().unwrap().text().unwrap();
+    let r = other
+        .post(g.url("/admin/login"))
+        .form(&[("csrf", csrf_field(&login).as_str()), ("name", "auditor"), ("password", "the second long password")])
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(other.get(g.url("/admin")).send().unwrap().status(), 200);
     let confirm = c.get(g.url("/admin/users/remove?name=auditor")).send().unwrap().text().unwrap();
     assert!(confirm.contains("id=\"confirm-remove\""), "{confirm}");
     let r = c.post(g.url("/admin/users/remove")).form(&[("csrf", csrf.as_str()), ("name", "auditor")]).send().unwrap();
@@ -131,9 +141,17 @@ fn admin_users_page_adds_changes_and_removes_users() {
     assert_eq!(r.status(), 400);
     assert!(r.text().unwrap().contains("last admin user"));
     // Every page of the console needs a session.
-    for path in
-        ["/admin/users", "/admin/users/remove?name=ops", "/admin/bindings/remove?x_user_id=x", "/admin/audit.jsonl"]
-    {
+    for path in [
+        "/admin/users",
+        "/admin/users/remove?name=ops",
+        "/admin/bindings/remove?x_user_id=x",
+        "/admin/audit.jsonl",
+        "/admin/sps",
+        "/admin/sps/delete?entity_id=x",
+        "/admin/decode",
+        "/admin/preview?x_user_id=x",
+        "/admin/keys",
+    ] {
         assert_eq!(client().get(g.url(path)).send().unwrap().status(), 303, "{path}");
     }
 }
@@ -156,6 +174,15 @@ fn service_providers_are_uploaded_checked_and_deleted() {
         c.post(g.url("/admin/sps/upload")).multipart(form).send().unwrap()
     };
     assert_eq!(upload("", huawei.clone(), "SP Metadata.xml").status(), 403, "no CSRF token");
+    // From another origin, even with the session's token: refused before the file is read.
+    let form = Form::new()
+        .text("csrf", csrf.clone())
+        .part("file", Part::bytes(huawei.clone()).file_name("x.xml").mime_str("text/xml").unwrap());
+    let r = c.post(g.url("/admin/sps/upload")).header("origin", "https://evil.example").multipart(form).send().unwrap();
+    assert_eq!(r.status(), 403);
+    // Without a session: refused.
+    let form = Form::new().text("csrf", csrf.clone());
+    assert_eq!(client().post(g.url("/admin/sps/upload")).multipart(form).send().unwrap().status(), 401);
     let r = upload(&csrf, huawei.clone(), "SP Metadata.xml");
     assert_eq!(r.status(), 303);
     assert_eq!(r.headers()["location"], "/admin/sps?imported=https%3A%2F%2Fauth.huaweicloud.com%2F");

@@ -92,6 +92,16 @@ impl Browser {
         Browser { http, base: format!("{root}/session/{id}"), _driver: driver, _profile: profile }
     }
 
+    /// [`Browser::cmd`] that answers None on a WebDriver error (an element gone with its page).
+    fn try_cmd(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Option<Value> {
+        let mut rb = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(b) = body {
+            rb = rb.json(&b);
+        }
+        let v: Value = rb.send().ok()?.json().ok()?;
+        if v["value"].get("error").is_some() { None } else { Some(v["value"].clone()) }
+    }
+
     fn cmd(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
         let mut rb = self.http.request(method, format!("{}{path}", self.base));
         if let Some(b) = body {
@@ -510,12 +520,16 @@ fn chromium_signs_in_to_the_admin_pages_and_saves_a_return_url() {
 fn wait_text_other_than(b: &Browser, css: &str, before: &str) -> String {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let found = b.cmd(reqwest::Method::POST, "/elements", Some(json!({"using": "css selector", "value": css})));
-        if found.as_array().is_some_and(|a| !a.is_empty()) {
-            let t = b.text(css);
-            if t != before {
-                return t;
-            }
+        // The page may change between the lookup and the read: every step may fail and is retried.
+        let text = b
+            .try_cmd(reqwest::Method::POST, "/element", Some(json!({"using": "css selector", "value": css})))
+            .and_then(|el| el.as_object().and_then(|o| o.values().next()).and_then(Value::as_str).map(str::to_owned))
+            .and_then(|id| b.try_cmd(reqwest::Method::GET, &format!("/element/{id}/text"), None))
+            .and_then(|v| v.as_str().map(str::to_owned));
+        if let Some(t) = text
+            && t != before
+        {
+            return t;
         }
         assert!(Instant::now() < deadline, "timed out waiting for a new {css}: {}", b.source());
         std::thread::sleep(Duration::from_millis(100));

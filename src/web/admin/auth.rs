@@ -47,9 +47,7 @@ struct AdminSessionData {
     csrf: String,
 }
 
-fn session_user_id(name: &str) -> String {
-    format!("admin\u{1f}{name}")
-}
+use crate::gateway::admin::admin_session_user_id as session_user_id;
 
 /// A signed-in admin (an axum extractor: without a session, GETs go to the sign-in page).
 #[derive(Debug, Clone)]

@@ -345,6 +345,11 @@ fn worse(a: &'static str, b: &'static str) -> &'static str {
 
 /// `GET /admin/metadata`: the IDP Metadata file to upload in Partner Center.
 pub async fn metadata(State(state): State<AppState>, _admin: Admin) -> Response {
+    // The file an admin uploads to Partner Center right after a rollover step: from the key
+    // directory as it is now, not as this replica last read it.
+    if let Err(e) = state.reload_keys().await {
+        tracing::warn!("cannot re-read the key directory: {e}");
+    }
     let mut resp = (
         [
             (header::CONTENT_TYPE, HeaderValue::from_static("application/samlmetadata+xml; charset=utf-8")),

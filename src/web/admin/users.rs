@@ -100,7 +100,8 @@ pub async fn save(State(state): State<AppState>, form: AdminForm) -> Response {
         let msg = t.t("admin-users-mismatch");
         return users_page(&state, admin, StatusCode::BAD_REQUEST, None, Some(msg), &name).await;
     }
-    match put_user(state.store.as_ref(), &name, &password, &admin.name, &admin.caller).await {
+    let config_users = &state.settings.config.admin.users;
+    match put_user(state.store.as_ref(), config_users, &name, &password, &admin.name, &admin.caller).await {
         Ok(existed) => super::see_other_with("/admin/users", if existed { "changed" } else { "added" }, &name),
         Err(UserError::Store(e)) => Internal::from(e).into_response(),
         Err(e) => users_page(&state, admin, StatusCode::BAD_REQUEST, None, Some(user_error(t, &e)), &name).await,
