@@ -24,7 +24,7 @@ mod token;
 
 pub use args::{
     AdminCommand, AuditCommand, AuditFormat, BindingsCommand, Cli, Command, DemoArgs, KeysCommand, LogFormat,
-    MetadataCommand, MockSpArgs, SpCommand,
+    MetadataCommand, MockSpArgs, SpCommand, TokenCommand,
 };
 
 /// A failure with its exit code.
