@@ -91,6 +91,7 @@ fn only_a_live_bearer_token_opens_the_api() {
         "{listed}"
     );
     assert!(!listed.contains(&token[4..]), "the token is never listed");
+    assert!(!listed.contains("never used"), "its use is recorded: {listed}");
     // … a second one of the same live name is refused, a bad scope too (usage: exit 2).
     let o = run(dir, &["admin", "token", "create", "ci-bot"]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
@@ -254,6 +255,8 @@ fn the_api_runs_what_the_admin_pages_run() {
     assert_eq!((s, v["removed"]["domain_id"].as_str()), (200, Some("0a1b2c3d")), "{v}");
     let (s, _) = api.delete("/admin/api/v1/bindings/cust-api");
     assert_eq!(s, 404);
+    let (s, v) = api.delete("/admin/api/v1/bindings/%FF");
+    assert_eq!((s, v["error"].as_str()), (400, Some("parameter")), "not UTF-8: {v}");
     assert_eq!(api.get("/admin/api/v1/bindings?q=cust-api").1["bindings"], json!([]));
 
     // Audit: a refusal a customer saw is found by its correlation id; paging by `before`.

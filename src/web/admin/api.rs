@@ -217,6 +217,14 @@ fn number(q: &std::collections::HashMap<String, String>, name: &'static str, def
     }
 }
 
+/// A path parameter as extracted (a malformed one is refused as JSON by [`path_value`], not as axum's
+/// plain-text rejection).
+type PathParam = Result<Path<String>, axum::extract::rejection::PathRejection>;
+
+fn path_value(p: PathParam, name: &'static str) -> Result<String, Failure> {
+    p.map(|Path(v)| v).map_err(|e| refused(StatusCode::BAD_REQUEST, "parameter", format!("{name}: {}", e.body_text())))
+}
+
 // --- Service providers ---
 
 fn sp_json(rec: &crate::store::SpRecord, huawei: &str, now: i64) -> Value {
@@ -566,7 +574,8 @@ async fn add_binding(State(state): State<AppState>, auth: ApiAuth, ApiJson(body)
     params(("x_user_id" = String, Path, description = "the customer's xUserId")),
     responses((status = 200, description = "`{\"removed\": binding}`", body = Object),
               (status = 404, description = "no such binding", body = ApiError)))]
-async fn remove_binding(State(state): State<AppState>, auth: ApiAuth, Path(x_user_id): Path<String>) -> Answer {
+async fn remove_binding(State(state): State<AppState>, auth: ApiAuth, path: PathParam) -> Answer {
+    let x_user_id = path_value(path, "x_user_id")?;
     match crate::gateway::bindings::remove_binding(state.store.as_ref(), &x_user_id, &auth.actor(), "api", &auth.caller)
         .await?
     {
@@ -693,7 +702,8 @@ async fn put_user(State(state): State<AppState>, auth: ApiAuth, ApiJson(body): A
     responses((status = 200, description = "`{\"removed\": name}`", body = Object),
               (status = 404, description = "no such user", body = ApiError),
               (status = 409, description = "a config-file user, or the last one", body = ApiError)))]
-async fn remove_user(State(state): State<AppState>, auth: ApiAuth, Path(name): Path<String>) -> Answer {
+async fn remove_user(State(state): State<AppState>, auth: ApiAuth, path: PathParam) -> Answer {
+    let name = path_value(path, "name")?;
     crate::gateway::admin::remove_user(
         state.store.as_ref(),
         &state.settings.config.admin.users,
