@@ -390,6 +390,11 @@ fn the_openapi_document_names_every_route_and_only_those() {
     expected.sort();
     assert_eq!(documented, expected);
 
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (m, op) in item.as_object().unwrap() {
+            assert!(op["responses"]["401"].is_object() && op["responses"]["403"].is_object(), "{m} {path}: {op}");
+        }
+    }
     // Every documented operation is routed (without a token: 401, not 404 or 405) …
     for (m, p) in &documented {
         let path = p.replace("{x_user_id}", "someone").replace("{name}", "someone");

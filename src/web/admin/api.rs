@@ -60,6 +60,21 @@ impl utoipa::Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+        // Every operation can be refused for its token: say so once for all of them.
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+        let refusal = |what: &str| {
+            let content = ContentBuilder::new().schema(Some(Ref::from_schema_name("ApiError"))).build();
+            RefOr::T(ResponseBuilder::new().description(what).content("application/json", content).build())
+        };
+        for item in openapi.paths.paths.values_mut() {
+            for op in
+                [&mut item.get, &mut item.post, &mut item.delete, &mut item.put, &mut item.patch].into_iter().flatten()
+            {
+                let r = &mut op.responses.responses;
+                r.entry("401".into()).or_insert_with(|| refusal("missing, malformed, unknown or revoked token"));
+                r.entry("403".into()).or_insert_with(|| refusal("the token lacks the `admin` scope"));
+            }
+        }
     }
 }
 
@@ -76,7 +91,7 @@ pub struct ApiError {
 
 /// The API's routes and its OpenAPI document, built from the same handlers.
 pub fn api_parts() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(list_sps, import_sp, delete_sp))
         .routes(routes!(refresh_sp))
         .routes(routes!(list_keys))
@@ -89,7 +104,10 @@ pub fn api_parts() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(decode))
         .routes(routes!(list_users, put_user))
         .routes(routes!(remove_user))
-        .split_for_parts()
+        .split_for_parts();
+    // The derive's modifiers ran before the routes added their paths: once more over the whole document.
+    utoipa::Modify::modify(&BearerAuth, &mut doc);
+    (router, doc)
 }
 
 /// The API routes and `GET /admin/api/openapi.json` (merged into the application router).
@@ -261,8 +279,7 @@ fn sp_json(rec: &crate::store::SpRecord, huawei: &str, now: i64) -> Value {
 
 /// The imported SPs, with the details of `samlgate sp list`.
 #[utoipa::path(get, path = "/admin/api/v1/sps", tag = "sps",
-    responses((status = 200, description = "`{\"sps\": [...]}`", body = Object),
-              (status = 401, description = "no valid token", body = ApiError)))]
+    responses((status = 200, description = "`{\"sps\": [...]}`", body = Object)))]
 async fn list_sps(State(state): State<AppState>, _auth: ApiAuth) -> Answer {
     let huawei = state.huawei_sp_entity_id();
     let now = crate::util::now_unix();
