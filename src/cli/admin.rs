@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::{AdminCommand, CliError, CliResult};
+use super::{AdminCommand, CliError, CliResult, TokenCommand};
 use crate::gateway::admin::{UserError, UserSource, list_users, put_user, remove_user, valid_admin_name};
 use crate::gateway::audit::Caller;
 use crate::gateway::setup::ensure_config;
@@ -58,6 +58,7 @@ pub fn run(path: &Path, command: AdminCommand, rt: &tokio::runtime::Runtime) -> 
             println!("removed admin user {name}");
             Ok(())
         }
+        AdminCommand::Token { command } => token(command, &open()?, rt),
         AdminCommand::ListUsers => {
             let store = open()?;
             let users = rt.block_on(list_users(store.as_ref(), config_users))?;
@@ -71,6 +72,63 @@ pub fn run(path: &Path, command: AdminCommand, rt: &tokio::runtime::Runtime) -> 
                 };
                 println!("{}\t{source}\t{when}", u.user.name);
             }
+            Ok(())
+        }
+    }
+}
+
+fn gateway_error(e: crate::gateway::Error) -> CliError {
+    match e {
+        crate::gateway::Error::Refused { kind: crate::gateway::Kind::Invalid, .. } => CliError::usage(e.to_string()),
+        e => CliError::failure(e.to_string()),
+    }
+}
+
+/// `samlgate admin token create|list|revoke`.
+fn token(
+    command: TokenCommand,
+    store: &std::sync::Arc<dyn crate::store::Store>,
+    rt: &tokio::runtime::Runtime,
+) -> CliResult<()> {
+    use crate::gateway::api_tokens::{create_token, list_tokens, parse_scopes, revoke_token};
+    match command {
+        TokenCommand::Create { name, scopes } => {
+            let scopes = parse_scopes(&scopes).map_err(gateway_error)?;
+            let (token, info) = rt
+                .block_on(create_token(store.as_ref(), &name, &scopes, CLI_ACTOR, &Caller::none()))
+                .map_err(gateway_error)?;
+            eprintln!(
+                "created API token {} (scopes: {}); it is shown only now — keep it in a secret store:",
+                info.name,
+                info.scopes.join(" ")
+            );
+            println!("{token}");
+            Ok(())
+        }
+        TokenCommand::List => {
+            let tokens = rt.block_on(list_tokens(store.as_ref())).map_err(gateway_error)?;
+            if tokens.is_empty() {
+                println!("no API tokens (create one with `samlgate admin token create NAME`)");
+            }
+            for t in tokens {
+                let used = t.last_used_at.map(format_time).unwrap_or_else(|| "never used".into());
+                let state = match t.revoked_at {
+                    Some(at) => format!("revoked {}", format_time(at)),
+                    None => "live".into(),
+                };
+                println!(
+                    "{}\t{}\tcreated by {} {}\t{used}\t{state}",
+                    t.name,
+                    t.scopes.join(","),
+                    t.created_by,
+                    format_time(t.created_at)
+                );
+            }
+            Ok(())
+        }
+        TokenCommand::Revoke { name } => {
+            rt.block_on(revoke_token(store.as_ref(), &name, CLI_ACTOR, &Caller::none())).map_err(gateway_error)?;
+            println!("revoked API token {name}");
             Ok(())
         }
     }

@@ -198,6 +198,29 @@ pub enum AdminCommand {
     /// List the users of the admin pages: name, where it is defined (store or config), when its
     /// password was set.
     ListUsers,
+    /// Bearer tokens of the JSON admin API (`/admin/api/v1/`).
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token and print it (once: only its SHA-256 is stored). Audited
+    /// `admin.token_created`.
+    Create {
+        /// The token's name (letters, digits, `.`, `_`, `-`, `@`; at most 64); audit events of its
+        /// calls name it as `token:NAME`.
+        name: String,
+        /// What it may do: `admin` (default) or `assertions`; repeat for several.
+        #[arg(long = "scope")]
+        scopes: Vec<String>,
+    },
+    /// List the API tokens: name, scopes, created by and when, last used, revoked.
+    List,
+    /// Revoke an API token (its next request gets 401). Audited `admin.token_revoked`.
+    Revoke { name: String },
 }
 
 #[derive(Debug, Subcommand)]

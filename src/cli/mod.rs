@@ -24,7 +24,7 @@ mod token;
 
 pub use args::{
     AdminCommand, AuditCommand, AuditFormat, BindingsCommand, Cli, Command, CustomerArgs, DemoArgs, KeysCommand,
-    LogFormat, MetadataCommand, MockSpArgs, SpCommand,
+    LogFormat, MetadataCommand, MockSpArgs, SpCommand, TokenCommand,
 };
 
 /// A failure with its exit code.

@@ -43,6 +43,11 @@ pub enum AuditKind {
     KeysActivate,
     /// Key rollover: the previous IdP certificate is no longer published.
     KeysRetire,
+    /// A bearer token of the admin API created (its name and scopes, never the token).
+    ApiTokenCreated,
+    ApiTokenRevoked,
+    /// A request to the admin API with a missing, malformed, unknown or revoked token.
+    ApiTokenRefused,
 }
 
 impl AuditKind {
@@ -74,6 +79,9 @@ impl AuditKind {
             AuditKind::KeysPrepare => "keys.prepare",
             AuditKind::KeysActivate => "keys.activate",
             AuditKind::KeysRetire => "keys.retire",
+            AuditKind::ApiTokenCreated => "admin.token_created",
+            AuditKind::ApiTokenRevoked => "admin.token_revoked",
+            AuditKind::ApiTokenRefused => "admin.token_refused",
         }
     }
 }

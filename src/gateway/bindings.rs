@@ -5,7 +5,7 @@
 //! recorded without its domainId.
 
 use crate::huawei;
-use crate::store::{BindOutcome, Binding, NewAuditEvent, Store, StoreError};
+use crate::store::{BindOutcome, Binding, Store, StoreError};
 use crate::util::now_unix;
 
 #[derive(Debug, thiserror::Error)]
@@ -29,6 +29,19 @@ pub async fn add_binding(
     actor: &str,
     via: &str,
 ) -> Result<BindOutcome, AddBindingError> {
+    add_binding_for(store, x_user_id, domain_id, domain_name, actor, via, &super::audit::Caller::none()).await
+}
+
+/// [`add_binding`] for a request: its audit event carries the caller's correlation id and client.
+pub async fn add_binding_for(
+    store: &dyn Store,
+    x_user_id: &str,
+    domain_id: Option<&str>,
+    domain_name: Option<&str>,
+    actor: &str,
+    via: &str,
+    caller: &super::audit::Caller,
+) -> Result<BindOutcome, AddBindingError> {
     let domain_id = domain_id.unwrap_or("").trim();
     let domain_name = domain_name.unwrap_or("").trim();
     huawei::check_binding_fields(x_user_id, domain_id, domain_name).map_err(AddBindingError::Invalid)?;
@@ -42,14 +55,14 @@ pub async fn add_binding(
     };
     match store.put_binding(&binding).await? {
         BindOutcome::Created => {
-            audit_added(store, &binding, actor, via, false).await?;
+            audit_added(store, &binding, actor, via, false, caller).await?;
             Ok(BindOutcome::Created)
         }
         BindOutcome::AlreadySame => Ok(BindOutcome::AlreadySame),
         // Recorded earlier without its account: the domainId now fills it in.
         BindOutcome::Conflict { existing_domain_id } if existing_domain_id.is_empty() => {
             if store.complete_binding(&binding).await? {
-                audit_added(store, &binding, actor, via, true).await?;
+                audit_added(store, &binding, actor, via, true, caller).await?;
                 Ok(BindOutcome::Created)
             } else {
                 Err(AddBindingError::Invalid(format!("the binding of `{x_user_id}` changed meanwhile; try again")))
@@ -67,24 +80,17 @@ async fn audit_added(
     actor: &str,
     via: &str,
     completed: bool,
+    caller: &super::audit::Caller,
 ) -> Result<(), StoreError> {
-    store
-        .append_audit(&NewAuditEvent {
-            at: b.created_at,
-            kind: super::AuditKind::BindAdded.as_str().into(),
-            actor: actor.to_owned(),
-            subject: b.x_user_id.clone(),
-            detail_json: serde_json::json!({
-                "domain_id": b.domain_id,
-                "domain_name": b.domain_name,
-                "via": via,
-                "completed": completed,
-            })
-            .to_string(),
-            correlation_id: String::new(),
-        })
-        .await
-        .map(|_| ())
+    let detail = serde_json::json!({
+        "domain_id": b.domain_id,
+        "domain_name": b.domain_name,
+        "via": via,
+        "completed": completed,
+    });
+    let mut event = super::audit::event(super::AuditKind::BindAdded, actor, &b.x_user_id, detail, caller);
+    event.at = b.created_at;
+    store.append_audit(&event).await.map(|_| ())
 }
 
 /// Removes the binding of `x_user_id` (its next jump says `isFirstLogin=true`), audited

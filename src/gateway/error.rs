@@ -16,6 +16,8 @@ pub enum Kind {
     Invalid,
     /// Not signed in, or the token is not good (401).
     Unauthenticated,
+    /// Authenticated, but not allowed to do this (403).
+    Forbidden,
     /// Nothing is configured or stored under this name (404).
     NotFound,
     /// It contradicts what is stored (409).

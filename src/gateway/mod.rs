@@ -21,6 +21,7 @@ use crate::config::Settings;
 use crate::store::Store;
 
 pub mod admin;
+pub mod api_tokens;
 pub mod audit;
 pub mod bind;
 pub mod bindings;

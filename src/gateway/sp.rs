@@ -27,7 +27,7 @@ use super::{Error, Result};
 use crate::config::Settings;
 use crate::huawei;
 use crate::saml::metadata::{self, MetadataError, SpMetadata, SpParseOptions};
-use crate::store::{NewAuditEvent, SpRecord, Store, StoreError};
+use crate::store::{SpRecord, Store, StoreError};
 use crate::util::now_unix;
 
 /// Largest SP metadata accepted from a file or URL.
@@ -171,14 +171,27 @@ pub async fn import_sp(
     origin: &str,
     actor: &str,
 ) -> Result<Imported, SpError> {
+    import_sp_for(settings, store, source, allow_http, origin, actor, &super::audit::Caller::none()).await
+}
+
+/// [`import_sp`] for a request: its audit events carry the caller's correlation id and client.
+pub async fn import_sp_for(
+    settings: &Settings,
+    store: &dyn Store,
+    source: &str,
+    allow_http: bool,
+    origin: &str,
+    actor: &str,
+    caller: &super::audit::Caller,
+) -> Result<Imported, SpError> {
     let bytes = match read_sp_source(settings, source, allow_http).await {
         Ok(b) => b,
         Err(e) => {
-            refused(store, source, actor, &e).await;
+            refused(store, source, actor, &e, caller).await;
             return Err(e);
         }
     };
-    import_sp_document(settings, store, source, bytes, allow_http, origin, actor).await
+    import_sp_document_for(settings, store, source, bytes, allow_http, origin, actor, caller).await
 }
 
 /// [`import_sp`] of a document already read (an upload on `/admin/sps`): `source` names where it came
@@ -192,16 +205,32 @@ pub async fn import_sp_document(
     origin: &str,
     actor: &str,
 ) -> Result<Imported, SpError> {
+    import_sp_document_for(settings, store, source, bytes, allow_http, origin, actor, &super::audit::Caller::none())
+        .await
+}
+
+/// [`import_sp_document`] for a request: its audit events carry the caller's correlation id and client.
+#[allow(clippy::too_many_arguments)]
+pub async fn import_sp_document_for(
+    settings: &Settings,
+    store: &dyn Store,
+    source: &str,
+    bytes: Vec<u8>,
+    allow_http: bool,
+    origin: &str,
+    actor: &str,
+    caller: &super::audit::Caller,
+) -> Result<Imported, SpError> {
     if bytes.len() > MAX_SP_METADATA_BYTES {
         let e = SpError::Read(format!("SP metadata from {source} is larger than {MAX_SP_METADATA_BYTES} bytes"));
-        refused(store, source, actor, &e).await;
+        refused(store, source, actor, &e, caller).await;
         return Err(e);
     }
     let md = match metadata::parse_sp_metadata(&bytes, &parse_options(settings, allow_http)) {
         Ok(md) => md,
         Err(error) => {
             let e = SpError::Refused { from: source.to_owned(), error };
-            refused(store, source, actor, &e).await;
+            refused(store, source, actor, &e, caller).await;
             return Err(e);
         }
     };
@@ -221,22 +250,15 @@ pub async fn import_sp_document(
         origin: origin.to_owned(),
     };
     store.upsert_sp(&rec).await?;
-    store
-        .append_audit(&NewAuditEvent {
-            at: now,
-            kind: super::AuditKind::SpImport.as_str().into(),
-            actor: actor.into(),
-            subject: md.entity_id.clone(),
-            detail_json: serde_json::json!({
-                "source": source,
-                "origin": origin,
-                "signature": md.signature,
-                "warnings": md.warnings,
-            })
-            .to_string(),
-            correlation_id: String::new(),
-        })
-        .await?;
+    let detail = serde_json::json!({
+        "source": source,
+        "origin": origin,
+        "signature": md.signature,
+        "warnings": md.warnings,
+    });
+    let mut event = super::audit::event(super::AuditKind::SpImport, actor, &md.entity_id, detail, caller);
+    event.at = now;
+    store.append_audit(&event).await?;
     for w in &md.warnings {
         tracing::warn!(sp = %md.entity_id, "{w}");
     }
@@ -265,16 +287,10 @@ pub async fn delete_sp(
 }
 
 /// Records a refused document or failed fetch: metric, audit event (best effort), nothing else.
-async fn refused(store: &dyn Store, source: &str, actor: &str, e: &SpError) {
+async fn refused(store: &dyn Store, source: &str, actor: &str, e: &SpError, caller: &super::audit::Caller) {
     metrics::counter!("samlgate_sp_metadata_refused_total", "reason" => e.reason()).increment(1);
-    let event = NewAuditEvent {
-        at: now_unix(),
-        kind: super::AuditKind::SpRefused.as_str().into(),
-        actor: actor.into(),
-        subject: source.to_owned(),
-        detail_json: serde_json::json!({"reason": e.reason(), "error": e.to_string()}).to_string(),
-        correlation_id: String::new(),
-    };
+    let detail = serde_json::json!({"reason": e.reason(), "error": e.to_string()});
+    let event = super::audit::event(super::AuditKind::SpRefused, actor, source, detail, caller);
     if let Err(err) = store.append_audit(&event).await {
         tracing::warn!(error = %err, "cannot audit the refused SP metadata");
     }

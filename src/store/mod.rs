@@ -160,6 +160,21 @@ pub struct AdminUserRecord {
     pub updated_at: i64,
 }
 
+/// A bearer token of the JSON admin API (only the SHA-256 of the token itself is stored).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ApiTokenRecord {
+    pub name: String,
+    /// Lowercase hex SHA-256 of the whole token (`sgt_…`).
+    pub token_hash: String,
+    /// Space-separated scopes (`admin`, `assertions`).
+    pub scopes: String,
+    /// Who created it (an admin name, `cli`).
+    pub created_by: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
 /// A stored audit event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct AuditEvent {
@@ -245,6 +260,19 @@ pub trait Store: Send + Sync {
     fn put_admin_user<'a>(&'a self, name: &'a str, password_hash: &'a str, now: i64) -> StoreFuture<'a, bool>;
     /// `true` when a row was deleted.
     fn delete_admin_user<'a>(&'a self, name: &'a str) -> StoreFuture<'a, bool>;
+
+    // --- API tokens (the JSON admin API) ---
+    /// Stores a new token; replaces a revoked one of the same name. `false` (nothing written) when a
+    /// token of that name exists and is not revoked.
+    fn insert_api_token<'a>(&'a self, token: &'a ApiTokenRecord) -> StoreFuture<'a, bool>;
+    /// The token whose hash is `token_hash` (revoked or not).
+    fn get_api_token_by_hash<'a>(&'a self, token_hash: &'a str) -> StoreFuture<'a, Option<ApiTokenRecord>>;
+    /// Every token, ordered by name.
+    fn list_api_tokens(&self) -> StoreFuture<'_, Vec<ApiTokenRecord>>;
+    /// Marks the token revoked; `false` when there is no live token of that name.
+    fn revoke_api_token<'a>(&'a self, name: &'a str, now: i64) -> StoreFuture<'a, bool>;
+    /// Records a use (written at most once a minute per token).
+    fn touch_api_token<'a>(&'a self, name: &'a str, now: i64) -> StoreFuture<'a, ()>;
 
     // --- Settings (admin-edited values every replica reads; see migrations/*/…_settings.sql) ---
     /// The value saved under `key`, if any.

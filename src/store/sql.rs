@@ -585,6 +585,87 @@ macro_rules! impl_sql_store {
                 })
             }
 
+            fn insert_api_token<'a>(
+                &'a self,
+                t: &'a $crate::store::ApiTokenRecord,
+            ) -> $crate::store::StoreFuture<'a, bool> {
+                Box::pin(async move {
+                    // One statement: a live token of the name is left alone (0 rows), a revoked one replaced.
+                    let r = sqlx::query(
+                        "INSERT INTO api_tokens (name, token_hash, scopes, created_by, created_at, last_used_at, revoked_at) \
+                         VALUES ($1, $2, $3, $4, $5, NULL, NULL) \
+                         ON CONFLICT (name) DO UPDATE SET token_hash = excluded.token_hash, scopes = excluded.scopes, \
+                         created_by = excluded.created_by, created_at = excluded.created_at, last_used_at = NULL, \
+                         revoked_at = NULL WHERE api_tokens.revoked_at IS NOT NULL",
+                    )
+                    .bind(t.name.as_str())
+                    .bind(t.token_hash.as_str())
+                    .bind(t.scopes.as_str())
+                    .bind(t.created_by.as_str())
+                    .bind(t.created_at)
+                    .execute(&self.pool)
+                    .await
+                    .map_err($crate::store::query_err("insert_api_token"))?;
+                    Ok(r.rows_affected() > 0)
+                })
+            }
+
+            fn get_api_token_by_hash<'a>(
+                &'a self,
+                token_hash: &'a str,
+            ) -> $crate::store::StoreFuture<'a, Option<$crate::store::ApiTokenRecord>> {
+                Box::pin(async move {
+                    sqlx::query_as::<_, $crate::store::ApiTokenRecord>(
+                        "SELECT name, token_hash, scopes, created_by, created_at, last_used_at, revoked_at \
+                         FROM api_tokens WHERE token_hash = $1",
+                    )
+                    .bind(token_hash)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err($crate::store::query_err("get_api_token_by_hash"))
+                })
+            }
+
+            fn list_api_tokens(&self) -> $crate::store::StoreFuture<'_, Vec<$crate::store::ApiTokenRecord>> {
+                Box::pin(async move {
+                    sqlx::query_as::<_, $crate::store::ApiTokenRecord>(
+                        "SELECT name, token_hash, scopes, created_by, created_at, last_used_at, revoked_at \
+                         FROM api_tokens ORDER BY name",
+                    )
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err($crate::store::query_err("list_api_tokens"))
+                })
+            }
+
+            fn revoke_api_token<'a>(&'a self, name: &'a str, now: i64) -> $crate::store::StoreFuture<'a, bool> {
+                Box::pin(async move {
+                    let r = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE name = $2 AND revoked_at IS NULL")
+                        .bind(now)
+                        .bind(name)
+                        .execute(&self.pool)
+                        .await
+                        .map_err($crate::store::query_err("revoke_api_token"))?;
+                    Ok(r.rows_affected() > 0)
+                })
+            }
+
+            fn touch_api_token<'a>(&'a self, name: &'a str, now: i64) -> $crate::store::StoreFuture<'a, ()> {
+                Box::pin(async move {
+                    sqlx::query(
+                        "UPDATE api_tokens SET last_used_at = $1 \
+                         WHERE name = $2 AND (last_used_at IS NULL OR last_used_at < $3)",
+                    )
+                    .bind(now)
+                    .bind(name)
+                    .bind(now - 60)
+                    .execute(&self.pool)
+                    .await
+                    .map_err($crate::store::query_err("touch_api_token"))?;
+                    Ok(())
+                })
+            }
+
             fn get_setting<'a>(&'a self, key: &'a str) -> $crate::store::StoreFuture<'a, Option<String>> {
                 Box::pin(async move {
                     sqlx::query_scalar::<_, String>("SELECT value FROM settings WHERE key = $1")

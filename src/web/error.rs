@@ -53,6 +53,7 @@ pub fn status_of(kind: Kind) -> StatusCode {
     match kind {
         Kind::Invalid => StatusCode::BAD_REQUEST,
         Kind::Unauthenticated => StatusCode::UNAUTHORIZED,
+        Kind::Forbidden => StatusCode::FORBIDDEN,
         Kind::NotFound => StatusCode::NOT_FOUND,
         Kind::Conflict => StatusCode::CONFLICT,
         Kind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -309,7 +310,8 @@ pub async fn around_request(State(setup): State<Arc<RequestSetup>>, mut req: Req
     req.extensions_mut().insert(caller.clone());
     let page = setup.ui.page(req.headers());
     req.extensions_mut().insert(page.clone());
-    let json = wants_json(req.headers());
+    // The JSON admin API answers JSON whatever the client accepts.
+    let json = wants_json(req.headers()) || req.uri().path().starts_with("/admin/api/");
     let route =
         req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned()).unwrap_or_else(|| "unmatched".to_owned());
     let method = req.method().clone();
@@ -427,6 +429,7 @@ mod tests {
         let cases = [
             (Kind::Invalid, 400),
             (Kind::Unauthenticated, 401),
+            (Kind::Forbidden, 403),
             (Kind::NotFound, 404),
             (Kind::Conflict, 409),
             (Kind::TooLarge, 413),

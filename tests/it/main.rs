@@ -7,6 +7,7 @@ mod common;
 mod local;
 
 mod admin;
+mod admin_api;
 mod admin_console;
 mod audit;
 mod bind_slo;

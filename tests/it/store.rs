@@ -134,7 +134,47 @@ suite!(
     audit_purge_by_age,
     health_ok,
     reopen_keeps_data,
+    api_tokens_live_revoked_replaced,
 );
+
+fn api_token(name: &str, hash: &str) -> store::ApiTokenRecord {
+    store::ApiTokenRecord {
+        name: name.into(),
+        token_hash: hash.into(),
+        scopes: "admin".into(),
+        created_by: "ops".into(),
+        created_at: now(),
+        last_used_at: None,
+        revoked_at: None,
+    }
+}
+
+/// A live token's name is not taken again; revoking keeps the row (listed, found by hash, revoked); a
+/// new token of a revoked name replaces it; uses are recorded at most once a minute.
+async fn api_tokens_live_revoked_replaced(ctx: &Ctx) {
+    let s = &ctx.store;
+    assert!(s.insert_api_token(&api_token("ci", &"a".repeat(64))).await.unwrap());
+    assert!(!s.insert_api_token(&api_token("ci", &"b".repeat(64))).await.unwrap(), "a live name");
+    let got = s.get_api_token_by_hash(&"a".repeat(64)).await.unwrap().unwrap();
+    assert_eq!((got.name.as_str(), got.revoked_at, got.last_used_at), ("ci", None, None));
+    assert!(s.get_api_token_by_hash(&"b".repeat(64)).await.unwrap().is_none());
+    let t = now();
+    s.touch_api_token("ci", t).await.unwrap();
+    s.touch_api_token("ci", t + 30).await.unwrap();
+    assert_eq!(s.get_api_token_by_hash(&"a".repeat(64)).await.unwrap().unwrap().last_used_at, Some(t));
+    s.touch_api_token("ci", t + 61).await.unwrap();
+    assert_eq!(s.get_api_token_by_hash(&"a".repeat(64)).await.unwrap().unwrap().last_used_at, Some(t + 61));
+    assert!(s.revoke_api_token("ci", t).await.unwrap());
+    assert!(!s.revoke_api_token("ci", t).await.unwrap(), "already revoked");
+    assert!(!s.revoke_api_token("nobody", t).await.unwrap());
+    assert_eq!(s.get_api_token_by_hash(&"a".repeat(64)).await.unwrap().unwrap().revoked_at, Some(t));
+    assert!(s.insert_api_token(&api_token("ci", &"c".repeat(64))).await.unwrap(), "a revoked name is reused");
+    assert!(s.insert_api_token(&api_token("another", &"d".repeat(64))).await.unwrap());
+    let list = s.list_api_tokens().await.unwrap();
+    assert_eq!(list.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["another", "ci"]);
+    assert_eq!((list[1].token_hash.as_str(), list[1].revoked_at, list[1].last_used_at), (&*"c".repeat(64), None, None));
+    assert!(s.get_api_token_by_hash(&"a".repeat(64)).await.unwrap().is_none(), "the old hash is gone");
+}
 
 fn sp(entity_id: &str, t: i64) -> SpRecord {
     SpRecord {

@@ -16,6 +16,7 @@ use super::{AppState, Failure, Internal};
 use crate::gateway::{AuditKind, audit::event};
 use crate::web::ui::Page;
 
+mod api;
 mod audit;
 mod auth;
 mod decode;
@@ -26,6 +27,7 @@ mod return_urls;
 mod sps;
 mod users;
 
+pub use api::{OPENAPI_PATH, api_parts};
 pub use auth::{ADMIN_COOKIE, ADMIN_SESSION_SECS};
 
 /// The admin routes (merged into the application router).
@@ -54,6 +56,9 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/audit", get(audit::page))
         .route("/admin/audit.csv", get(audit::export_csv))
         .route("/admin/audit.jsonl", get(audit::export_jsonl))
+        .route("/admin/users/tokens", post(users::create_token))
+        .route("/admin/users/tokens/revoke", post(users::revoke_token))
+        .merge(api::routes())
 }
 
 /// `Cache-Control: no-store` (admin pages hold tokens and customer data), and `Referrer-Policy:

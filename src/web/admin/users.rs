@@ -9,8 +9,19 @@ use axum::response::{IntoResponse, Response};
 use super::auth::{Admin, AdminForm, Nav};
 use super::html;
 use crate::gateway::admin::{UserError, UserSource, list_users, put_user, remove_user};
+use crate::gateway::api_tokens::{Scope, list_tokens};
 use crate::web::ui::Page;
-use crate::web::{AppState, Internal, query_params};
+use crate::web::{AppState, Failure, Internal, query_params};
+
+pub struct TokenRow {
+    pub name: String,
+    pub scopes: String,
+    pub created_by: String,
+    pub created: String,
+    pub last_used: String,
+    /// When it was revoked (empty: live).
+    pub revoked: String,
+}
 
 pub struct UserRow {
     pub name: String,
@@ -25,6 +36,9 @@ struct UsersPage {
     t: Page,
     nav: Nav,
     rows: Vec<UserRow>,
+    tokens: Vec<TokenRow>,
+    /// A token just created: (name, the token) — shown on this page only, once.
+    new_token: Option<(String, String)>,
     done: Option<String>,
     error: Option<String>,
     form_name: String,
@@ -46,9 +60,25 @@ async fn users_page(
     error: Option<String>,
     form_name: &str,
 ) -> Response {
+    users_page_with(state, admin, status, done, error, form_name, None).await
+}
+
+async fn users_page_with(
+    state: &AppState,
+    admin: &Admin,
+    status: StatusCode,
+    done: Option<String>,
+    error: Option<String>,
+    form_name: &str,
+    new_token: Option<(String, String)>,
+) -> Response {
     let users = match list_users(state.store.as_ref(), &state.settings.config.admin.users).await {
         Ok(u) => u,
         Err(e) => return Internal::from(e).into_response(),
+    };
+    let tokens = match list_tokens(state.store.as_ref()).await {
+        Ok(t) => t,
+        Err(e) => return Failure::from(e).into_response(),
     };
     let t = &admin.page;
     let rows = users
@@ -60,13 +90,33 @@ async fn users_page(
             name: u.user.name,
         })
         .collect();
-    let page = UsersPage { t: t.clone(), nav: admin.nav("users"), rows, done, error, form_name: form_name.to_owned() };
+    let tokens = tokens
+        .into_iter()
+        .map(|k| TokenRow {
+            scopes: k.scopes.join(" "),
+            created_by: k.created_by,
+            created: t.time(k.created_at),
+            last_used: k.last_used_at.map(|at| t.time(at)).unwrap_or_default(),
+            revoked: k.revoked_at.map(|at| t.time(at)).unwrap_or_default(),
+            name: k.name,
+        })
+        .collect();
+    let page = UsersPage {
+        t: t.clone(),
+        nav: admin.nav("users"),
+        rows,
+        tokens,
+        new_token,
+        done,
+        error,
+        form_name: form_name.to_owned(),
+    };
     html(status, t, &page)
 }
 
 /// `GET /admin/users[?added=NAME|changed=NAME|removed=NAME]`.
 pub async fn page(State(state): State<AppState>, admin: Admin, RawQuery(raw): RawQuery) -> Response {
-    let q = match query_params(raw.as_deref().unwrap_or(""), &["added", "changed", "removed"]) {
+    let q = match query_params(raw.as_deref().unwrap_or(""), &["added", "changed", "removed", "revoked"]) {
         Ok(q) => q,
         Err(r) => return r.into_response(),
     };
@@ -75,7 +125,8 @@ pub async fn page(State(state): State<AppState>, admin: Admin, RawQuery(raw): Ra
     let done = short("added")
         .map(|n| t.t1("admin-users-added", "name", n))
         .or_else(|| short("changed").map(|n| t.t1("admin-users-changed", "name", n)))
-        .or_else(|| short("removed").map(|n| t.t1("admin-users-removed", "name", n)));
+        .or_else(|| short("removed").map(|n| t.t1("admin-users-removed", "name", n)))
+        .or_else(|| short("revoked").map(|n| t.t1("admin-tokens-revoked", "name", n)));
     users_page(&state, &admin, StatusCode::OK, done, None, "").await
 }
 
@@ -130,5 +181,53 @@ pub async fn remove(State(state): State<AppState>, form: AdminForm) -> Response 
             let msg = user_error(&admin.page, &e);
             users_page(&state, admin, StatusCode::BAD_REQUEST, None, Some(msg), "").await
         }
+    }
+}
+
+/// Why a token change was refused, in the page's language.
+fn token_error(t: &Page, e: &crate::gateway::Error) -> Option<String> {
+    match e.reason() {
+        "token_name" => Some(t.t("admin-tokens-bad-name")),
+        "token_exists" => Some(t.t("admin-tokens-exists")),
+        "no_token" => Some(t.t("admin-tokens-not-found")),
+        _ => None,
+    }
+}
+
+/// `POST /admin/users/tokens` (`name`, `scope_admin`, `scope_assertions`): creates an API token and
+/// shows it on the answer — the only time it is seen (the page is not cached, and the token is not
+/// in any URL).
+pub async fn create_token(State(state): State<AppState>, form: AdminForm) -> Response {
+    let admin = &form.admin;
+    let t = &admin.page;
+    let name = form.fields.get("name").map(|s| s.trim().to_owned()).unwrap_or_default();
+    let scopes: Vec<Scope> = Scope::ALL
+        .into_iter()
+        .filter(|s| form.fields.get(&format!("scope_{}", s.as_str())).is_some_and(|v| !v.is_empty()))
+        .collect();
+    match crate::gateway::api_tokens::create_token(state.store.as_ref(), &name, &scopes, &admin.name, &admin.caller)
+        .await
+    {
+        Ok((token, info)) => {
+            let done = Some(t.t1("admin-tokens-done-created", "name", &info.name));
+            users_page_with(&state, admin, StatusCode::OK, done, None, "", Some((info.name, token))).await
+        }
+        Err(e) => match token_error(t, &e) {
+            Some(msg) => users_page(&state, admin, StatusCode::BAD_REQUEST, None, Some(msg), "").await,
+            None => Failure::from(e).into_response(),
+        },
+    }
+}
+
+/// `POST /admin/users/tokens/revoke` (`name`): revokes an API token (its next request gets 401).
+pub async fn revoke_token(State(state): State<AppState>, form: AdminForm) -> Response {
+    let admin = &form.admin;
+    let name = form.fields.get("name").map(|s| s.trim().to_owned()).unwrap_or_default();
+    match crate::gateway::api_tokens::revoke_token(state.store.as_ref(), &name, &admin.name, &admin.caller).await {
+        Ok(()) => super::see_other_with("/admin/users", "revoked", &name),
+        Err(e) => match token_error(&admin.page, &e) {
+            Some(msg) => users_page(&state, admin, StatusCode::NOT_FOUND, None, Some(msg), "").await,
+            None => Failure::from(e).into_response(),
+        },
     }
 }

@@ -1,0 +1,233 @@
+//! Bearer tokens of the JSON admin API (`/admin/api/v1/`): created by an admin (`samlgate admin token
+//! create`, `/admin/users`), shown once, kept only as the SHA-256 of the token (a 256-bit random value,
+//! so a fast hash is enough), looked up by that hash and compared in constant time, revocable. Every
+//! creation, revocation and refused use is audited; the token itself never is, nor logged.
+
+use openssl::sha::sha256;
+
+use super::audit::{Caller, event};
+use super::{AuditKind, Error, Kind, Result};
+use crate::store::{ApiTokenRecord, Store};
+use crate::util::now_unix;
+
+/// What every token starts with (so a leaked one is recognisable in logs and scanners).
+pub const TOKEN_PREFIX: &str = "sgt_";
+
+/// What a token may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// The admin API (`/admin/api/v1/`): everything the admin pages do.
+    Admin,
+    /// Reserved for minting assertions through the API (issue 15); stored, not used yet.
+    Assertions,
+}
+
+impl Scope {
+    pub const ALL: [Scope; 2] = [Scope::Admin, Scope::Assertions];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Admin => "admin",
+            Scope::Assertions => "assertions",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Scope> {
+        Scope::ALL.into_iter().find(|x| x.as_str() == s.trim())
+    }
+}
+
+/// A token as listed (never the token itself).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TokenInfo {
+    pub name: String,
+    pub scopes: Vec<String>,
+    pub created_by: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
+impl From<ApiTokenRecord> for TokenInfo {
+    fn from(r: ApiTokenRecord) -> Self {
+        TokenInfo {
+            name: r.name,
+            scopes: r.scopes.split_whitespace().map(str::to_owned).collect(),
+            created_by: r.created_by,
+            created_at: r.created_at,
+            last_used_at: r.last_used_at,
+            revoked_at: r.revoked_at,
+        }
+    }
+}
+
+/// The token that authenticated a request.
+#[derive(Debug, Clone)]
+pub struct TokenUser {
+    pub name: String,
+    pub scopes: Vec<Scope>,
+}
+
+impl TokenUser {
+    /// The actor of the audit events its calls cause: `token:NAME`.
+    pub fn actor(&self) -> String {
+        format!("token:{}", self.name)
+    }
+
+    pub fn has(&self, scope: Scope) -> bool {
+        self.scopes.contains(&scope)
+    }
+}
+
+/// Lowercase hex SHA-256 of a token, as stored.
+pub fn token_hash(token: &str) -> String {
+    hex::encode(sha256(token.as_bytes()))
+}
+
+/// Whether `name` is acceptable as a token name (as an admin user's: letters, digits, `.`, `_`, `-`,
+/// `@`; at most 64).
+pub fn valid_token_name(name: &str) -> bool {
+    super::admin::valid_admin_name(name)
+}
+
+/// Reads scope names (`admin` when none is given); the error names the unknown one.
+pub fn parse_scopes<S: AsRef<str>>(names: &[S]) -> Result<Vec<Scope>> {
+    let mut out = Vec::new();
+    for n in names {
+        let s = Scope::parse(n.as_ref()).ok_or_else(|| {
+            Error::invalid("scope", format!("unknown scope `{}` (known: admin, assertions)", n.as_ref().trim()))
+        })?;
+        if !out.contains(&s) {
+            out.push(s);
+        }
+    }
+    if out.is_empty() {
+        out.push(Scope::Admin);
+    }
+    Ok(out)
+}
+
+/// Creates a token `name` with `scopes` (by `actor`), audited `admin.token_created` (its name and
+/// scopes, never the token). Returns the token — the only time it is seen — and what is stored.
+/// Refused when the name is malformed or a live token has it (a revoked one is replaced).
+pub async fn create_token(
+    store: &dyn Store,
+    name: &str,
+    scopes: &[Scope],
+    actor: &str,
+    caller: &Caller,
+) -> Result<(String, TokenInfo)> {
+    if !valid_token_name(name) {
+        return Err(Error::invalid("token_name", "a token name is 1–64 letters, digits, `.`, `_`, `-` or `@`"));
+    }
+    let mut raw = [0u8; 32];
+    openssl::rand::rand_bytes(&mut raw).map_err(Error::internal)?;
+    let token = format!("{TOKEN_PREFIX}{}", hex::encode(raw));
+    let scopes = if scopes.is_empty() { vec![Scope::Admin] } else { scopes.to_vec() };
+    let rec = ApiTokenRecord {
+        name: name.to_owned(),
+        token_hash: token_hash(&token),
+        scopes: scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" "),
+        created_by: actor.to_owned(),
+        created_at: now_unix(),
+        last_used_at: None,
+        revoked_at: None,
+    };
+    if !store.insert_api_token(&rec).await? {
+        return Err(Error::refused(
+            Kind::Conflict,
+            "token_exists",
+            format!("a token named `{name}` exists; revoke it first or choose another name"),
+        ));
+    }
+    let detail = serde_json::json!({"scopes": rec.scopes.split(' ').collect::<Vec<_>>()});
+    store.append_audit(&event(AuditKind::ApiTokenCreated, actor, name, detail, caller)).await?;
+    Ok((token, rec.into()))
+}
+
+/// Revokes the live token `name`, audited `admin.token_revoked`. Refused (not found) when there is
+/// none.
+pub async fn revoke_token(store: &dyn Store, name: &str, actor: &str, caller: &Caller) -> Result<()> {
+    if !store.revoke_api_token(name, now_unix()).await? {
+        return Err(Error::refused(Kind::NotFound, "no_token", format!("no live API token named `{name}`")));
+    }
+    store.append_audit(&event(AuditKind::ApiTokenRevoked, actor, name, serde_json::json!({}), caller)).await?;
+    Ok(())
+}
+
+/// Every token (live and revoked), by name.
+pub async fn list_tokens(store: &dyn Store) -> Result<Vec<TokenInfo>> {
+    Ok(store.list_api_tokens().await?.into_iter().map(TokenInfo::from).collect())
+}
+
+/// Why a presented token was refused (`detail.why` of `admin.token_refused`).
+fn refuse_use(why: &'static str) -> Error {
+    let message = match why {
+        "missing" => "send `Authorization: Bearer <token>` (create one with `samlgate admin token create NAME`)",
+        "malformed" => "the Authorization header is not `Bearer sgt_…`",
+        "revoked" => "this API token was revoked",
+        _ => "unknown API token",
+    };
+    Error::refused(Kind::Unauthenticated, "api_token", message)
+}
+
+/// Checks the bearer token a request presented (`None`: no `Authorization` header); the token is
+/// looked up by its hash and the hashes compared in constant time. A refusal is audited
+/// `admin.token_refused` (with the token's name when it is a revoked one; never the token).
+pub async fn verify_token(store: &dyn Store, presented: Option<&str>, caller: &Caller) -> Result<TokenUser> {
+    let (why, name) = match presented {
+        None => ("missing", String::new()),
+        Some(t) if !t.starts_with(TOKEN_PREFIX) || t.len() != TOKEN_PREFIX.len() + 64 => ("malformed", String::new()),
+        Some(t) => {
+            let hash = token_hash(t);
+            match store.get_api_token_by_hash(&hash).await? {
+                Some(r)
+                    if r.token_hash.len() == hash.len()
+                        && openssl::memcmp::eq(r.token_hash.as_bytes(), hash.as_bytes()) =>
+                {
+                    if r.revoked_at.is_some() {
+                        ("revoked", r.name)
+                    } else {
+                        let now = now_unix();
+                        if let Err(e) = store.touch_api_token(&r.name, now).await {
+                            tracing::warn!(error = %e, "cannot record the API token's use");
+                        }
+                        let scopes = r.scopes.split_whitespace().filter_map(Scope::parse).collect();
+                        return Ok(TokenUser { name: r.name, scopes });
+                    }
+                }
+                _ => ("unknown", String::new()),
+            }
+        }
+    };
+    let detail = serde_json::json!({"why": why});
+    store.append_audit(&event(AuditKind::ApiTokenRefused, "", &name, detail, caller)).await?;
+    Err(refuse_use(why))
+}
+
+/// Refuses a token without `scope` (403).
+pub fn require_scope(user: &TokenUser, scope: Scope) -> Result<()> {
+    if user.has(scope) {
+        Ok(())
+    } else {
+        Err(Error::refused(
+            Kind::Forbidden,
+            "api_scope",
+            format!("the token `{}` lacks the `{}` scope", user.name, scope.as_str()),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes_default_to_admin_and_unknown_ones_are_named() {
+        assert_eq!(parse_scopes::<&str>(&[]).unwrap(), vec![Scope::Admin]);
+        assert_eq!(parse_scopes(&["assertions", "admin", "admin"]).unwrap(), vec![Scope::Assertions, Scope::Admin]);
+        let e = parse_scopes(&["root"]).unwrap_err();
+        assert!(e.to_string().contains("`root`"), "{e}");
+        assert_eq!(token_hash("x").len(), 64);
+    }
+}

@@ -1,0 +1,430 @@
+//! The JSON admin API under `/admin/api/v1/` over HTTP against a started gateway: bearer tokens only
+//! (created and revoked with the CLI and on `/admin/users`; never the admin cookie), the operations of
+//! the admin pages, audit events naming `token:NAME`, and the OpenAPI document matching the routes.
+
+use serde_json::{Value, json};
+
+use crate::common::*;
+
+/// `samlgate admin token create NAME [--scope S]…` in `dir`: the token it printed.
+fn cli_token(dir: &std::path::Path, name: &str, scopes: &[&str]) -> String {
+    let mut args = vec!["admin", "token", "create", name];
+    for s in scopes {
+        args.extend(["--scope", s]);
+    }
+    let o = run(dir, &args);
+    assert!(o.status.success(), "token create: {}", stderr(&o));
+    let token = stdout(&o).trim().to_owned();
+    assert!(token.starts_with("sgt_") && token.len() == 68, "{token}");
+    token
+}
+
+struct Api<'a> {
+    g: &'a Gateway,
+    c: reqwest::blocking::Client,
+    token: String,
+}
+
+impl Api<'_> {
+    fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value, String) {
+        let mut r = self.c.request(method, self.g.url(path)).bearer_auth(&self.token);
+        if let Some(b) = body {
+            r = r.json(&b);
+        }
+        let r = r.send().unwrap();
+        let status = r.status().as_u16();
+        let cid = r.headers().get("x-correlation-id").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+        let ct = r.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+        let text = r.text().unwrap();
+        assert!(ct.starts_with("application/json"), "{path}: {ct}: {text}");
+        (status, serde_json::from_str(&text).unwrap(), cid)
+    }
+    fn get(&self, path: &str) -> (u16, Value) {
+        let (s, v, _) = self.call(reqwest::Method::GET, path, None);
+        (s, v)
+    }
+    fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        let (s, v, _) = self.call(reqwest::Method::POST, path, Some(body));
+        (s, v)
+    }
+    fn delete(&self, path: &str) -> (u16, Value) {
+        let (s, v, _) = self.call(reqwest::Method::DELETE, path, None);
+        (s, v)
+    }
+}
+
+fn assert_api_token_refusal(r: reqwest::blocking::Response, what: &str) {
+    assert_eq!(r.status(), 401, "{what}");
+    assert_eq!(r.headers()["www-authenticate"], "Bearer", "{what}");
+    let v: Value = r.json().unwrap();
+    assert_eq!(v["error"], "api_token", "{what}: {v}");
+    assert!(v["message"].as_str().is_some_and(|m| !m.is_empty()) && v["correlation_id"].as_str().unwrap().len() == 16);
+}
+
+#[test]
+fn only_a_live_bearer_token_opens_the_api() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let g = start_with_admin(dir);
+    let url = g.url("/admin/api/v1/sps");
+
+    // No token, a malformed one, an unknown one: 401 JSON, also when the client asks for HTML.
+    assert_api_token_refusal(client().get(&url).header("accept", "text/html").send().unwrap(), "none");
+    assert_api_token_refusal(client().get(&url).bearer_auth("hunter2").send().unwrap(), "malformed");
+    let unknown = format!("sgt_{}", "0".repeat(64));
+    assert_api_token_refusal(client().get(&url).bearer_auth(&unknown).send().unwrap(), "unknown");
+    // The admin cookie alone never counts.
+    let browser = client();
+    let csrf = admin_sign_in(&g, &browser);
+    assert_api_token_refusal(browser.get(&url).send().unwrap(), "cookie");
+    let r = browser.post(g.url("/admin/api/v1/bindings")).json(&json!({"x_user_id": "cust-x"})).send().unwrap();
+    assert_api_token_refusal(r, "cookie POST");
+
+    // A token from the CLI works …
+    let token = cli_token(dir, "ci-bot", &[]);
+    let r = client().get(&url).bearer_auth(&token).send().unwrap();
+    assert_eq!(r.status(), 200);
+    let o = run(dir, &["admin", "token", "list"]);
+    let listed = stdout(&o);
+    assert!(
+        o.status.success() && listed.contains("ci-bot\tadmin\tcreated by cli") && listed.contains("live"),
+        "{listed}"
+    );
+    assert!(!listed.contains(&token[4..]), "the token is never listed");
+    assert!(!listed.contains("never used"), "its use is recorded: {listed}");
+    // … a second one of the same live name is refused, a bad scope too (usage: exit 2).
+    let o = run(dir, &["admin", "token", "create", "ci-bot"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let o = run(dir, &["admin", "token", "create", "other", "--scope", "root"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    // … until the CLI revokes it.
+    let o = run(dir, &["admin", "token", "revoke", "ci-bot"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_api_token_refusal(client().get(&url).bearer_auth(&token).send().unwrap(), "revoked by the CLI");
+    assert!(stdout(&run(dir, &["admin", "token", "list"])).contains("revoked"));
+    let o = run(dir, &["admin", "token", "revoke", "ci-bot"]);
+    assert_eq!(o.status.code(), Some(1), "revoking twice: {}", stderr(&o));
+
+    // A token of the `assertions` scope only is not an admin token.
+    let narrow = cli_token(dir, "minter", &["assertions"]);
+    let r = client().get(&url).bearer_auth(&narrow).send().unwrap();
+    assert_eq!(r.status(), 403);
+    assert_eq!(r.json::<Value>().unwrap()["error"], "api_scope");
+
+    // The users page: the list, a token created there (shown once), revoked there.
+    let page = browser.get(g.url("/admin/users")).send().unwrap().text().unwrap();
+    assert!(page.contains("id=\"tokens\"") && page.contains("ci-bot") && page.contains("minter"), "{page}");
+    let r = browser
+        .post(g.url("/admin/users/tokens"))
+        .form(&[("csrf", csrf.as_str()), ("name", "page-bot"), ("scope_admin", "1")])
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    let shown = r.text().unwrap();
+    let at = shown.find("id=\"token-value\">").expect("the new token is shown") + "id=\"token-value\">".len();
+    let page_token = shown[at..at + 68].to_owned();
+    assert!(page_token.starts_with("sgt_"), "{page_token}");
+    assert!(
+        !browser.get(g.url("/admin/users")).send().unwrap().text().unwrap().contains(&page_token),
+        "shown once only"
+    );
+    assert_eq!(client().get(&url).bearer_auth(&page_token).send().unwrap().status(), 200);
+    // Without the CSRF token the page refuses to revoke.
+    let r = browser.post(g.url("/admin/users/tokens/revoke")).form(&[("name", "page-bot")]).send().unwrap();
+    assert_eq!(r.status(), 403);
+    let r = browser
+        .post(g.url("/admin/users/tokens/revoke"))
+        .form(&[("csrf", csrf.as_str()), ("name", "page-bot")])
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/admin/users?revoked=page-bot");
+    assert_api_token_refusal(client().get(&url).bearer_auth(&page_token).send().unwrap(), "revoked on the page");
+    // A revoked name can be given to a new token.
+    let again = cli_token(dir, "ci-bot", &["admin", "assertions"]);
+    assert_eq!(client().get(&url).bearer_auth(&again).send().unwrap().status(), 200);
+
+    // Every creation, revocation and refused use is audited — never the token itself.
+    let api = Api { g: &g, c: client(), token: again.clone() };
+    let (s, v) = api.get("/admin/api/v1/audit?kind=admin.&limit=500");
+    assert_eq!(s, 200, "{v}");
+    let events = v["events"].as_array().unwrap();
+    let count = |kind: &str, subject: &str| {
+        events.iter().filter(|e| e["kind"] == kind && (subject.is_empty() || e["subject"] == subject)).count()
+    };
+    assert_eq!(count("admin.token_created", "ci-bot"), 2);
+    assert_eq!(count("admin.token_created", "page-bot"), 1);
+    assert_eq!(count("admin.token_revoked", "ci-bot"), 1);
+    assert_eq!(count("admin.token_revoked", "page-bot"), 1);
+    assert!(count("admin.token_refused", "") >= 6, "{events:?}");
+    assert_eq!(count("admin.token_refused", "ci-bot"), 1, "a revoked token's use names it");
+    let created_on_page = events.iter().find(|e| e["kind"] == "admin.token_created" && e["subject"] == "page-bot");
+    assert_eq!(created_on_page.unwrap()["actor"], "ops");
+    let everything = api.get("/admin/api/v1/audit?limit=500").1.to_string();
+    for t in [&token, &page_token, &again, &narrow] {
+        assert!(!everything.contains(&t[4..]), "a token in the audit log");
+        assert!(!g.log_text().contains(&t[4..]), "a token in the log");
+    }
+}
+
+#[test]
+fn the_api_runs_what_the_admin_pages_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let g = start_with_admin(dir);
+    let api = Api { g: &g, c: client(), token: cli_token(dir, "ci-bot", &[]) };
+
+    // SPs: the list, Huawei's metadata imported as a document.
+    let (s, v) = api.get("/admin/api/v1/sps");
+    assert_eq!(s, 200, "{v}");
+    let huawei = "https://auth.huaweicloud.com/";
+    assert!(v["sps"].as_array().unwrap().iter().any(|sp| sp["entity_id"] == huawei && sp["is_huawei"] == true), "{v}");
+    let xml = std::fs::read_to_string(repo().join("tests/data/huawei/huawei-sp-metadata.xml")).unwrap();
+    let (s, v) = api.post("/admin/api/v1/sps", json!({ "xml": xml }));
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["outcome"], "stored");
+    assert_eq!(v["sp"]["entity_id"], huawei);
+    assert_eq!(v["sp"]["origin"], "import");
+    assert!(v["sp"]["signing_certificates"][0]["sha256"].as_str().unwrap().starts_with("70:14:9F:C1"), "{v}");
+    let (s, v) = api.post("/admin/api/v1/sps", json!({ "xml": xml }));
+    assert_eq!((s, v["outcome"].as_str()), (200, Some("unchanged")));
+    let tampered = xml.replacen("auth.huaweicloud.com/authui/saml", "evil.example/authui/saml", 1);
+    let (s, v) = api.post("/admin/api/v1/sps", json!({ "xml": tampered }));
+    assert_eq!(s, 400, "a tampered document is refused: {v}");
+    let (s, v) = api.post("/admin/api/v1/sps", json!({ "url": "file:///etc/passwd" }));
+    assert_eq!((s, v["error"].as_str()), (400, Some("url")), "{v}");
+    let (s, v) = api.post("/admin/api/v1/sps", json!({ "url": "https://x.example/", "xml": "<x/>" }));
+    assert_eq!((s, v["error"].as_str()), (400, Some("json")), "{v}");
+    let (s, v) = api.delete(&format!("/admin/api/v1/sps?entity_id={}", huawei_encoded()));
+    assert_eq!((s, v["error"].as_str()), (409, Some("huawei_sp")), "{v}");
+    let (s, _) = api.delete("/admin/api/v1/sps?entity_id=https%3A%2F%2Fnobody.example%2F");
+    assert_eq!(s, 404);
+    let (s, v) = api.post("/admin/api/v1/sps/refresh", json!({"entity_id": huawei}));
+    assert_eq!((s, v["error"].as_str()), (400, Some("refresh")), "an uploaded document is not re-fetched: {v}");
+
+    // Bad bodies: named 4xx, never 500.
+    let r = api
+        .c
+        .post(g.url("/admin/api/v1/bindings"))
+        .bearer_auth(&api.token)
+        .header("content-type", "text/plain")
+        .body("x_user_id=a")
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 415);
+    let r = api
+        .c
+        .post(g.url("/admin/api/v1/bindings"))
+        .bearer_auth(&api.token)
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(r.json::<Value>().unwrap()["error"], "json");
+    let (s, v) = api.post("/admin/api/v1/bindings", json!({"x_user_id": "a", "surprise": 1}));
+    assert_eq!((s, v["error"].as_str()), (400, Some("json")), "{v}");
+    // Over server.max_body_bytes (on a connection of its own: the server closes it).
+    let r = client()
+        .post(g.url("/admin/api/v1/decode"))
+        .bearer_auth(&api.token)
+        .header("content-type", "application/json")
+        .body(format!("{{\"message\": \"{}\"}}", "a".repeat(300 * 1024)))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 413);
+    assert_eq!(r.json::<Value>().unwrap()["error"], "too_large");
+
+    // Bindings: add, find, remove.
+    let (s, v) = api.post(
+        "/admin/api/v1/bindings",
+        json!({"x_user_id": "cust-api", "domain_id": "0a1b2c3d", "domain_name": "acme-api"}),
+    );
+    assert_eq!((s, v["outcome"].as_str()), (200, Some("created")), "{v}");
+    let (s, v) = api.post("/admin/api/v1/bindings", json!({"x_user_id": "cust-api", "domain_id": "ffff"}));
+    assert_eq!((s, v["error"].as_str()), (409, Some("bind_conflict")), "{v}");
+    let (s, v) = api.post("/admin/api/v1/bindings", json!({"x_user_id": "cust-b2", "domain_id": "a b"}));
+    assert_eq!((s, v["error"].as_str()), (400, Some("binding")), "{v}");
+    let (s, v) = api.get("/admin/api/v1/bindings?q=0a1b2c3d");
+    assert_eq!(s, 200);
+    assert_eq!(v["bindings"][0]["x_user_id"], "cust-api", "{v}");
+    let (s, v) = api.get("/admin/api/v1/bindings?limit=x");
+    assert_eq!((s, v["error"].as_str()), (400, Some("parameter")), "{v}");
+    let (s, v) = api.delete("/admin/api/v1/bindings/cust-api");
+    assert_eq!((s, v["removed"]["domain_id"].as_str()), (200, Some("0a1b2c3d")), "{v}");
+    let (s, _) = api.delete("/admin/api/v1/bindings/cust-api");
+    assert_eq!(s, 404);
+    let (s, v) = api.delete("/admin/api/v1/bindings/%FF");
+    assert_eq!((s, v["error"].as_str()), (400, Some("parameter")), "not UTF-8: {v}");
+    assert_eq!(api.get("/admin/api/v1/bindings?q=cust-api").1["bindings"], json!([]));
+
+    // Audit: a refusal a customer saw is found by its correlation id; paging by `before`.
+    let r = client().get(g.url("/console?token=not-a-token")).send().unwrap();
+    assert!(r.status().is_client_error());
+    let cid = r.headers()["x-correlation-id"].to_str().unwrap().to_owned();
+    let (s, v) = api.get(&format!("/admin/api/v1/audit?correlation_id={cid}"));
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["events"][0]["kind"], "request.refused", "{v}");
+    assert_eq!(v["events"][0]["detail"]["route"], "/console");
+    let (_, page1) = api.get("/admin/api/v1/audit?limit=2");
+    let next = page1["next_before"].as_i64().expect("more events");
+    let (_, page2) = api.get(&format!("/admin/api/v1/audit?limit=2&before={next}"));
+    assert!(page2["events"][0]["id"].as_i64().unwrap() < next);
+    let (s, v) = api.get("/admin/api/v1/audit?since=yesterday");
+    assert_eq!((s, v["error"].as_str()), (400, Some("audit_search")), "{v}");
+
+    // Decode.
+    let request = "<samlp:AuthnRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" \
+                   xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"_api1\" Version=\"2.0\" \
+                   IssueInstant=\"2026-12-06T00:00:00Z\"><saml:Issuer>https://auth.huaweicloud.com/</saml:Issuer>\
+                   </samlp:AuthnRequest>";
+    let (s, v) = api.post("/admin/api/v1/decode", json!({ "message": request }));
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["message"], "samlp:AuthnRequest");
+    assert_eq!(v["encoding"], "XML");
+    let checks = v["checks"].as_array().unwrap();
+    assert!(checks.iter().any(|c| c["name"] == "xml" && c["ok"] == true), "{v}");
+    assert!(checks.iter().any(|c| c["reason"] == "missing_signature" && c["ok"] == false), "{v}");
+    assert_eq!(v["all_passed"], false, "unsigned: {v}");
+    // Preview: what Huawei would receive; a value it would refuse names the rule.
+    let (s, v) = api.post("/admin/api/v1/preview", json!({"x_user_id": "cust-api", "mobile": "0086-13900000000"}));
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["attributes"][0], json!(["xUserId", ["cust-api"]]));
+    assert_eq!(v["is_first_login"], true);
+    let (s, v) = api.post("/admin/api/v1/preview", json!({"x_user_id": "cust-api", "mobile": "13900000000"}));
+    assert_eq!((s, v["error"].as_str()), (400, Some("attribute")), "{v}");
+    let (s, v) = api.post("/admin/api/v1/decode", json!({"message": "hello, world!"}));
+    assert_eq!((s, v["error"].as_str()), (400, Some("decode")), "{v}");
+
+    // Admin users.
+    let (s, v) = api.post("/admin/api/v1/users", json!({"name": "robot", "password": "short"}));
+    assert_eq!((s, v["error"].as_str()), (400, Some("admin_user")), "{v}");
+    let (s, v) = api.post("/admin/api/v1/users", json!({"name": "robot", "password": "a long enough password"}));
+    assert_eq!((s, v["outcome"].as_str()), (200, Some("added")), "{v}");
+    let (_, v) = api.get("/admin/api/v1/users");
+    assert!(v["users"].as_array().unwrap().iter().any(|u| u["name"] == "robot" && u["source"] == "store"), "{v}");
+    let (s, _) = api.delete("/admin/api/v1/users/robot");
+    assert_eq!(s, 200);
+    let (s, _) = api.delete("/admin/api/v1/users/robot");
+    assert_eq!(s, 404);
+    let (s, v) = api.delete("/admin/api/v1/users/ops");
+    assert_eq!((s, v["error"].as_str()), (409, Some("admin_user")), "the last user stays: {v}");
+
+    // Keys: prepare → activate → retire, a step out of order refused.
+    let (s, v) = api.get("/admin/api/v1/keys");
+    assert_eq!((s, v["stage"].as_str()), (200, Some("single")), "{v}");
+    let (s, v) = api.post("/admin/api/v1/keys/activate", json!({}));
+    assert_eq!((s, v["error"].as_str()), (409, Some("no_next_key")), "{v}");
+    let (s, v) = api.post("/admin/api/v1/keys/prepare", json!({"algorithm": "dsa512"}));
+    assert_eq!((s, v["error"].as_str()), (400, Some("key_option")), "{v}");
+    let (s, v) = api.post("/admin/api/v1/keys/prepare", json!({}));
+    assert_eq!((s, v["stage"].as_str()), (200, Some("prepared")), "{v}");
+    let next = v["keys"].as_array().unwrap().iter().find(|k| k["state"] == "next").unwrap()["sha256"].clone();
+    let metadata = client().get(g.url("/saml/metadata")).send().unwrap().text().unwrap();
+    assert_eq!(metadata.matches("<md:KeyDescriptor use=\"signing\"").count(), 2, "{metadata}");
+    let (s, v) = api.post("/admin/api/v1/keys/activate", json!({}));
+    assert_eq!((s, v["stage"].as_str()), (200, Some("activated")), "{v}");
+    assert_eq!(v["keys"][0]["state"], "current");
+    assert_eq!(v["keys"][0]["sha256"], next);
+    let (s, v) = api.post("/admin/api/v1/keys/retire", json!({}));
+    assert_eq!((s, v["stage"].as_str()), (200, Some("single")), "{v}");
+
+    // The audit events of these calls name the token and carry the request's correlation id.
+    let (_, v) = api.get("/admin/api/v1/audit?who=token:ci-bot&limit=500");
+    let events = v["events"].as_array().unwrap();
+    for kind in [
+        "sp.import",
+        "sp.refused",
+        "bind.added",
+        "bind.removed",
+        "admin.user_added",
+        "admin.user_removed",
+        "keys.prepare",
+        "keys.activate",
+        "keys.retire",
+    ] {
+        let e = events.iter().find(|e| e["kind"] == kind).unwrap_or_else(|| panic!("no {kind}: {v}"));
+        assert_eq!(e["actor"], "token:ci-bot", "{e}");
+        assert_eq!(e["correlation_id"].as_str().unwrap().len(), 16, "{e}");
+        assert_eq!(e["detail"]["client"], "127.0.0.1", "{e}");
+    }
+}
+
+fn huawei_encoded() -> &'static str {
+    "https%3A%2F%2Fauth.huaweicloud.com%2F"
+}
+
+/// The (method, path) pairs the API serves: the test's own list, which the document must match.
+const API_ROUTES: [(&str, &str); 17] = [
+    ("get", "/admin/api/v1/sps"),
+    ("post", "/admin/api/v1/sps"),
+    ("delete", "/admin/api/v1/sps"),
+    ("post", "/admin/api/v1/sps/refresh"),
+    ("get", "/admin/api/v1/keys"),
+    ("post", "/admin/api/v1/keys/prepare"),
+    ("post", "/admin/api/v1/keys/activate"),
+    ("post", "/admin/api/v1/keys/retire"),
+    ("get", "/admin/api/v1/bindings"),
+    ("post", "/admin/api/v1/bindings"),
+    ("delete", "/admin/api/v1/bindings/{x_user_id}"),
+    ("get", "/admin/api/v1/audit"),
+    ("post", "/admin/api/v1/decode"),
+    ("post", "/admin/api/v1/preview"),
+    ("get", "/admin/api/v1/users"),
+    ("post", "/admin/api/v1/users"),
+    ("delete", "/admin/api/v1/users/{name}"),
+];
+
+#[test]
+fn the_openapi_document_names_every_route_and_only_those() {
+    let tmp = tempfile::tempdir().unwrap();
+    let g = start_with_admin(tmp.path());
+    // No token needed for the document.
+    let r = client().get(g.url("/admin/api/openapi.json")).send().unwrap();
+    assert_eq!(r.status(), 200);
+    let doc: Value = r.json().unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."), "{doc}");
+    assert_eq!(doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer", "{doc}");
+    let methods = ["get", "put", "post", "delete", "patch", "head", "options", "trace"];
+    let mut documented = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (m, _) in item.as_object().unwrap().iter().filter(|(m, _)| methods.contains(&m.as_str())) {
+            documented.push((m.clone(), path.clone()));
+        }
+    }
+    documented.sort();
+    let mut expected: Vec<(String, String)> = API_ROUTES.iter().map(|(m, p)| (m.to_string(), p.to_string())).collect();
+    expected.sort();
+    assert_eq!(documented, expected);
+
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (m, op) in item.as_object().unwrap() {
+            assert!(op["responses"]["401"].is_object() && op["responses"]["403"].is_object(), "{m} {path}: {op}");
+        }
+    }
+    // Every documented operation is routed (without a token: 401, not 404 or 405) …
+    for (m, p) in &documented {
+        let path = p.replace("{x_user_id}", "someone").replace("{name}", "someone");
+        let method = reqwest::Method::from_bytes(m.to_uppercase().as_bytes()).unwrap();
+        let r = client().request(method, g.url(&path)).send().unwrap();
+        assert_eq!(r.status(), 401, "{m} {p}");
+    }
+    // … and no other method or path under /admin/api/v1/ is (JSON 405 / 404).
+    for (p, _) in doc["paths"].as_object().unwrap() {
+        let path = p.replace("{x_user_id}", "someone").replace("{name}", "someone");
+        for m in ["get", "post", "delete", "put", "patch"] {
+            if !documented.iter().any(|(dm, dp)| dm == m && dp == p) {
+                let method = reqwest::Method::from_bytes(m.to_uppercase().as_bytes()).unwrap();
+                let r = client().request(method, g.url(&path)).send().unwrap();
+                assert_eq!(r.status(), 405, "{m} {p}");
+                assert_eq!(r.json::<Value>().unwrap()["error"], "method_not_allowed");
+            }
+        }
+    }
+    for p in ["/admin/api/v1/tokens", "/admin/api/v1/nothing", "/admin/api/v1/sps/delete", "/admin/api/v2/sps"] {
+        let r = client().get(g.url(p)).send().unwrap();
+        assert_eq!(r.status(), 404, "{p}");
+        assert_eq!(r.json::<Value>().unwrap()["error"], "not_found", "{p}");
+    }
+}
