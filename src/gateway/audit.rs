@@ -46,8 +46,6 @@ pub enum AuditKind {
     /// A bearer token of the admin API created (its name and scopes, never the token).
     ApiTokenCreated,
     ApiTokenRevoked,
-    /// A request to the admin API with a missing, malformed, unknown or revoked token.
-    ApiTokenRefused,
 }
 
 impl AuditKind {
@@ -81,7 +79,6 @@ impl AuditKind {
             AuditKind::KeysRetire => "keys.retire",
             AuditKind::ApiTokenCreated => "admin.token_created",
             AuditKind::ApiTokenRevoked => "admin.token_revoked",
-            AuditKind::ApiTokenRefused => "admin.token_refused",
         }
     }
 }
