@@ -194,22 +194,9 @@ pub async fn import_sp_for(
     import_sp_document_for(settings, store, source, bytes, allow_http, origin, actor, caller).await
 }
 
-/// [`import_sp`] of a document already read (an upload on `/admin/sps`): `source` names where it came
+/// [`import_sp_for`] of a document already read (an upload on `/admin/sps`): `source` names where it came
 /// from (`upload:FILE`; such a source is never re-fetched).
-pub async fn import_sp_document(
-    settings: &Settings,
-    store: &dyn Store,
-    source: &str,
-    bytes: Vec<u8>,
-    allow_http: bool,
-    origin: &str,
-    actor: &str,
-) -> Result<Imported, SpError> {
-    import_sp_document_for(settings, store, source, bytes, allow_http, origin, actor, &super::audit::Caller::none())
-        .await
-}
-
-/// [`import_sp_document`] for a request: its audit events carry the caller's correlation id and client.
+/// Its audit events carry the caller's correlation id and client.
 #[allow(clippy::too_many_arguments)]
 pub async fn import_sp_document_for(
     settings: &Settings,

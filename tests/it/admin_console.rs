@@ -223,6 +223,7 @@ fn service_providers_are_uploaded_checked_and_deleted() {
         .lines()
         .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
         .filter(|e| e["actor"] == "ops")
+        .inspect(|e| assert_eq!(e["correlation_id"].as_str().map(str::len), Some(16), "the page's request: {e}"))
         .map(|e| e["kind"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(kinds, ["sp.deleted", "sp.import", "sp.refused", "sp.import"], "{}", stdout(&o));

@@ -42,6 +42,20 @@ fn wait_until(what: &str, timeout: Duration, mut f: impl FnMut() -> bool) {
     }
 }
 
+/// Chromium and chromedriver, or None (the test skipped) with `SAMLGATE_SKIP_BROWSER=1`. Without them
+/// the test fails.
+fn browser_binaries() -> Option<(PathBuf, PathBuf)> {
+    if std::env::var("SAMLGATE_SKIP_BROWSER").as_deref() == Ok("1") {
+        eprintln!("SAMLGATE_SKIP_BROWSER=1: browser test skipped");
+        return None;
+    }
+    let chromium = find_binary("SAMLGATE_CHROMIUM", &["/usr/bin/chromium", "/usr/bin/chromium-browser"])
+        .expect("Chromium is missing: apt-get install -y chromium chromium-driver (or set SAMLGATE_SKIP_BROWSER=1)");
+    let chromedriver = find_binary("SAMLGATE_CHROMEDRIVER", &["/usr/bin/chromedriver"])
+        .expect("chromedriver is missing: apt-get install -y chromium-driver (or set SAMLGATE_SKIP_BROWSER=1)");
+    Some((chromium, chromedriver))
+}
+
 /// A WebDriver session on a chromedriver.
 struct Browser {
     http: reqwest::blocking::Client,
@@ -273,14 +287,7 @@ fn chromium_follows_the_demo_in_english() {
 /// The demo journey in the browser's language `t.lang`; every page is in that language and leaves
 /// nothing in the browser console.
 fn follow_the_demo(t: &Texts) {
-    if std::env::var("SAMLGATE_SKIP_BROWSER").as_deref() == Ok("1") {
-        eprintln!("SAMLGATE_SKIP_BROWSER=1: browser test skipped");
-        return;
-    }
-    let chromium = find_binary("SAMLGATE_CHROMIUM", &["/usr/bin/chromium", "/usr/bin/chromium-browser"])
-        .expect("Chromium is missing: apt-get install -y chromium chromium-driver (or set SAMLGATE_SKIP_BROWSER=1)");
-    let chromedriver = find_binary("SAMLGATE_CHROMEDRIVER", &["/usr/bin/chromedriver"])
-        .expect("chromedriver is missing: apt-get install -y chromium-driver (or set SAMLGATE_SKIP_BROWSER=1)");
+    let Some((chromium, chromedriver)) = browser_binaries() else { return };
 
     // The demo: gateway + mock SP in one process.
     let tmp = tempfile::tempdir().unwrap();
@@ -430,14 +437,7 @@ fn wait_for(b: &Browser, css: &str) {
 
 #[test]
 fn chromium_signs_in_to_the_admin_pages_and_saves_a_return_url() {
-    if std::env::var("SAMLGATE_SKIP_BROWSER").as_deref() == Ok("1") {
-        eprintln!("SAMLGATE_SKIP_BROWSER=1: browser test skipped");
-        return;
-    }
-    let chromium = find_binary("SAMLGATE_CHROMIUM", &["/usr/bin/chromium", "/usr/bin/chromium-browser"])
-        .expect("Chromium is missing: apt-get install -y chromium chromium-driver (or set SAMLGATE_SKIP_BROWSER=1)");
-    let chromedriver = find_binary("SAMLGATE_CHROMEDRIVER", &["/usr/bin/chromedriver"])
-        .expect("chromedriver is missing: apt-get install -y chromium-driver (or set SAMLGATE_SKIP_BROWSER=1)");
+    let Some((chromium, chromedriver)) = browser_binaries() else { return };
 
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
@@ -542,14 +542,7 @@ fn wait_text_other_than(b: &Browser, css: &str, before: &str) -> String {
 /// message in the browser console. Screenshots in `tests/artifacts/admin-console/`.
 #[test]
 fn chromium_runs_the_admin_console() {
-    if std::env::var("SAMLGATE_SKIP_BROWSER").as_deref() == Ok("1") {
-        eprintln!("SAMLGATE_SKIP_BROWSER=1: browser test skipped");
-        return;
-    }
-    let chromium = find_binary("SAMLGATE_CHROMIUM", &["/usr/bin/chromium", "/usr/bin/chromium-browser"])
-        .expect("Chromium is missing: apt-get install -y chromium chromium-driver (or set SAMLGATE_SKIP_BROWSER=1)");
-    let chromedriver = find_binary("SAMLGATE_CHROMEDRIVER", &["/usr/bin/chromedriver"])
-        .expect("chromedriver is missing: apt-get install -y chromium-driver (or set SAMLGATE_SKIP_BROWSER=1)");
+    let Some((chromium, chromedriver)) = browser_binaries() else { return };
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     let g = start_with_admin(dir);

@@ -487,11 +487,21 @@ fn binding_row(t: &Page, b: crate::store::Binding) -> BindingRow {
 /// `POST /admin/bindings`: record a customer bound through Huawei's create-customer Partner API
 /// (fields `x_user_id`, optional `domain_id`, `domain_name`); audited `bind.added`.
 pub async fn add_binding(State(state): State<AppState>, form: super::auth::AdminForm) -> Response {
-    use crate::gateway::bindings::{AddBindingError, add_binding};
+    use crate::gateway::bindings::{AddBindingError, add_binding_for};
     let field = |k: &str| form.fields.get(k).map(|s| s.trim().to_owned()).unwrap_or_default();
     let (x, d, n) = (field("x_user_id"), field("domain_id"), field("domain_name"));
     let opt = |s: &str| (!s.is_empty()).then(|| s.to_owned());
-    match add_binding(state.store.as_ref(), &x, opt(&d).as_deref(), opt(&n).as_deref(), &form.admin.name, "admin").await
+    let admin = &form.admin;
+    match add_binding_for(
+        state.store.as_ref(),
+        &x,
+        opt(&d).as_deref(),
+        opt(&n).as_deref(),
+        &admin.name,
+        "admin",
+        &admin.caller,
+    )
+    .await
     {
         Ok(_) => super::see_other_with("/admin/bindings", "added", &x),
         Err(AddBindingError::Store(e)) => Internal::from(e).into_response(),

@@ -212,7 +212,7 @@ pub async fn upload(State(state): State<AppState>, admin: Admin, headers: Header
     let Some((name, bytes)) = file else { return bad("choose the SP Metadata.xml file to upload") };
     let source = format!("upload:{name}");
     let allow_http = sp::allow_http_for(&state.settings);
-    let result = sp::import_sp_document(
+    let result = sp::import_sp_document_for(
         &state.settings,
         state.store.as_ref(),
         &source,
@@ -220,6 +220,7 @@ pub async fn upload(State(state): State<AppState>, admin: Admin, headers: Header
         allow_http,
         sp::ORIGIN_IMPORT,
         &admin.name,
+        &admin.caller,
     )
     .await;
     after_import(&state, &admin, result).await
@@ -234,9 +235,9 @@ pub async fn import_url(State(state): State<AppState>, form: AdminForm) -> Respo
         return sps_page(&state, &form.admin, StatusCode::BAD_REQUEST, None, Some(msg)).await;
     }
     let allow_http = sp::allow_http_for(&state.settings);
+    let (settings, store, admin) = (&state.settings, state.store.as_ref(), &form.admin);
     let result =
-        sp::import_sp(&state.settings, state.store.as_ref(), &url, allow_http, sp::ORIGIN_IMPORT, &form.admin.name)
-            .await;
+        sp::import_sp_for(settings, store, &url, allow_http, sp::ORIGIN_IMPORT, &admin.name, &admin.caller).await;
     after_import(&state, &form.admin, result).await
 }
 
@@ -252,9 +253,9 @@ pub async fn refresh(State(state): State<AppState>, form: AdminForm) -> Response
         Err(e) => return Internal::from(e).into_response(),
     };
     let allow_http = sp::allow_http_for(&state.settings);
+    let (settings, store, admin) = (&state.settings, state.store.as_ref(), &form.admin);
     let result =
-        sp::import_sp(&state.settings, state.store.as_ref(), &rec.source, allow_http, &rec.origin, &form.admin.name)
-            .await;
+        sp::import_sp_for(settings, store, &rec.source, allow_http, &rec.origin, &admin.name, &admin.caller).await;
     after_import(&state, &form.admin, result).await
 }
 
