@@ -380,10 +380,15 @@ pub fn csrf_field(html: &str) -> String {
 
 /// Signs `c` in as `ops`; returns the admin session's CSRF token.
 pub fn admin_sign_in(g: &Gateway, c: &reqwest::blocking::Client) -> String {
+    admin_sign_in_as(g, c, "ops", ADMIN_PASSWORD)
+}
+
+/// Signs `c` in as `name`; returns the admin session's CSRF token.
+pub fn admin_sign_in_as(g: &Gateway, c: &reqwest::blocking::Client, name: &str, password: &str) -> String {
     let page = c.get(g.url("/admin/login")).send().unwrap().text().unwrap();
     let r = c
         .post(g.url("/admin/login"))
-        .form(&[("csrf", csrf_field(&page).as_str()), ("name", "ops"), ("password", ADMIN_PASSWORD)])
+        .form(&[("csrf", csrf_field(&page).as_str()), ("name", name), ("password", password)])
         .send()
         .unwrap();
     assert_eq!(r.status(), 303, "sign-in");

@@ -25,7 +25,7 @@ use utoipa::{OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::gateway::api_tokens::{Scope, TokenUser, require_scope, verify_token};
+use crate::gateway::api_tokens::{Scope, TokenUser, bearer_token, require_scope, verify_token};
 use crate::gateway::rollover::{PrepareOptions, run_step};
 use crate::gateway::sp::{self, Imported, SpError};
 use crate::keys::KeyAlgorithm;
@@ -152,13 +152,7 @@ impl FromRequestParts<AppState> for ApiAuth {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         let caller = parts.extensions.get::<Caller>().cloned().unwrap_or_default();
         // Only the Authorization header counts: the admin cookie is never looked at here.
-        let presented = parts.headers.get(header::AUTHORIZATION).map(|v| {
-            v.to_str()
-                .ok()
-                .and_then(|s| s.strip_prefix("Bearer ").or_else(|| s.strip_prefix("bearer ")))
-                .map(str::trim)
-                .unwrap_or("")
-        });
+        let presented = parts.headers.get(header::AUTHORIZATION).map(|v| bearer_token(v.as_bytes()));
         let token = match verify_token(state.store.as_ref(), presented, &caller).await {
             Ok(t) => t,
             Err(e) => {

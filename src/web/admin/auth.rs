@@ -278,6 +278,79 @@ async fn audit_sign_in(
     state.audit(event).await.map_err(|e| crate::web::Failure::from(e).into_response())
 }
 
+/// Why a password was not accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordRefused {
+    /// The account is locked for this many more seconds (no password work was done).
+    Locked(i64),
+    /// Wrong; `Some(secs)` when this failure locked the account.
+    Wrong(Option<i64>),
+}
+
+/// Checks `name`'s `password` against `users` under the account lockout: the lock is checked, and a
+/// failure counted, while holding a verification slot (guesses sent in parallel cannot all pass the
+/// check before the first failure is counted). A success clears the failures.
+async fn check_password(
+    state: &AppState,
+    users: Vec<crate::config::AdminUser>,
+    name: &str,
+    password: String,
+) -> Result<Result<(), PasswordRefused>, Response> {
+    let _slot = VERIFY_SLOTS.acquire().await.map_err(|e| Internal::from(e).into_response())?;
+    if let Some(left) = state.admin_lockout.locked_for(name, now_unix()) {
+        return Ok(Err(PasswordRefused::Locked(left)));
+    }
+    let n = name.to_owned();
+    let ok = tokio::task::spawn_blocking(move || verify_password(&users, &n, &password))
+        .await
+        .map_err(|e| Internal::from(e).into_response())?;
+    if ok {
+        state.admin_lockout.clear(name);
+        Ok(Ok(()))
+    } else {
+        Ok(Err(PasswordRefused::Wrong(state.admin_lockout.record_failure(name, now_unix()))))
+    }
+}
+
+/// Audits a wrong password for `name` (`admin.login_failed` with `reason`, and `admin.lockout` when
+/// it locked the account).
+async fn audit_wrong_password(
+    state: &AppState,
+    name: &str,
+    reason: &str,
+    locks: Option<i64>,
+    cid: &Caller,
+) -> Result<(), Response> {
+    let detail = serde_json::json!({"name": name, "reason": reason});
+    audit_sign_in(state, AuditKind::AdminLoginFailed, name, detail, cid).await?;
+    tracing::warn!(name = %name, reason, "admin password refused");
+    if let Some(secs) = locks {
+        let detail = serde_json::json!({"name": name, "seconds": secs});
+        audit_sign_in(state, AuditKind::AdminLockout, name, detail, cid).await?;
+        tracing::warn!(name = %name, seconds = secs, "admin account locked after repeated failed passwords");
+    }
+    Ok(())
+}
+
+/// Asks a signed-in admin for their password again before a sensitive change (creating an API
+/// token): under the same lockout as the sign-in, audited `admin.login_failed` reason `confirm` when
+/// wrong. `Ok(Err(_))` says why it was not accepted.
+pub async fn confirm_password(
+    state: &AppState,
+    admin: &Admin,
+    password: &str,
+) -> Result<Result<(), PasswordRefused>, Response> {
+    if password.is_empty() || password.len() > MAX_PASSWORD_BYTES {
+        return Ok(Err(PasswordRefused::Wrong(None)));
+    }
+    let users = state.admin_users().await.map_err(|e| crate::web::Failure::from(e).into_response())?;
+    let outcome = check_password(state, users, &admin.name, password.to_owned()).await?;
+    if let Err(PasswordRefused::Wrong(locks)) = outcome {
+        audit_wrong_password(state, &admin.name, "confirm", locks, &admin.caller).await?;
+    }
+    Ok(outcome)
+}
+
 /// `POST /admin/login`.
 pub async fn login(State(state): State<AppState>, jar: CookieJar, req: Request) -> Response {
     match login_inner(&state, jar, req).await {
@@ -306,26 +379,11 @@ async fn login_inner(state: &AppState, jar: CookieJar, req: Request) -> Result<R
         return Ok(login_page(state, &t, jar, StatusCode::UNAUTHORIZED, "", &t.t("admin-login-wrong")));
     }
     let shown: String = name.chars().take(64).collect();
-    // The lock is checked, and a failure counted, while holding a verification slot: guesses sent in
-    // parallel cannot all pass the check before the first failure is counted.
-    let outcome = {
-        let _slot = VERIFY_SLOTS.acquire().await.map_err(|e| Internal::from(e).into_response())?;
-        match state.admin_lockout.locked_for(&name, now_unix()) {
-            Some(left) => Err(left),
-            None => {
-                let (n, p) = (name.clone(), password);
-                let ok = tokio::task::spawn_blocking(move || verify_password(&users, &n, &p))
-                    .await
-                    .map_err(|e| Internal::from(e).into_response())?;
-                let locks = if ok { None } else { state.admin_lockout.record_failure(&name, now_unix()) };
-                Ok((ok, locks))
-            }
-        }
-    };
+    let outcome = check_password(state, users, &name, password).await?;
     let now = now_unix();
     match outcome {
         // A locked account is refused without password work, even with the right password.
-        Err(left) => {
+        Err(PasswordRefused::Locked(left)) => {
             let detail = serde_json::json!({"name": shown, "reason": "locked", "retry_after": left});
             audit_sign_in(state, AuditKind::AdminLoginFailed, &shown, detail, &cid).await?;
             tracing::warn!(name = %shown, retry_after = left, "admin sign-in refused: account locked");
@@ -336,20 +394,12 @@ async fn login_inner(state: &AppState, jar: CookieJar, req: Request) -> Result<R
             }
             return Ok(r);
         }
-        Ok((false, locks)) => {
-            let detail = serde_json::json!({"name": shown, "reason": "password"});
-            audit_sign_in(state, AuditKind::AdminLoginFailed, &shown, detail, &cid).await?;
-            tracing::warn!(name = %shown, "admin sign-in refused");
-            if let Some(secs) = locks {
-                let detail = serde_json::json!({"name": shown, "seconds": secs});
-                audit_sign_in(state, AuditKind::AdminLockout, &shown, detail, &cid).await?;
-                tracing::warn!(name = %shown, seconds = secs, "admin account locked after repeated failed sign-ins");
-            }
+        Err(PasswordRefused::Wrong(locks)) => {
+            audit_wrong_password(state, &shown, "password", locks, &cid).await?;
             return Ok(login_page(state, &t, jar, StatusCode::UNAUTHORIZED, &shown, &t.t("admin-login-wrong")));
         }
-        Ok((true, _)) => {}
+        Ok(()) => {}
     }
-    state.admin_lockout.clear(&name);
 
     // A fresh session id at every sign-in (no fixation); an earlier admin session of this browser ends.
     if let Some(old) = jar.get(ADMIN_COOKIE).map(|c| c.value().to_owned())
