@@ -260,6 +260,8 @@ pub struct RequestSetup {
     pub ui: Arc<Ui>,
     /// Where refusals are audited (none on the internal metrics listener).
     pub gateway: Option<Arc<gateway::Gateway>>,
+    /// `server.max_body_bytes`, named when a body is refused for its size.
+    pub max_body_bytes: usize,
 }
 
 /// Appends the `request.refused` audit event of a refusal: its reason, status, route, method, client
@@ -370,7 +372,8 @@ pub async fn around_request(State(setup): State<Arc<RequestSetup>>, mut req: Req
         }
     } else if status == StatusCode::PAYLOAD_TOO_LARGE {
         metrics::counter!("samlgate_refusals_total", "reason" => "too_large").increment(1);
-        resp = render_problem(&page, &route, status, "too_large", "the request body is too large", &cid, json);
+        let msg = format!("the request body is larger than {} bytes (server.max_body_bytes)", setup.max_body_bytes);
+        resp = render_problem(&page, &route, status, "too_large", &msg, &cid, json);
     }
     metrics::counter!("samlgate_http_requests_total", "route" => route, "status" => resp.status().as_u16().to_string())
         .increment(1);

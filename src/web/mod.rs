@@ -141,6 +141,7 @@ pub fn router(state: AppState) -> Router {
         rule: crate::util::net::ClientAddrRule::new(&cfg.trusted_proxies, cfg.trust_forwarded_for).unwrap_or_default(),
         ui: state.ui.clone(),
         gateway: Some(state.gateway.clone()),
+        max_body_bytes: body_limit,
     });
     // Built from validated config values (an origin, quoted keywords): always a valid header value.
     let csp = HeaderValue::from_str(&state.ui.csp(None)).unwrap_or(HeaderValue::from_static("default-src 'none'"));

@@ -358,6 +358,9 @@ fn the_api_runs_what_the_admin_pages_run() {
     assert_eq!(r.json::<Value>().unwrap()["error"], "json");
     let (s, v) = api.post("/admin/api/v1/bindings", json!({"x_user_id": "a", "surprise": 1}));
     assert_eq!((s, v["error"].as_str()), (400, Some("json")), "{v}");
+    let (s, v) = api.post("/admin/api/v1/bindings", json!({"x_user_id": 1234567890}));
+    assert_eq!((s, v["error"].as_str()), (400, Some("json")), "{v}");
+    assert!(!v["message"].as_str().unwrap().contains("1234567890"), "the value is not echoed: {v}");
     // Over server.max_body_bytes (on a connection of its own: the server closes it).
     let r = client()
         .post(g.url("/admin/api/v1/decode"))
@@ -379,9 +382,17 @@ fn the_api_runs_what_the_admin_pages_run() {
     assert_eq!((s, v["error"].as_str()), (409, Some("bind_conflict")), "{v}");
     let (s, v) = api.post("/admin/api/v1/bindings", json!({"x_user_id": "cust-b2", "domain_id": "a b"}));
     assert_eq!((s, v["error"].as_str()), (400, Some("binding")), "{v}");
+    let (s, v) = api.post("/admin/api/v1/bindings", json!({"x_user_id": "cust-other", "domain_id": "99aa"}));
+    assert_eq!(s, 200, "{v}");
+    let (s, v) = api.post("/admin/api/v1/bindings", json!({"x_user_id": "cust-api-2", "domain_id": "0a1b2c3d"}));
+    assert_eq!(s, 200, "{v}");
     let (s, v) = api.get("/admin/api/v1/bindings?q=0a1b2c3d");
     assert_eq!(s, 200);
-    assert_eq!(v["bindings"][0]["x_user_id"], "cust-api", "{v}");
+    assert_eq!((v["bindings"].as_array().unwrap().len(), &v["total"]), (2, &json!(2)), "the matches: {v}");
+    assert!(v["bindings"].as_array().unwrap().iter().any(|b| b["x_user_id"] == "cust-api"), "{v}");
+    let (_, v) = api.get("/admin/api/v1/bindings?q=0a1b2c3d&limit=1");
+    assert_eq!((v["bindings"].as_array().unwrap().len(), &v["total"]), (1, &json!(2)), "{v}");
+    assert_eq!(api.get("/admin/api/v1/bindings").1["total"], json!(3));
     let (s, v) = api.get("/admin/api/v1/bindings?limit=x");
     assert_eq!((s, v["error"].as_str()), (400, Some("parameter")), "{v}");
     let (s, v) = api.delete("/admin/api/v1/bindings/cust-api");

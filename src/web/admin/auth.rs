@@ -33,8 +33,9 @@ const LOGIN_COOKIE: &str = "samlgate_admin_login";
 pub const ADMIN_SESSION_SECS: i64 = 30 * 60;
 /// The sign-in form is good for this long.
 const LOGIN_FORM_SECS: i64 = 15 * 60;
-/// Longest admin form body.
-const MAX_FORM_BYTES: usize = 16 * 1024;
+/// Longest sign-in form body (the forms of signed-in admins may be as long as `server.max_body_bytes`:
+/// the decoder takes a pasted POST-binding message).
+const MAX_LOGIN_FORM_BYTES: usize = 16 * 1024;
 /// Longest password accepted at sign-in (argon2 hashes any length; this only bounds the work).
 const MAX_PASSWORD_BYTES: usize = 1024;
 
@@ -155,7 +156,7 @@ impl FromRequest<AppState> for AdminForm {
         let (mut parts, body) = req.into_parts();
         let admin = Admin::from_request_parts(&mut parts, state).await?;
         check_origin(state, &parts.headers).map_err(IntoResponse::into_response)?;
-        let fields = read_form(body).await?;
+        let fields = read_form(body, state.settings.config.server.max_body_bytes).await?;
         let given = fields.get("csrf").map(String::as_str).unwrap_or("");
         if !token_eq(&admin.csrf, given) {
             return Err(csrf_refusal(given.is_empty()));
@@ -179,9 +180,10 @@ fn csrf_refusal(missing: bool) -> Response {
     Refusal::new(StatusCode::FORBIDDEN, "csrf", msg).into_response()
 }
 
-async fn read_form(body: axum::body::Body) -> Result<HashMap<String, String>, Response> {
-    let bytes = axum::body::to_bytes(body, MAX_FORM_BYTES).await.map_err(|_| {
-        Refusal::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "the form is too large").into_response()
+async fn read_form(body: axum::body::Body, limit: usize) -> Result<HashMap<String, String>, Response> {
+    let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
+        let msg = format!("the form is larger than {limit} bytes (server.max_body_bytes)");
+        Refusal::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", msg).into_response()
     })?;
     let text = std::str::from_utf8(&bytes)
         .map_err(|_| Refusal::bad_request("bad_encoding", "the form body is not UTF-8").into_response())?;
@@ -367,7 +369,7 @@ async fn login_inner(state: &AppState, jar: CookieJar, req: Request) -> Result<R
     }
     let cid = caller(&parts);
     check_origin(state, &parts.headers).map_err(IntoResponse::into_response)?;
-    let fields = read_form(body).await?;
+    let fields = read_form(body, MAX_LOGIN_FORM_BYTES).await?;
     let given = fields.get("csrf").map(String::as_str).unwrap_or("");
     let expected = jar.get(LOGIN_COOKIE).map(|c| c.value().to_owned()).unwrap_or_default();
     if !token_eq(&expected, given) {
