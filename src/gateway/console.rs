@@ -65,10 +65,12 @@ impl Gateway {
         // Where to go next: our own pending SSO request, or Huawei's entry link for the service.
         let target = match p.return_to {
             Some(rt) => {
-                if rt.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                // ASCII only: the pending request's query goes back as the Location header byte for
+                // byte (the gateway's own return_to is always percent-encoded).
+                if rt.chars().any(|c| c.is_whitespace() || c.is_control() || !c.is_ascii()) {
                     return Err(Error::invalid(
                         "return_to",
-                        "return_to must not contain whitespace or control characters",
+                        "return_to must be percent-encoded ASCII without whitespace or control characters",
                     ));
                 }
                 if !crate::util::url::same_endpoint(rt, &self.settings.sso_url()) {

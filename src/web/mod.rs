@@ -168,6 +168,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::extract::DefaultBodyLimit::max(body_limit))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(body_limit))
         .layer(middleware::from_fn_with_state(limiter, limits::limit))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(error::panicked))
         .layer(middleware::from_fn_with_state(setup, error::around_request))
         .layer(middleware::from_fn_with_state(csp, security_headers))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, timeout))

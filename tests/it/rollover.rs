@@ -362,10 +362,24 @@ fn admin_page_runs_the_rollover_with_csrf_and_refuses_steps_out_of_order() {
     assert_eq!(r.status(), StatusCode::CONFLICT);
     assert!(r.text().unwrap().contains("A next key is already prepared"));
 
-    // activate: the ECDSA key signs (the RSA-configured gateway follows the key's family).
+    // activate on a gateway configured for RSA-SHA256: refused (it would switch every SP, Huawei's
+    // among them, to ECDSA), naming the setting; nothing changed.
+    let r = post(&c, &e.g.url("/admin/keys/activate"), &[("csrf", &csrf)]);
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let page = r.text().unwrap();
+    assert!(
+        page.contains("idp.signature_algorithm = &#34;ecdsa-sha256&#34;")
+            || page.contains("idp.signature_algorithm = \"ecdsa-sha256\""),
+        "{page}"
+    );
+    assert!(e.cert("idp-next.key").exists());
+    // activate where idp.signature_algorithm says ECDSA (a replica's CLI configured for it): the ECDSA
+    // key signs (the RSA-configured gateway follows the key's family).
     let next = e.dir.join("next.crt");
     std::fs::copy(e.cert("idp-next.crt"), &next).unwrap();
-    let page = step(&e, &c, &csrf, "activate");
+    let o = run_env(&e.dir, &["keys", "rollover", "activate"], &[("SAMLGATE_IDP_SIGNATURE_ALGORITHM", "ecdsa-sha256")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let page = keys_page(&e, &c);
     assert!(page.contains("id=\"key-previous\""), "{page}");
     let md = e.metadata();
     assert_eq!(signing_certs(&md).first(), Some(&cert_b64(&next)));
@@ -378,7 +392,7 @@ fn admin_page_runs_the_rollover_with_csrf_and_refuses_steps_out_of_order() {
     assert!(!page.contains("id=\"key-previous\"") && page.contains("again"), "{page}");
     assert_eq!(signing_descriptors(&e.metadata()), 1);
 
-    for kind in ["keys.prepare", "keys.activate", "keys.retire"] {
+    for kind in ["keys.prepare", "keys.retire"] {
         let events = e.audit(kind);
         assert_eq!(events.len(), 1, "{kind}");
         assert_eq!(events[0].actor, "ops");
@@ -386,4 +400,7 @@ fn admin_page_runs_the_rollover_with_csrf_and_refuses_steps_out_of_order() {
         assert_eq!(d["via"], "admin", "{d}");
         assert_eq!(d["client"], "127.0.0.1", "{d}");
     }
+    let activated = e.audit("keys.activate");
+    assert_eq!(activated.len(), 1, "the refused activate is not a step");
+    assert!(activated[0].detail_json.contains("\"via\":\"cli\""), "{}", activated[0].detail_json);
 }
