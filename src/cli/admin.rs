@@ -6,7 +6,7 @@ use std::path::Path;
 use super::{AdminCommand, CliError, CliResult, TokenCommand};
 use crate::gateway::admin::{UserError, UserSource, list_users, put_user, remove_user, valid_admin_name};
 use crate::gateway::audit::Caller;
-use crate::gateway::setup::ensure_config;
+use crate::gateway::setup::existing_config;
 use crate::gateway::sp::format_time;
 
 /// The actor of the CLI's audit events.
@@ -20,7 +20,7 @@ fn user_error(e: UserError) -> CliError {
 }
 
 pub fn run(path: &Path, command: AdminCommand, rt: &tokio::runtime::Runtime) -> CliResult<()> {
-    let settings = ensure_config(path, None, None, None)?;
+    let settings = existing_config(path)?;
     let open = || rt.block_on(crate::store::open(&settings.config.store.url, &settings.dir));
     let config_users = &settings.config.admin.users;
     match command {
