@@ -13,6 +13,7 @@ mod admin;
 pub mod args;
 mod audit;
 mod bindings;
+mod check;
 mod decode;
 pub mod demo;
 mod keys;
@@ -23,8 +24,8 @@ mod sp;
 mod token;
 
 pub use args::{
-    AdminCommand, AuditCommand, AuditFormat, BindingsCommand, Cli, Command, CustomerArgs, DemoArgs, KeysCommand,
-    LogFormat, MetadataCommand, MockSpArgs, SpCommand, TokenCommand,
+    AdminCommand, AuditCommand, AuditFormat, BindingsCommand, CheckFormat, Cli, Command, CustomerArgs, DemoArgs,
+    KeysCommand, LogFormat, MetadataCommand, MockSpArgs, SpCommand, TokenCommand,
 };
 
 /// A failure with its exit code.
@@ -159,6 +160,7 @@ pub fn run(cli: Cli) -> CliResult<()> {
                 json,
             ))
         }
+        Command::Check { format } => rt.block_on(check::run(&existing_config(config)?, format)),
         Command::Decode { message, json } => rt.block_on(decode::run(existing_config(config)?, &message, json)),
         Command::Audit { command } => rt.block_on(audit::run(&existing_config(config)?, command)),
     }

@@ -25,6 +25,7 @@ pub mod api_tokens;
 pub mod audit;
 pub mod bind;
 pub mod bindings;
+pub mod check;
 pub mod console;
 pub mod decode;
 mod error;
