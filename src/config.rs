@@ -116,6 +116,12 @@ pub struct ServerConfig {
     pub metrics_token: Option<String>,
     /// A file holding the metrics token (mode 0600), instead of `metrics_token`.
     pub metrics_token_file: Option<String>,
+    /// Serve HTTPS itself (rustls): the certificate chain, PEM (leaf first), relative to the config
+    /// file's directory. With `tls_key`; re-read on SIGHUP and when the files change. Without both,
+    /// the gateway serves plain HTTP (behind a TLS proxy).
+    pub tls_cert: Option<String>,
+    /// The private key of `tls_cert`, PEM (PKCS#8, PKCS#1 or SEC1), mode 0600.
+    pub tls_key: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -380,6 +386,8 @@ impl Default for ServerConfig {
             metrics_bind: None,
             metrics_token: None,
             metrics_token_file: None,
+            tls_cert: None,
+            tls_key: None,
         }
     }
 }
@@ -552,6 +560,24 @@ impl Config {
             && b.parse::<std::net::SocketAddr>().is_err()
         {
             return Err(invalid("server.metrics_bind", format!("`{b}` is not an address:port (e.g. 127.0.0.1:9090)")));
+        }
+        match (&s.tls_cert, &s.tls_key) {
+            (Some(_), None) => {
+                return Err(invalid("server.tls_key", "set with server.tls_cert (the certificate's key)"));
+            }
+            (None, Some(_)) => {
+                return Err(invalid("server.tls_cert", "set with server.tls_key (the key's certificate)"));
+            }
+            (Some(c), Some(k)) if c.trim().is_empty() || k.trim().is_empty() => {
+                return Err(invalid("server.tls_cert", "server.tls_cert and server.tls_key must be file paths"));
+            }
+            (Some(_), Some(_)) if !s.base_url.starts_with("https://") => {
+                return Err(invalid(
+                    "server.base_url",
+                    "must be https:// when the gateway serves TLS (server.tls_cert)",
+                ));
+            }
+            _ => {}
         }
         match (&s.metrics_token, &s.metrics_token_file) {
             (Some(_), Some(_)) => {
@@ -843,6 +869,8 @@ fn key_paths() -> Vec<(Vec<String>, toml::Value)> {
     full.server.metrics_bind = Some(String::new());
     full.server.metrics_token = Some(String::new());
     full.server.metrics_token_file = Some(String::new());
+    full.server.tls_cert = Some(String::new());
+    full.server.tls_key = Some(String::new());
     full.handoff.secret_file = Some(String::new());
     full.handoff.previous_secret = Some(String::new());
     full.handoff.previous_secret_file = Some(String::new());

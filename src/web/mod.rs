@@ -104,8 +104,22 @@ async fn metadata_xml(State(state): State<AppState>) -> Response {
 pub(crate) struct Framable;
 
 /// Security headers on every response (the pages' CSP: [`ui::Ui::csp`]).
-async fn security_headers(State(csp): State<HeaderValue>, req: Request, next: Next) -> Response {
+/// What [`security_headers`] adds: the CSP, and HSTS when the public URL is https.
+#[derive(Clone)]
+struct SecurityHeaders {
+    csp: HeaderValue,
+    hsts: bool,
+}
+
+/// One year; no `includeSubDomains` (the partner's other hosts are not ours to pin).
+const HSTS: &str = "max-age=31536000";
+
+async fn security_headers(State(sh): State<SecurityHeaders>, req: Request, next: Next) -> Response {
+    let SecurityHeaders { csp, hsts } = sh;
     let mut resp = next.run(req).await;
+    if hsts {
+        resp.headers_mut().entry(header::STRICT_TRANSPORT_SECURITY).or_insert(HeaderValue::from_static(HSTS));
+    }
     resp.headers_mut().entry("x-content-type-options").or_insert(HeaderValue::from_static("nosniff"));
     // A route that lets named origins frame it (`/huawei/bind`) sets its own CSP and marks the
     // response [`Framable`]; X-Frame-Options cannot name origins, so it is sent everywhere else.
@@ -145,6 +159,8 @@ pub fn router(state: AppState) -> Router {
     });
     // Built from validated config values (an origin, quoted keywords): always a valid header value.
     let csp = HeaderValue::from_str(&state.ui.csp(None)).unwrap_or(HeaderValue::from_static("default-src 'none'"));
+    // Served over https (here, with server.tls_cert, or by the proxy in front): browsers keep to it.
+    let https = cfg.base_url.starts_with("https://");
     let mut routes = health_routes();
     // With an internal metrics listener, /metrics is not served to customers.
     if cfg.metrics_bind.is_none() {
@@ -170,7 +186,7 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(limiter, limits::limit))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(error::panicked))
         .layer(middleware::from_fn_with_state(setup, error::around_request))
-        .layer(middleware::from_fn_with_state(csp, security_headers))
+        .layer(middleware::from_fn_with_state(SecurityHeaders { csp, hsts: https }, security_headers))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, timeout))
         .layer(tower::limit::ConcurrencyLimitLayer::new(concurrency))
 }
@@ -199,6 +215,91 @@ pub async fn serve_on(listener: tokio::net::TcpListener, app: Router) -> anyhow:
     Ok(())
 }
 
+/// `server.tls_cert` and `server.tls_key`, resolved, when the gateway serves TLS itself.
+fn tls_files(s: &Settings) -> Option<(std::path::PathBuf, std::path::PathBuf)> {
+    match (&s.config.server.tls_cert, &s.config.server.tls_key) {
+        (Some(c), Some(k)) => Some((s.resolve(c), s.resolve(k))),
+        _ => None,
+    }
+}
+
+/// How often the TLS files are looked at for a change (besides SIGHUP).
+const TLS_POLL: Duration = Duration::from_secs(5);
+
+/// Serves `app` over HTTPS (rustls) on `listener` until SIGTERM or Ctrl-C. The certificate and key
+/// are re-read on SIGHUP and when either file changes (a renewed certificate is used for new
+/// connections without a restart); a pair that does not load is logged and the old one kept.
+async fn serve_tls(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    cert: std::path::PathBuf,
+    key: std::path::PathBuf,
+) -> anyhow::Result<()> {
+    if let Some(mode) =
+        crate::util::fs::loose_mode(&key).with_context(|| format!("server.tls_key {}", key.display()))?
+    {
+        anyhow::bail!(
+            "server.tls_key {} is readable by group or others (mode {mode:o}); run `chmod 600 {}`",
+            key.display(),
+            key.display()
+        );
+    }
+    let config = axum_server::tls_rustls::RustlsConfig::from_pem_file(&cert, &key)
+        .await
+        .with_context(|| format!("server.tls_cert {} / server.tls_key {}", cert.display(), key.display()))?;
+    let reloader = tokio::spawn(reload_tls(config.clone(), cert, key));
+    let handle = axum_server::Handle::<std::net::SocketAddr>::new();
+    let on_signal = handle.clone();
+    tokio::spawn(async move {
+        crate::util::shutdown_signal().await;
+        on_signal.graceful_shutdown(Some(Duration::from_secs(10)));
+    });
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, "samlgate listening on https://{addr}");
+    axum_server::from_tcp_rustls(listener.into_std()?, config)?
+        .handle(handle)
+        .serve(app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .await?;
+    reloader.abort();
+    Ok(())
+}
+
+/// The files' modification times and lengths, to notice a change.
+fn tls_stamp(
+    cert: &std::path::Path,
+    key: &std::path::Path,
+) -> Option<(std::time::SystemTime, u64, std::time::SystemTime, u64)> {
+    let c = std::fs::metadata(cert).ok()?;
+    let k = std::fs::metadata(key).ok()?;
+    Some((c.modified().ok()?, c.len(), k.modified().ok()?, k.len()))
+}
+
+async fn reload_tls(config: axum_server::tls_rustls::RustlsConfig, cert: std::path::PathBuf, key: std::path::PathBuf) {
+    let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
+    let mut seen = tls_stamp(&cert, &key);
+    loop {
+        let by_signal = tokio::select! {
+            _ = async { match hup.as_mut() { Some(h) => { h.recv().await; } None => std::future::pending::<()>().await } } => true,
+            _ = tokio::time::sleep(TLS_POLL) => false,
+        };
+        let now = tls_stamp(&cert, &key);
+        if !by_signal && now == seen {
+            continue;
+        }
+        seen = now;
+        if let Ok(Some(mode)) = crate::util::fs::loose_mode(&key) {
+            tracing::error!(key = %key.display(), "server.tls_key is readable by group or others (mode {mode:o}): kept the old certificate");
+            continue;
+        }
+        match config.reload_from_pem_file(&cert, &key).await {
+            Ok(()) => tracing::info!(cert = %cert.display(), "re-read the TLS certificate and key"),
+            Err(e) => {
+                tracing::error!(cert = %cert.display(), error = %e, "the TLS certificate or key does not load: kept the old one");
+            }
+        }
+    }
+}
+
 /// Runs the gateway until SIGTERM or Ctrl-C.
 pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     let bind = settings.config.server.bind.clone();
@@ -215,11 +316,17 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         }
         None => None,
     };
+    let tls = tls_files(&state.settings);
     let app = router(state);
     let listener = tokio::net::TcpListener::bind(&bind).await.with_context(|| format!("cannot listen on {bind}"))?;
     let addr = listener.local_addr()?;
-    tracing::info!(%addr, "samlgate listening on http://{addr}");
-    serve_on(listener, app).await?;
+    match tls {
+        None => {
+            tracing::info!(%addr, "samlgate listening on http://{addr}");
+            serve_on(listener, app).await?;
+        }
+        Some((cert, key)) => serve_tls(listener, app, cert, key).await?,
+    }
     if let Some(i) = internal {
         i.abort();
     }

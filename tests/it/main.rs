@@ -28,5 +28,6 @@ mod rollover;
 mod sp_refresh;
 mod sso;
 mod store;
+mod tls;
 mod use_cases;
 mod verify;
