@@ -326,20 +326,42 @@ pub fn csv_line(e: &crate::store::AuditEvent) -> String {
     out
 }
 
-/// One event as a JSON line (its detail as JSON, not as a string; with LF).
+/// One event as the JSON line of the export and the admin API's audit search (its detail as JSON, not as
+/// a string).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct EventLine {
+    pub id: i64,
+    /// RFC 3339 (UTC).
+    pub at: String,
+    pub at_unix: i64,
+    pub kind: String,
+    pub actor: String,
+    pub subject: String,
+    pub correlation_id: String,
+    /// The detail as stored; a string when it is not JSON.
+    pub detail: serde_json::Value,
+}
+
+impl From<&crate::store::AuditEvent> for EventLine {
+    fn from(e: &crate::store::AuditEvent) -> EventLine {
+        let detail: serde_json::Value =
+            serde_json::from_str(&e.detail_json).unwrap_or_else(|_| serde_json::Value::String(e.detail_json.clone()));
+        EventLine {
+            id: e.id,
+            at: rfc3339(e.at),
+            at_unix: e.at,
+            kind: e.kind.clone(),
+            actor: e.actor.clone(),
+            subject: e.subject.clone(),
+            correlation_id: e.correlation_id.clone(),
+            detail,
+        }
+    }
+}
+
+/// One event as a JSON line (with LF; the keys sorted, as the export always wrote them).
 pub fn jsonl_line(e: &crate::store::AuditEvent) -> String {
-    let detail: serde_json::Value =
-        serde_json::from_str(&e.detail_json).unwrap_or_else(|_| serde_json::Value::String(e.detail_json.clone()));
-    let v = serde_json::json!({
-        "id": e.id,
-        "at": rfc3339(e.at),
-        "at_unix": e.at,
-        "kind": e.kind,
-        "actor": e.actor,
-        "subject": e.subject,
-        "correlation_id": e.correlation_id,
-        "detail": detail,
-    });
+    let v = serde_json::to_value(EventLine::from(e)).unwrap_or(serde_json::Value::Null);
     format!("{v}\n")
 }
 

@@ -520,6 +520,90 @@ const API_ROUTES: [(&str, &str); 17] = [
     ("delete", "/admin/api/v1/users/{name}"),
 ];
 
+/// The schema `schema` stands for: the component its `$ref` names, or itself.
+fn resolved<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
+    match schema["$ref"].as_str() {
+        Some(r) => {
+            let name = r.strip_prefix("#/components/schemas/").unwrap_or_else(|| panic!("not a component: {r}"));
+            let component = &doc["components"]["schemas"][name];
+            assert!(component.is_object(), "{r} is not in the document");
+            resolved(doc, component)
+        }
+        None => schema,
+    }
+}
+
+/// The properties and the required names of an object schema (`$ref` and `allOf` followed); None for
+/// a schema without properties (a bare `{"type": "object"}`, a string, a `oneOf`, …).
+fn object_fields(doc: &Value, schema: &Value) -> Option<(serde_json::Map<String, Value>, Vec<String>)> {
+    let s = resolved(doc, schema);
+    let (mut props, mut required) = (serde_json::Map::new(), Vec::new());
+    for part in s["allOf"].as_array().into_iter().flatten() {
+        let (p, r) = object_fields(doc, part)?;
+        props.extend(p);
+        required.extend(r);
+    }
+    props.extend(s["properties"].as_object().cloned().unwrap_or_default());
+    required.extend(s["required"].as_array().into_iter().flatten().map(|r| r.as_str().unwrap().to_owned()));
+    required.sort();
+    (!props.is_empty()).then_some((props, required))
+}
+
+/// Where `value` is not what `schema` documents: an object whose keys are not exactly the documented
+/// properties (each of them required: the API never leaves a field out), a value of another type, an
+/// array item or a tuple member that does not fit, a value that fits no variant of a `oneOf`.
+fn shape_mismatch(doc: &Value, schema: &Value, value: &Value, at: &str) -> Option<String> {
+    let s = resolved(doc, schema);
+    if let Some(variants) = s["oneOf"].as_array() {
+        let misses: Vec<String> = variants.iter().filter_map(|v| shape_mismatch(doc, v, value, at)).collect();
+        return (misses.len() == variants.len()).then(|| format!("{at}: fits no variant: {}", misses.join("; ")));
+    }
+    let types: Vec<&str> = match &s["type"] {
+        Value::String(t) => vec![t.as_str()],
+        Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    };
+    let kind = match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    };
+    let fits = types.is_empty() || types.contains(&kind) || (kind == "integer" && types.contains(&"number"));
+    if !fits {
+        return Some(format!("{at}: {kind}, documented {types:?}: {value}"));
+    }
+    if let Some((props, required)) = object_fields(doc, s) {
+        let Some(object) = value.as_object() else { return Some(format!("{at}: not an object: {value}")) };
+        let mut keys: Vec<&String> = object.keys().collect();
+        keys.sort();
+        let documented: Vec<&String> = props.keys().collect();
+        if keys != documented {
+            return Some(format!("{at}: keys {keys:?}, documented {documented:?}"));
+        }
+        if required.iter().collect::<Vec<_>>() != documented {
+            return Some(format!("{at}: required {required:?}, documented {documented:?}"));
+        }
+        return object.iter().find_map(|(k, v)| shape_mismatch(doc, &props[k], v, &format!("{at}.{k}")));
+    }
+    let list = value.as_array()?;
+    if let Some(members) = s["prefixItems"].as_array() {
+        if members.len() != list.len() {
+            return Some(format!("{at}: {} members, documented {}", list.len(), members.len()));
+        }
+        return members
+            .iter()
+            .zip(list)
+            .enumerate()
+            .find_map(|(i, (m, v))| shape_mismatch(doc, m, v, &format!("{at}[{i}]")));
+    }
+    let items = s.get("items").filter(|i| i.is_object())?;
+    list.iter().enumerate().find_map(|(i, v)| shape_mismatch(doc, items, v, &format!("{at}[{i}]")))
+}
+
 #[test]
 fn the_openapi_document_names_every_route_and_only_those() {
     let tmp = tempfile::tempdir().unwrap();
@@ -545,7 +629,45 @@ fn the_openapi_document_names_every_route_and_only_those() {
     for (path, item) in doc["paths"].as_object().unwrap() {
         for (m, op) in item.as_object().unwrap() {
             assert!(op["responses"]["401"].is_object() && op["responses"]["403"].is_object(), "{m} {path}: {op}");
+            // The 200 answer names a component schema with properties, not a bare object.
+            let answer = &op["responses"]["200"]["content"]["application/json"]["schema"];
+            assert!(answer["$ref"].is_string(), "{m} {path}: the 200 answer is not a component: {answer}");
+            assert!(object_fields(&doc, answer).is_some(), "{m} {path}: the 200 answer has no properties: {answer}");
         }
+    }
+    // The live answers are what the document says: top-level keys exactly the schema's properties, and
+    // so on down (the lists first, with a binding and events in them).
+    let api = Api { g: &g, c: client(), token: cli_token(tmp.path(), "doc-bot", &[]) };
+    let added = api.post("/admin/api/v1/bindings", json!({"x_user_id": "cust-doc", "domain_id": "0a1b2c3d"}));
+    let decoded = api.post("/admin/api/v1/decode", json!({"message": "<samlp:AuthnRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" ID=\"_d\" Version=\"2.0\"/>"}));
+    let previewed = api.post("/admin/api/v1/preview", json!({"x_user_id": "cust-doc", "email": "a@example.com"}));
+    let mut answers = vec![
+        ("get", "/admin/api/v1/sps", api.get("/admin/api/v1/sps")),
+        ("get", "/admin/api/v1/keys", api.get("/admin/api/v1/keys")),
+        ("get", "/admin/api/v1/bindings", api.get("/admin/api/v1/bindings")),
+        ("get", "/admin/api/v1/audit", api.get("/admin/api/v1/audit")),
+        ("get", "/admin/api/v1/users", api.get("/admin/api/v1/users")),
+    ];
+    for (m, p, (s, v)) in &answers {
+        assert_eq!(*s, 200, "{m} {p}: {v}");
+        let schema = &doc["paths"][p][m]["responses"]["200"]["content"]["application/json"]["schema"];
+        let (props, _) = object_fields(&doc, schema).unwrap();
+        let mut keys: Vec<&String> = v.as_object().unwrap().keys().collect();
+        keys.sort();
+        assert_eq!(keys, props.keys().collect::<Vec<_>>(), "{m} {p}: the answer's keys are the schema's: {v}");
+        let list = v.as_object().unwrap().values().find_map(Value::as_array).unwrap();
+        assert!(!list.is_empty(), "{m} {p}: an empty list checks nothing below it: {v}");
+    }
+    answers.extend([
+        ("post", "/admin/api/v1/bindings", added),
+        ("post", "/admin/api/v1/decode", decoded),
+        ("post", "/admin/api/v1/preview", previewed),
+        ("delete", "/admin/api/v1/bindings/{x_user_id}", api.delete("/admin/api/v1/bindings/cust-doc")),
+    ]);
+    for (m, p, (s, v)) in &answers {
+        assert_eq!(*s, 200, "{m} {p}: {v}");
+        let schema = &doc["paths"][p][m]["responses"]["200"]["content"]["application/json"]["schema"];
+        assert_eq!(shape_mismatch(&doc, schema, v, "answer"), None, "{m} {p}");
     }
     // Every documented operation is routed (without a token: 401, not 404 or 405) …
     for (m, p) in &documented {

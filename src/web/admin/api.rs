@@ -8,7 +8,10 @@
 //!
 //! The routes and the OpenAPI 3 document (`GET /admin/api/openapi.json`, no token needed) are built
 //! together from the handlers' `#[utoipa::path]` attributes by [`utoipa_axum`]'s `OpenApiRouter`,
-//! so a route cannot exist without its documentation nor the other way round.
+//! so a route cannot exist without its documentation nor the other way round. Every answer is built
+//! from a response type (`…Answer`, `…List`) whose `ToSchema` is the answer's schema in the document,
+//! so what is sent cannot drift from what is documented; the types of the gateway are converted into
+//! them here (the gateway knows nothing of OpenAPI).
 
 use std::sync::Arc;
 
@@ -17,9 +20,8 @@ use axum::extract::{FromRequest, FromRequestParts, Path, RawQuery, Request, Stat
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -229,13 +231,13 @@ fn json_error_message(e: &serde_json::Error) -> String {
     format!("the body is not the expected JSON: {what} ({at})")
 }
 
-fn json_answer(status: StatusCode, v: Value) -> Answer {
+fn json_answer(status: StatusCode, v: impl Serialize) -> Answer {
     let mut r = (status, axum::Json(v)).into_response();
     r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(r)
 }
 
-fn ok(v: Value) -> Answer {
+fn ok(v: impl Serialize) -> Answer {
     json_answer(StatusCode::OK, v)
 }
 
@@ -269,46 +271,124 @@ fn path_value(p: PathParam, name: &'static str) -> Result<String, Failure> {
 
 // --- Service providers ---
 
-fn sp_json(rec: &crate::store::SpRecord, huawei: &str, now: i64) -> Value {
-    let md: Option<SpMetadata> = serde_json::from_str(&rec.parsed_json).ok();
-    let certs = |list: &[Vec<u8>]| -> Vec<Value> {
-        list.iter()
-            .map(|der| match cert_summary(der, now) {
-                Some(c) => json!({
-                    "subject": c.subject, "key": c.key, "sha256": c.sha256,
-                    "not_after": c.not_after, "days_left": c.days_left,
-                }),
-                None => json!({"unreadable": true}),
-            })
-            .collect()
-    };
-    let endpoints = |list: &[crate::saml::metadata::Endpoint]| -> Vec<Value> {
-        list.iter().map(|e| json!({"binding": e.binding, "location": e.location})).collect()
-    };
-    json!({
-        "entity_id": rec.entity_id,
-        "is_huawei": rec.entity_id == huawei,
-        "source": rec.source,
-        "origin": rec.origin,
-        "imported_at": rec.imported_at,
-        "updated_at": rec.updated_at,
-        "signature": md.as_ref().map(|m| m.signature.describe()),
-        "signing_certificates": md.as_ref().map(|m| certs(&m.signing_certs)).unwrap_or_default(),
-        "encryption_certificates": md.as_ref().map(|m| certs(&m.encryption_certs)).unwrap_or_default(),
-        "acs": md.as_ref().map(|m| endpoints(&m.acs)).unwrap_or_default(),
-        "slo": md.as_ref().map(|m| endpoints(&m.slo)).unwrap_or_default(),
-        "warnings": md.as_ref().map(|m| m.warnings.clone()).unwrap_or_default(),
-    })
+/// `GET /sps`.
+#[derive(Serialize, ToSchema)]
+pub struct SpList {
+    /// Every imported SP, Huawei's among them.
+    pub sps: Vec<SpAnswer>,
+}
+
+/// An imported SP, as `samlgate sp list` shows it.
+#[derive(Serialize, ToSchema)]
+pub struct SpAnswer {
+    pub entity_id: String,
+    /// Whether it is the SP of `huawei.sp_entity_id` (never deleted).
+    pub is_huawei: bool,
+    /// The file path or URL the metadata came from (`upload:…` for a document sent).
+    pub source: String,
+    /// `config` (seeded from `huawei.sp_metadata`) or `import`.
+    pub origin: String,
+    /// Unix seconds.
+    pub imported_at: i64,
+    /// Unix seconds.
+    pub updated_at: i64,
+    /// The metadata signature's status in one line; null when the stored metadata does not read.
+    #[schema(required = true)]
+    pub signature: Option<String>,
+    /// The certificates its signatures are verified with.
+    pub signing_certificates: Vec<CertAnswer>,
+    /// The certificates assertions would be encrypted for.
+    pub encryption_certificates: Vec<CertAnswer>,
+    /// AssertionConsumerService endpoints.
+    pub acs: Vec<EndpointAnswer>,
+    /// SingleLogoutService endpoints.
+    pub slo: Vec<EndpointAnswer>,
+    /// Non-fatal findings of the import (an expired certificate, a missing NameIDFormat, …).
+    pub warnings: Vec<String>,
+}
+
+/// A certificate of an SP's metadata, or `{"unreadable": true}` when it does not parse.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum CertAnswer {
+    Readable(CertDetails),
+    Unreadable(UnreadableCert),
+}
+
+/// A certificate's details.
+#[derive(Serialize, ToSchema)]
+pub struct CertDetails {
+    pub subject: String,
+    /// e.g. `RSA 4096`, `EC 256`.
+    pub key: String,
+    /// SHA-256 of the DER, colon-separated upper-case hex.
+    pub sha256: String,
+    /// RFC 3339 (UTC).
+    pub not_after: String,
+    /// Whole days until notAfter (negative once expired).
+    pub days_left: i64,
+}
+
+/// A certificate that does not parse.
+#[derive(Serialize, ToSchema)]
+pub struct UnreadableCert {
+    /// Always true.
+    pub unreadable: bool,
+}
+
+/// An endpoint of an SP.
+#[derive(Serialize, ToSchema)]
+pub struct EndpointAnswer {
+    /// The binding URI, e.g. `urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST`.
+    pub binding: String,
+    pub location: String,
+}
+
+impl SpAnswer {
+    fn new(rec: &crate::store::SpRecord, huawei: &str, now: i64) -> SpAnswer {
+        let md: Option<SpMetadata> = serde_json::from_str(&rec.parsed_json).ok();
+        let certs = |list: &[Vec<u8>]| -> Vec<CertAnswer> {
+            list.iter()
+                .map(|der| match cert_summary(der, now) {
+                    Some(c) => CertAnswer::Readable(CertDetails {
+                        subject: c.subject,
+                        key: c.key,
+                        sha256: c.sha256,
+                        not_after: c.not_after,
+                        days_left: c.days_left,
+                    }),
+                    None => CertAnswer::Unreadable(UnreadableCert { unreadable: true }),
+                })
+                .collect()
+        };
+        let endpoints = |list: &[crate::saml::metadata::Endpoint]| -> Vec<EndpointAnswer> {
+            list.iter().map(|e| EndpointAnswer { binding: e.binding.clone(), location: e.location.clone() }).collect()
+        };
+        SpAnswer {
+            entity_id: rec.entity_id.clone(),
+            is_huawei: rec.entity_id == huawei,
+            source: rec.source.clone(),
+            origin: rec.origin.clone(),
+            imported_at: rec.imported_at,
+            updated_at: rec.updated_at,
+            signature: md.as_ref().map(|m| m.signature.describe()),
+            signing_certificates: md.as_ref().map(|m| certs(&m.signing_certs)).unwrap_or_default(),
+            encryption_certificates: md.as_ref().map(|m| certs(&m.encryption_certs)).unwrap_or_default(),
+            acs: md.as_ref().map(|m| endpoints(&m.acs)).unwrap_or_default(),
+            slo: md.as_ref().map(|m| endpoints(&m.slo)).unwrap_or_default(),
+            warnings: md.map(|m| m.warnings).unwrap_or_default(),
+        }
+    }
 }
 
 /// The imported SPs, with the details of `samlgate sp list`.
 #[utoipa::path(get, path = "/admin/api/v1/sps", tag = "sps",
-    responses((status = 200, description = "`{\"sps\": [...]}`", body = Object)))]
+    responses((status = 200, description = "the SPs", body = SpList)))]
 async fn list_sps(State(state): State<AppState>, _auth: ApiAuth) -> Answer {
     let huawei = state.huawei_sp_entity_id();
     let now = crate::util::now_unix();
-    let sps: Vec<Value> = state.store.list_sps().await?.iter().map(|r| sp_json(r, &huawei, now)).collect();
-    ok(json!({ "sps": sps }))
+    let sps = state.store.list_sps().await?.iter().map(|r| SpAnswer::new(r, &huawei, now)).collect();
+    ok(SpList { sps })
 }
 
 /// Import SP metadata: `url` (https, re-fetched every `huawei.sp_metadata_refresh_secs`) or `xml`
@@ -320,13 +400,31 @@ pub struct ImportSpBody {
     pub xml: Option<String>,
 }
 
+/// An import or a refresh.
+#[derive(Serialize, ToSchema)]
+pub struct ImportAnswer {
+    pub outcome: ImportOutcome,
+    /// The SP as stored now.
+    pub sp: SpAnswer,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportOutcome {
+    /// The document was new or changed, and is in use now.
+    Stored,
+    /// The same document as the stored one.
+    Unchanged,
+}
+
 async fn import_answer(state: &AppState, result: Result<Imported, SpError>) -> Answer {
     state.sps.clear();
     match result {
         Ok(i) => {
-            let outcome = if matches!(i, Imported::Stored(_)) { "stored" } else { "unchanged" };
-            let rec = i.record();
-            ok(json!({"outcome": outcome, "sp": sp_json(rec, &state.huawei_sp_entity_id(), crate::util::now_unix())}))
+            let outcome =
+                if matches!(i, Imported::Stored(_)) { ImportOutcome::Stored } else { ImportOutcome::Unchanged };
+            let sp = SpAnswer::new(i.record(), &state.huawei_sp_entity_id(), crate::util::now_unix());
+            ok(ImportAnswer { outcome, sp })
         }
         Err(SpError::Store(e)) => Err(e.into()),
         Err(e) => Err(refused(StatusCode::BAD_REQUEST, e.reason(), e.to_string())),
@@ -336,7 +434,7 @@ async fn import_answer(state: &AppState, result: Result<Imported, SpError>) -> A
 /// Import (or replace) an SP's metadata; a refused document names the failed check and leaves the
 /// stored one in use (audited `sp.import` / `sp.refused`).
 #[utoipa::path(post, path = "/admin/api/v1/sps", tag = "sps", request_body = ImportSpBody,
-    responses((status = 200, description = "`{\"outcome\": \"stored\"|\"unchanged\", \"sp\": {...}}`", body = Object),
+    responses((status = 200, description = "stored or unchanged", body = ImportAnswer),
               (status = 400, description = "refused document or bad body", body = ApiError)))]
 async fn import_sp(State(state): State<AppState>, auth: ApiAuth, ApiJson(body): ApiJson<ImportSpBody>) -> Answer {
     let allow_http = sp::allow_http_for(&state.settings);
@@ -386,7 +484,7 @@ pub struct EntityBody {
 
 /// Fetch an SP imported from a URL again now.
 #[utoipa::path(post, path = "/admin/api/v1/sps/refresh", tag = "sps", request_body = EntityBody,
-    responses((status = 200, description = "as the import", body = Object),
+    responses((status = 200, description = "as the import", body = ImportAnswer),
               (status = 400, description = "not a URL source, or refused", body = ApiError),
               (status = 404, description = "no such SP", body = ApiError)))]
 async fn refresh_sp(State(state): State<AppState>, auth: ApiAuth, ApiJson(body): ApiJson<EntityBody>) -> Answer {
@@ -416,7 +514,7 @@ async fn refresh_sp(State(state): State<AppState>, auth: ApiAuth, ApiJson(body):
 /// Delete an SP other than Huawei's (audited `sp.deleted`).
 #[utoipa::path(delete, path = "/admin/api/v1/sps", tag = "sps",
     params(("entity_id" = String, Query, description = "the SP's entityID")),
-    responses((status = 200, description = "`{\"deleted\": entity_id}`", body = Object),
+    responses((status = 200, description = "deleted", body = DeletedSp),
               (status = 404, description = "no such SP", body = ApiError),
               (status = 409, description = "Huawei's SP", body = ApiError)))]
 async fn delete_sp(State(state): State<AppState>, auth: ApiAuth, RawQuery(raw): RawQuery) -> Answer {
@@ -428,45 +526,109 @@ async fn delete_sp(State(state): State<AppState>, auth: ApiAuth, RawQuery(raw): 
     let result = sp::delete_sp(&state.settings, state.store.as_ref(), &entity, &auth.actor(), &auth.caller).await;
     state.sps.clear();
     match result {
-        Ok(true) => ok(json!({ "deleted": entity })),
+        Ok(true) => ok(DeletedSp { deleted: entity }),
         Ok(false) => Err(refused(StatusCode::NOT_FOUND, "no_sp", format!("no SP with entityID `{entity}`"))),
         Err(SpError::Store(e)) => Err(e.into()),
         Err(e) => Err(refused(StatusCode::CONFLICT, "huawei_sp", e.to_string())),
     }
 }
 
+/// `DELETE /sps`.
+#[derive(Serialize, ToSchema)]
+pub struct DeletedSp {
+    /// The entityID of the SP deleted.
+    pub deleted: String,
+}
+
 // --- Keys ---
 
-fn keys_json(state: &AppState) -> Value {
-    let idp = state.idp();
-    let rows: Vec<Value> = idp
-        .keys
-        .rows()
-        .into_iter()
-        .map(|r| {
-            json!({
-                "state": r.state.as_str(),
-                "subject": r.info.subject,
-                "sha256": r.info.sha256_fingerprint,
-                "not_after": r.info.not_after,
-                "days_left": r.info.days_left,
-                "key": r.info.key_description,
-                "since": r.since,
+/// `GET /keys`: the IdP keys and where the rollover stands.
+#[derive(Serialize, ToSchema)]
+pub struct KeysAnswer {
+    /// `single`, `prepared` (a next key is published) or `activated` (the previous certificate is still
+    /// published).
+    pub stage: &'static str,
+    /// The SHA-256 fingerprint of the certificate signing now.
+    pub signing: String,
+    /// The current key first, then the next or the previous one.
+    pub keys: Vec<KeyAnswer>,
+}
+
+/// An IdP key.
+#[derive(Serialize, ToSchema)]
+pub struct KeyAnswer {
+    /// `current`, `next` or `previous`.
+    pub state: &'static str,
+    /// The certificate's subject, e.g. `CN=idp.example.com`.
+    pub subject: String,
+    /// SHA-256 of the certificate's DER, colon-separated upper-case hex.
+    pub sha256: String,
+    /// RFC 3339 (UTC).
+    pub not_after: String,
+    /// Whole days until notAfter (negative when expired).
+    pub days_left: i64,
+    /// e.g. `RSA 2048`, `ECDSA P-256`.
+    pub key: String,
+    /// Since when it has this state (Unix seconds); null without a rollover state file.
+    #[schema(required = true)]
+    pub since: Option<i64>,
+}
+
+impl KeysAnswer {
+    fn new(state: &AppState) -> KeysAnswer {
+        let idp = state.idp();
+        let keys = idp
+            .keys
+            .rows()
+            .into_iter()
+            .map(|r| KeyAnswer {
+                state: r.state.as_str(),
+                subject: r.info.subject,
+                sha256: r.info.sha256_fingerprint,
+                not_after: r.info.not_after,
+                days_left: r.info.days_left,
+                key: r.info.key_description,
+                since: r.since,
             })
-        })
-        .collect();
-    json!({"stage": idp.keys.stage().as_str(), "signing": idp.current_fingerprint(), "keys": rows})
+            .collect();
+        KeysAnswer { stage: idp.keys.stage().as_str(), signing: idp.current_fingerprint(), keys }
+    }
+}
+
+/// A rollover step done: the keys after it, and what else it did.
+#[derive(Serialize, ToSchema)]
+pub struct StepAnswer {
+    #[serde(flatten)]
+    pub keys: KeysAnswer,
+    /// `prepare`, `activate` or `retire`.
+    pub step: &'static str,
+    /// `idp.metadata_file` rewritten for the keys now published, or why it could not be (the step is
+    /// done all the same; `samlgate metadata export` writes it).
+    pub metadata_file: MetadataFile,
+    /// A next key of another family than `idp.signature_algorithm`: what to change; else null.
+    #[schema(required = true)]
+    pub algorithm_note: Option<String>,
+}
+
+/// `{"written": path}` or `{"error": why}`.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MetadataFile {
+    /// The file written.
+    Written(String),
+    /// Why it was not written.
+    Error(String),
 }
 
 /// The IdP keys with their states (`current`, `next`, `previous`) and the rollover's stage.
 #[utoipa::path(get, path = "/admin/api/v1/keys", tag = "keys",
-    responses((status = 200, description = "`{\"stage\", \"signing\", \"keys\": [...]}`", body = Object)))]
+    responses((status = 200, description = "the keys", body = KeysAnswer)))]
 async fn list_keys(State(state): State<AppState>, _auth: ApiAuth) -> Answer {
     // As the page: read the key directory now (a step done elsewhere counts at once).
     if let Err(e) = state.reload_keys().await {
         tracing::warn!(error = %e, "re-reading the IdP key directory failed");
     }
-    ok(keys_json(&state))
+    ok(KeysAnswer::new(&state))
 }
 
 async fn step(state: &AppState, auth: &ApiAuth, step: Step, opts: PrepareOptions) -> Answer {
@@ -475,14 +637,16 @@ async fn step(state: &AppState, auth: &ApiAuth, step: Step, opts: PrepareOptions
     if let Err(e) = state.reload_keys().await {
         tracing::warn!(error = %e, "re-reading the IdP key directory after {step} failed");
     }
-    let mut v = keys_json(state);
-    v["step"] = json!(step.as_str());
-    v["metadata_file"] = match &report.metadata_file {
-        Ok(p) => json!({"written": p.display().to_string()}),
-        Err(why) => json!({"error": why}),
+    let metadata_file = match report.metadata_file {
+        Ok(p) => MetadataFile::Written(p.display().to_string()),
+        Err(why) => MetadataFile::Error(why),
     };
-    v["algorithm_note"] = json!(report.algorithm_note);
-    ok(v)
+    ok(StepAnswer {
+        keys: KeysAnswer::new(state),
+        step: step.as_str(),
+        metadata_file,
+        algorithm_note: report.algorithm_note,
+    })
 }
 
 /// Options of *prepare* (all optional).
@@ -500,7 +664,7 @@ pub struct PrepareBody {
 /// Rollover step 1: a next key, published beside the current one (then upload the IdP metadata in
 /// Partner Center). Refused 409 out of order.
 #[utoipa::path(post, path = "/admin/api/v1/keys/prepare", tag = "keys", request_body = PrepareBody,
-    responses((status = 200, description = "the keys after the step", body = Object),
+    responses((status = 200, description = "the keys after the step", body = StepAnswer),
               (status = 409, description = "out of order", body = ApiError)))]
 async fn prepare_key(State(state): State<AppState>, auth: ApiAuth, ApiJson(body): ApiJson<PrepareBody>) -> Answer {
     let algorithm = match body.algorithm.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
@@ -519,7 +683,7 @@ async fn prepare_key(State(state): State<AppState>, auth: ApiAuth, ApiJson(body)
 
 /// Rollover step 3: sign with the next key (the old certificate stays published).
 #[utoipa::path(post, path = "/admin/api/v1/keys/activate", tag = "keys",
-    responses((status = 200, description = "the keys after the step", body = Object),
+    responses((status = 200, description = "the keys after the step", body = StepAnswer),
               (status = 409, description = "out of order", body = ApiError)))]
 async fn activate_key(State(state): State<AppState>, auth: ApiAuth) -> Answer {
     step(&state, &auth, Step::Activate, PrepareOptions::default()).await
@@ -527,7 +691,7 @@ async fn activate_key(State(state): State<AppState>, auth: ApiAuth) -> Answer {
 
 /// Rollover step 4: stop publishing the previous certificate.
 #[utoipa::path(post, path = "/admin/api/v1/keys/retire", tag = "keys",
-    responses((status = 200, description = "the keys after the step", body = Object),
+    responses((status = 200, description = "the keys after the step", body = StepAnswer),
               (status = 409, description = "out of order", body = ApiError)))]
 async fn retire_key(State(state): State<AppState>, auth: ApiAuth) -> Answer {
     step(&state, &auth, Step::Retire, PrepareOptions::default()).await
@@ -535,15 +699,43 @@ async fn retire_key(State(state): State<AppState>, auth: ApiAuth) -> Answer {
 
 // --- Bindings ---
 
-fn binding_json(b: &crate::store::Binding) -> Value {
-    json!({
-        "x_user_id": b.x_user_id,
-        "domain_id": b.domain_id,
-        "domain_name": b.domain_name,
-        "user_name": b.user_name,
-        "user_id": b.user_id,
-        "created_at": b.created_at,
-    })
+/// A customer's binding to a HUAWEI CLOUD account.
+#[derive(Serialize, ToSchema)]
+pub struct BindingAnswer {
+    /// The partner's customer id.
+    pub x_user_id: String,
+    pub domain_id: String,
+    pub domain_name: String,
+    /// The IAM user name, when Huawei's create-customer answer named one.
+    #[schema(required = true)]
+    pub user_name: Option<String>,
+    /// The IAM user id, when Huawei's create-customer answer named one.
+    #[schema(required = true)]
+    pub user_id: Option<String>,
+    /// Unix seconds.
+    pub created_at: i64,
+}
+
+impl From<&crate::store::Binding> for BindingAnswer {
+    fn from(b: &crate::store::Binding) -> BindingAnswer {
+        BindingAnswer {
+            x_user_id: b.x_user_id.clone(),
+            domain_id: b.domain_id.clone(),
+            domain_name: b.domain_name.clone(),
+            user_name: b.user_name.clone(),
+            user_id: b.user_id.clone(),
+            created_at: b.created_at,
+        }
+    }
+}
+
+/// `GET /bindings`.
+#[derive(Serialize, ToSchema)]
+pub struct BindingList {
+    /// At most `limit`, newest first.
+    pub bindings: Vec<BindingAnswer>,
+    /// Every binding, or with `q` every match.
+    pub total: i64,
 }
 
 /// Bindings, newest first, or those whose xUserId or domainId is `q`.
@@ -551,7 +743,7 @@ fn binding_json(b: &crate::store::Binding) -> Value {
     params(("q" = Option<String>, Query, description = "an xUserId or domainId"),
            ("limit" = Option<i64>, Query, description = "at most this many (default 50, at most 500)"),
            ("offset" = Option<i64>, Query, description = "skip this many (without q)")),
-    responses((status = 200, description = "`{\"bindings\": [...], \"total\"}`", body = Object)))]
+    responses((status = 200, description = "a page of bindings", body = BindingList)))]
 async fn list_bindings(State(state): State<AppState>, _auth: ApiAuth, RawQuery(raw): RawQuery) -> Answer {
     let q = query(raw.as_deref(), &["q", "limit", "offset"])?;
     let limit = number(&q, "limit", 50)?.clamp(1, MAX_LIMIT);
@@ -569,7 +761,7 @@ async fn list_bindings(State(state): State<AppState>, _auth: ApiAuth, RawQuery(r
         found.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
         (found, total)
     };
-    ok(json!({"bindings": list.iter().map(binding_json).collect::<Vec<_>>(), "total": total}))
+    ok(BindingList { bindings: list.iter().map(BindingAnswer::from).collect(), total })
 }
 
 /// A customer bound through Huawei's create-customer Partner API.
@@ -581,9 +773,26 @@ pub struct AddBindingBody {
     pub domain_name: Option<String>,
 }
 
+/// `POST /bindings`.
+#[derive(Serialize, ToSchema)]
+pub struct AddedBinding {
+    pub outcome: BindOutcomeAnswer,
+    /// The binding as stored now.
+    #[schema(required = true)]
+    pub binding: Option<BindingAnswer>,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BindOutcomeAnswer {
+    Created,
+    /// Already bound to the same domainId.
+    Unchanged,
+}
+
 /// Record a binding (as `samlgate bindings add`; audited `bind.added`).
 #[utoipa::path(post, path = "/admin/api/v1/bindings", tag = "bindings", request_body = AddBindingBody,
-    responses((status = 200, description = "`{\"outcome\": \"created\"|\"unchanged\", \"binding\"}`", body = Object),
+    responses((status = 200, description = "created or unchanged", body = AddedBinding),
               (status = 400, description = "a field is malformed", body = ApiError),
               (status = 409, description = "bound to another domainId", body = ApiError)))]
 async fn add_binding(State(state): State<AppState>, auth: ApiAuth, ApiJson(body): ApiJson<AddBindingBody>) -> Answer {
@@ -601,8 +810,8 @@ async fn add_binding(State(state): State<AppState>, auth: ApiAuth, ApiJson(body)
     )
     .await;
     let outcome = match result {
-        Ok(BindOutcome::Created) => "created",
-        Ok(_) => "unchanged",
+        Ok(BindOutcome::Created) => BindOutcomeAnswer::Created,
+        Ok(_) => BindOutcomeAnswer::Unchanged,
         Err(AddBindingError::Store(e)) => return Err(e.into()),
         Err(e @ AddBindingError::Conflict { .. }) => {
             return Err(refused(StatusCode::CONFLICT, "bind_conflict", e.to_string()));
@@ -610,25 +819,70 @@ async fn add_binding(State(state): State<AppState>, auth: ApiAuth, ApiJson(body)
         Err(AddBindingError::Invalid(m)) => return Err(refused(StatusCode::BAD_REQUEST, "binding", m)),
     };
     let binding = state.store.get_binding(x).await?;
-    ok(json!({"outcome": outcome, "binding": binding.as_ref().map(binding_json)}))
+    ok(AddedBinding { outcome, binding: binding.as_ref().map(BindingAnswer::from) })
+}
+
+/// `DELETE /bindings/{x_user_id}`.
+#[derive(Serialize, ToSchema)]
+pub struct RemovedBinding {
+    /// The binding as it was.
+    pub removed: BindingAnswer,
 }
 
 /// Remove a binding (the customer's next jump says `isFirstLogin=true`; audited `bind.removed`).
 #[utoipa::path(delete, path = "/admin/api/v1/bindings/{x_user_id}", tag = "bindings",
     params(("x_user_id" = String, Path, description = "the customer's xUserId")),
-    responses((status = 200, description = "`{\"removed\": binding}`", body = Object),
+    responses((status = 200, description = "removed", body = RemovedBinding),
               (status = 404, description = "no such binding", body = ApiError)))]
 async fn remove_binding(State(state): State<AppState>, auth: ApiAuth, path: PathParam) -> Answer {
     let x_user_id = path_value(path, "x_user_id")?;
     match crate::gateway::bindings::remove_binding(state.store.as_ref(), &x_user_id, &auth.actor(), "api", &auth.caller)
         .await?
     {
-        Some(b) => ok(json!({ "removed": binding_json(&b) })),
+        Some(b) => ok(RemovedBinding { removed: BindingAnswer::from(&b) }),
         None => Err(refused(StatusCode::NOT_FOUND, "no_binding", format!("no binding for xUserId `{x_user_id}`"))),
     }
 }
 
 // --- Audit ---
+
+/// `GET /audit`.
+#[derive(Serialize, ToSchema)]
+pub struct AuditPage {
+    /// Newest first, at most `limit`.
+    pub events: Vec<AuditEventAnswer>,
+    /// The `before` of the next page; null on the last one.
+    #[schema(required = true)]
+    pub next_before: Option<i64>,
+}
+
+/// An audit event, as a line of the JSONL export.
+#[derive(Serialize, ToSchema)]
+pub struct AuditEventAnswer {
+    pub id: i64,
+    /// RFC 3339 (UTC).
+    pub at: String,
+    /// `at` in Unix seconds.
+    pub at_unix: i64,
+    /// e.g. `bind.added`, `request.refused`.
+    pub kind: String,
+    /// Who did it: an admin, `token:NAME`, `cli`, a customer's xUserId, …
+    pub actor: String,
+    /// What it was done to (an xUserId, an entityID, a user name, …).
+    pub subject: String,
+    /// The id of the request (in the log line and a refusal's answer).
+    pub correlation_id: String,
+    /// The kind's details (JSON).
+    pub detail: serde_json::Value,
+}
+
+impl From<crate::gateway::audit::EventLine> for AuditEventAnswer {
+    fn from(line: crate::gateway::audit::EventLine) -> AuditEventAnswer {
+        // Every field by name: a field the export gains does not compile until it is here too.
+        let crate::gateway::audit::EventLine { id, at, at_unix, kind, actor, subject, correlation_id, detail } = line;
+        AuditEventAnswer { id, at, at_unix, kind, actor, subject, correlation_id, detail }
+    }
+}
 
 /// Search the audit log, newest first; page on with `before` = the answer's `next_before`.
 #[utoipa::path(get, path = "/admin/api/v1/audit", tag = "audit",
@@ -639,7 +893,7 @@ async fn remove_binding(State(state): State<AppState>, auth: ApiAuth, path: Path
            ("until" = Option<String>, Query, description = "as since (exclusive)"),
            ("before" = Option<i64>, Query, description = "only events with a smaller id"),
            ("limit" = Option<i64>, Query, description = "default 100, at most 500")),
-    responses((status = 200, description = "`{\"events\": [...], \"next_before\"}`", body = Object),
+    responses((status = 200, description = "a page of events", body = AuditPage),
               (status = 400, description = "a field is malformed", body = ApiError)))]
 async fn search_audit(State(state): State<AppState>, _auth: ApiAuth, RawQuery(raw): RawQuery) -> Answer {
     use crate::gateway::audit::{SearchInput, search_query};
@@ -663,11 +917,8 @@ async fn search_audit(State(state): State<AppState>, _auth: ApiAuth, RawQuery(ra
     let more = events.len() as i64 > limit;
     let events: Vec<_> = events.into_iter().take(limit as usize).collect();
     let next_before = if more { events.last().map(|e| e.id) } else { None };
-    let lines: Vec<Value> = events
-        .iter()
-        .map(|e| serde_json::from_str(crate::gateway::audit::jsonl_line(e).trim_end()).unwrap_or(Value::Null))
-        .collect();
-    ok(json!({"events": lines, "next_before": next_before}))
+    let events = events.iter().map(|e| crate::gateway::audit::EventLine::from(e).into()).collect();
+    ok(AuditPage { events, next_before })
 }
 
 // --- Decoder ---
@@ -679,16 +930,55 @@ pub struct DecodeBody {
     pub message: String,
 }
 
+/// `POST /decode`: what the decoder found.
+#[derive(Serialize, ToSchema)]
+pub struct DecodeAnswer {
+    /// `HTTP-Redirect`, `HTTP-POST (base64)`, `XML`, …
+    pub encoding: &'static str,
+    /// The root element (`samlp:AuthnRequest`, …), empty when the XML did not parse.
+    pub message: String,
+    /// The message, indented.
+    pub xml: String,
+    /// The RelayState of a Redirect URL, if any.
+    #[schema(required = true)]
+    pub relay_state: Option<String>,
+    /// Every check, in the order the gateway runs them.
+    pub checks: Vec<CheckAnswer>,
+    /// Whether every check passed.
+    pub all_passed: bool,
+}
+
+/// One check of the decoder.
+#[derive(Serialize, ToSchema)]
+pub struct CheckAnswer {
+    /// `decode`, `xml`, `issuer`, `signature`, `request`, `replay`.
+    pub name: &'static str,
+    pub ok: bool,
+    /// The reason the gateway would refuse with (e.g. `missing_signature`); empty when it passed.
+    pub reason: String,
+    /// What was found.
+    pub detail: String,
+}
+
+impl From<crate::gateway::decode::Decoded> for DecodeAnswer {
+    fn from(d: crate::gateway::decode::Decoded) -> DecodeAnswer {
+        let all_passed = d.all_passed();
+        // Every field by name: a field the decoder gains does not compile until it is here too.
+        let crate::gateway::decode::Decoded { encoding, message, xml, relay_state, checks } = d;
+        let checks = checks
+            .into_iter()
+            .map(|crate::gateway::decode::Check { name, ok, reason, detail }| CheckAnswer { name, ok, reason, detail })
+            .collect();
+        DecodeAnswer { encoding, message, xml, relay_state, checks, all_passed }
+    }
+}
+
 /// Decode a SAML message and run every check the gateway would; nothing is stored or spent.
 #[utoipa::path(post, path = "/admin/api/v1/decode", tag = "decode", request_body = DecodeBody,
-    responses((status = 200, description = "`{encoding, message, xml, relay_state, checks: [{name, ok, reason, detail}], all_passed}`", body = Object),
+    responses((status = 200, description = "the message and its checks", body = DecodeAnswer),
               (status = 400, description = "not a SAML message", body = ApiError)))]
 async fn decode(State(state): State<AppState>, _auth: ApiAuth, ApiJson(body): ApiJson<DecodeBody>) -> Answer {
-    let decoded = state.decode_message(&body.message).await?;
-    let all_passed = decoded.all_passed();
-    let mut v = serde_json::to_value(&decoded).map_err(crate::web::Internal::from)?;
-    v["all_passed"] = json!(all_passed);
-    ok(v)
+    ok(DecodeAnswer::from(state.decode_message(&body.message).await?))
 }
 
 // --- Preview ---
@@ -704,10 +994,43 @@ pub struct PreviewBody {
     pub email: Option<String>,
 }
 
+/// `POST /preview`: the assertion's content for the customer (unsigned).
+#[derive(Serialize, ToSchema)]
+pub struct PreviewAnswer {
+    /// Huawei's SP entityID (the audience).
+    pub sp_entity_id: String,
+    /// The NameID's Format.
+    pub name_id_format: &'static str,
+    /// `NameQualifier` (and `SubjectLocality Address`): the SP's entityID.
+    pub name_qualifier: String,
+    /// `[name, [values]]` each; NameFormat uri, `xsi:type` xsd:string each.
+    pub attributes: Vec<(String, Vec<String>)>,
+    /// `isFirstLogin` of the jump: true until the customer is bound.
+    pub is_first_login: bool,
+    /// `[domainId, domainName]` of the HUAWEI CLOUD account it is bound to; null when unbound.
+    #[schema(required = true)]
+    pub bound_to: Option<(String, String)>,
+}
+
+impl From<crate::gateway::preview::Preview> for PreviewAnswer {
+    fn from(p: crate::gateway::preview::Preview) -> PreviewAnswer {
+        // Every field by name: a field the preview gains does not compile until it is here too.
+        let crate::gateway::preview::Preview {
+            sp_entity_id,
+            name_id_format,
+            name_qualifier,
+            attributes,
+            is_first_login,
+            bound_to,
+        } = p;
+        PreviewAnswer { sp_entity_id, name_id_format, name_qualifier, attributes, is_first_login, bound_to }
+    }
+}
+
 /// What Huawei would receive for a customer: NameID format and qualifier, the attributes with Huawei's
 /// value rules applied, and the jump's isFirstLogin; nothing signed or stored.
 #[utoipa::path(post, path = "/admin/api/v1/preview", tag = "preview", request_body = PreviewBody,
-    responses((status = 200, description = "`{sp_entity_id, name_id_format, name_qualifier, attributes: [[name, [values]]], is_first_login, bound_to}`", body = Object),
+    responses((status = 200, description = "what Huawei would receive", body = PreviewAnswer),
               (status = 400, description = "a value Huawei would refuse (the rule named)", body = ApiError)))]
 async fn preview(State(state): State<AppState>, _auth: ApiAuth, ApiJson(body): ApiJson<PreviewBody>) -> Answer {
     let opt = |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
@@ -719,7 +1042,7 @@ async fn preview(State(state): State<AppState>, _auth: ApiAuth, ApiJson(body): A
         email: email.as_deref(),
     };
     match state.preview(&c).await? {
-        Ok(p) => ok(serde_json::to_value(&p).map_err(crate::web::Internal::from)?),
+        Ok(p) => ok(PreviewAnswer::from(p)),
         Err(e) => Err(refused(StatusCode::BAD_REQUEST, "attribute", e.to_string())),
     }
 }
@@ -736,20 +1059,38 @@ fn user_refusal(e: crate::gateway::admin::UserError) -> Failure {
     }
 }
 
+/// `GET /users`.
+#[derive(Serialize, ToSchema)]
+pub struct UserList {
+    pub users: Vec<UserAnswer>,
+}
+
+/// An admin user.
+#[derive(Serialize, ToSchema)]
+pub struct UserAnswer {
+    /// The sign-in name.
+    pub name: String,
+    /// `config` (`[[admin.users]]` of the config file) or `store` (the CLI, `/admin/users`, this API).
+    pub source: &'static str,
+    /// When its password was last set (Unix seconds; store users only, else null).
+    #[schema(required = true)]
+    pub updated_at: Option<i64>,
+}
+
 /// The admin users (store and config file).
 #[utoipa::path(get, path = "/admin/api/v1/users", tag = "users",
-    responses((status = 200, description = "`{\"users\": [{name, source, updated_at}]}`", body = Object)))]
+    responses((status = 200, description = "the admin users", body = UserList)))]
 async fn list_users(State(state): State<AppState>, _auth: ApiAuth) -> Answer {
     use crate::gateway::admin::UserSource;
     let users = crate::gateway::admin::list_users(state.store.as_ref(), &state.settings.config.admin.users).await?;
-    let users: Vec<Value> = users
+    let users = users
         .into_iter()
         .map(|u| {
             let source = if u.source == UserSource::Config { "config" } else { "store" };
-            json!({"name": u.user.name, "source": source, "updated_at": u.updated_at})
+            UserAnswer { name: u.user.name, source, updated_at: u.updated_at }
         })
         .collect();
-    ok(json!({ "users": users }))
+    ok(UserList { users })
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -760,9 +1101,25 @@ pub struct PutUserBody {
     pub password: String,
 }
 
+/// `POST /users`.
+#[derive(Serialize, ToSchema)]
+pub struct PutUserAnswer {
+    pub name: String,
+    pub outcome: PutUserOutcome,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PutUserOutcome {
+    /// A new user.
+    Added,
+    /// A new password for a user of that name (its tokens are revoked).
+    PasswordChanged,
+}
+
 /// Add an admin user, or set a new password (audited `admin.user_added` / `admin.password_changed`).
 #[utoipa::path(post, path = "/admin/api/v1/users", tag = "users", request_body = PutUserBody,
-    responses((status = 200, description = "`{\"name\", \"outcome\": \"added\"|\"password_changed\"}`", body = Object),
+    responses((status = 200, description = "added or a new password", body = PutUserAnswer),
               (status = 400, description = "bad name or password", body = ApiError)))]
 async fn put_user(State(state): State<AppState>, auth: ApiAuth, ApiJson(body): ApiJson<PutUserBody>) -> Answer {
     let name = body.name.trim();
@@ -776,13 +1133,21 @@ async fn put_user(State(state): State<AppState>, auth: ApiAuth, ApiJson(body): A
     )
     .await
     .map_err(user_refusal)?;
-    ok(json!({"name": name, "outcome": if existed { "password_changed" } else { "added" }}))
+    let outcome = if existed { PutUserOutcome::PasswordChanged } else { PutUserOutcome::Added };
+    ok(PutUserAnswer { name: name.to_owned(), outcome })
+}
+
+/// `DELETE /users/{name}`.
+#[derive(Serialize, ToSchema)]
+pub struct RemovedUser {
+    /// The name of the user removed.
+    pub removed: String,
 }
 
 /// Remove a store admin user (never the last one; audited `admin.user_removed`).
 #[utoipa::path(delete, path = "/admin/api/v1/users/{name}", tag = "users",
     params(("name" = String, Path, description = "the user's sign-in name")),
-    responses((status = 200, description = "`{\"removed\": name}`", body = Object),
+    responses((status = 200, description = "removed", body = RemovedUser),
               (status = 404, description = "no such user", body = ApiError),
               (status = 409, description = "a config-file user, or the last one", body = ApiError)))]
 async fn remove_user(State(state): State<AppState>, auth: ApiAuth, path: PathParam) -> Answer {
@@ -796,7 +1161,7 @@ async fn remove_user(State(state): State<AppState>, auth: ApiAuth, path: PathPar
     )
     .await
     .map_err(user_refusal)?;
-    ok(json!({ "removed": name }))
+    ok(RemovedUser { removed: name })
 }
 
 #[cfg(test)]
