@@ -30,6 +30,7 @@ pub fn run_cli(args: DemoArgs, config_path: &std::path::Path, rt: &tokio::runtim
         notify_url: None,
         partner: None,
         site: settings.config.huawei.site,
+        allow_unsolicited: args.allow_unsolicited,
     };
     rt.block_on(run(settings, mock)).map_err(|e| CliError::failure(format!("{e:#}")))
 }

@@ -11,6 +11,7 @@ use crate::gateway::setup::{SetupError, ensure_config};
 
 mod admin;
 pub mod args;
+mod assert;
 mod audit;
 mod bindings;
 mod decode;
@@ -23,8 +24,8 @@ mod sp;
 mod token;
 
 pub use args::{
-    AdminCommand, AuditCommand, AuditFormat, BindingsCommand, Cli, Command, CustomerArgs, DemoArgs, KeysCommand,
-    LogFormat, MetadataCommand, MockSpArgs, SpCommand, TokenCommand,
+    AdminCommand, AssertArgs, AssertFormat, AuditCommand, AuditFormat, BindingsCommand, Cli, Command, CustomerArgs,
+    DemoArgs, KeysCommand, LogFormat, MetadataCommand, MockSpArgs, SpCommand, TokenCommand,
 };
 
 /// A failure with its exit code.
@@ -162,6 +163,7 @@ pub fn run(cli: Cli) -> CliResult<()> {
         Command::Decode { message, json } => {
             rt.block_on(decode::run(ensure_config(config, None, None, None)?, &message, json))
         }
+        Command::Assert(args) => rt.block_on(assert::run(ensure_config(config, None, None, None)?, args)),
         Command::Audit { command } => rt.block_on(audit::run(&ensure_config(config, None, None, None)?, command)),
     }
 }

@@ -21,7 +21,7 @@ async fn handoff_sso_and_logout_check_then_commit() {
     let gw = l.gateway();
 
     let token = l.token("cust-u1");
-    let params = HandoffParams { token: Some(&token), service: Some("iam"), region: None, return_to: None };
+    let params = HandoffParams { token: Some(&token), service: Some("iam"), ..HandoffParams::default() };
     let first = gw.check_handoff(params).await.unwrap();
     let again = gw.check_handoff(params).await.unwrap();
     assert_eq!(first.target, again.target, "checking spends nothing");
