@@ -1071,9 +1071,12 @@ fn no_partner_page(t: &Page) -> Response {
     message_page(t, StatusCode::NOT_FOUND, &t.t("mock-no-partner-title"), &t.t("mock-no-partner-what"), None)
 }
 
-/// `return_to` must be the gateway's own SSO URL (the gateway checks it again).
+/// `return_to` must be the gateway's own SSO URL — `/saml/sso` or, IdP-initiated, `/saml/init` (the
+/// gateway checks it again).
 fn valid_return_to(p: &PartnerConfig, rt: &str) -> bool {
-    rt.starts_with(&format!("{}/saml/sso?", p.gateway_base_url)) && rt.len() <= 8192 && !rt.contains(['\\', '\n', '\r'])
+    ["/saml/sso?", "/saml/init?"].iter().any(|path| rt.starts_with(&format!("{}{path}", p.gateway_base_url)))
+        && rt.len() <= 8192
+        && !rt.contains(['\\', '\n', '\r'])
 }
 
 /// `GET /partner[?return_to=…]`: the demo partner platform.
@@ -1132,7 +1135,7 @@ async fn partner_go(State(s): State<MockSp>, headers: HeaderMap, body: axum::bod
             target.push_str("&return_to=");
             target.push_str(&enc(rt));
         }
-        Some(_) => return bad(&t, refuse("return_to", "return_to must be the gateway's /saml/sso URL")),
+        Some(_) => return bad(&t, refuse("return_to", "return_to must be the gateway's /saml/sso or /saml/init URL")),
         None => {
             let service = f.get("service").map(String::as_str).unwrap_or("console");
             if service.len() > 2048 {
