@@ -538,3 +538,66 @@ fn idp_initiated_sso_is_off_for_huaweis_sp_unless_set() {
     assert_eq!(r.status(), 403);
     assert_eq!(r.json::<Value>().unwrap()["error"], "idp_initiated_off");
 }
+
+/// The shell block of the README's "Testing your integration", run as written: `samlgate demo …`
+/// starts in the background (on free ports instead of 8080/8081, waited for instead of `sleep`), each
+/// other `samlgate …` line runs in bash, and the `# …` lines after it are its exact output.
+#[test]
+fn the_readme_example_runs_as_written() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let section = readme.split("\n## Testing your integration\n").nth(1).expect("the README section");
+    let section = section.split("\n## ").next().unwrap();
+    let block = section.split("```sh\n").nth(1).and_then(|b| b.split("```").next()).expect("an sh block");
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let (gw_port, mock_port) = (free_port(), free_port());
+    let ports = |s: &str| s.replace("127.0.0.1:8081", &format!("127.0.0.1:{mock_port}"));
+    let bin_dir = Path::new(bin()).parent().unwrap().to_path_buf();
+    let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
+    let mut demo: Option<Proc> = None;
+    let mut ran: Vec<(String, String)> = Vec::new();
+    let mut expected: Vec<Vec<String>> = Vec::new();
+    for line in block.lines() {
+        if let Some(out) = line.strip_prefix("# ") {
+            expected.last_mut().expect("output after a command").push(ports(out));
+        } else if let Some(rest) = line.strip_prefix("samlgate demo") {
+            let flags = rest.split('&').next().unwrap().split_whitespace().collect::<Vec<_>>();
+            let (gw, sp) = (format!("127.0.0.1:{gw_port}"), format!("127.0.0.1:{mock_port}"));
+            let mut args = vec!["demo", "--bind", &gw, "--mock-sp-bind", &sp];
+            args.extend(flags);
+            let log = dir.join("demo.log");
+            let child = Command::new(bin())
+                .args(&args)
+                .current_dir(dir)
+                .env_remove("SAMLGATE_CONFIG")
+                .stdout(Stdio::null())
+                .stderr(std::fs::File::create(&log).unwrap())
+                .spawn()
+                .unwrap();
+            let mut p = Proc { child, log };
+            p.wait_healthy(&format!("http://{gw}/healthz"));
+            p.wait_healthy(&format!("http://{sp}/healthz"));
+            demo = Some(p);
+        } else if line.starts_with("samlgate ") {
+            let o = Command::new("bash")
+                .args(["-c", line])
+                .current_dir(dir)
+                .env("PATH", &path)
+                .env_remove("SAMLGATE_CONFIG")
+                .output()
+                .unwrap();
+            assert!(o.status.success(), "{line}: {}", stderr(&o));
+            ran.push((line.to_owned(), stdout(&o)));
+            expected.push(Vec::new());
+        }
+    }
+    assert!(demo.is_some(), "the example starts the demo");
+    assert_eq!(ran.len(), 3, "{block}");
+    for ((line, out), want) in ran.iter().zip(&expected) {
+        if !want.is_empty() {
+            assert_eq!(out.lines().collect::<Vec<_>>(), *want, "{line}");
+        }
+    }
+    // The audit export lists the two minted assertions.
+    assert_eq!(ran[2].1.lines().filter(|l| l.contains(",assert.minted,")).count(), 2, "{}", ran[2].1);
+}
