@@ -252,7 +252,8 @@ pub enum TokenCommand {
         /// The token's name (letters, digits, `.`, `_`, `-`, `@`; at most 64); audit events of its
         /// calls name it as `token:NAME`.
         name: String,
-        /// What it may do: `admin` (default) or `assertions`; repeat for several.
+        /// What it may do: `admin` (default; the admin API) or `assertions` (only `POST
+        /// /admin/api/v1/assertions`); repeat for several.
         #[arg(long = "scope")]
         scopes: Vec<String>,
     },

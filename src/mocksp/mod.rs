@@ -1,7 +1,8 @@
 //! `samlgate mock-sp`: a local stand-in for Huawei Cloud's SAML service provider ("authui"), for demos
 //! and tests. It has its own key and SP metadata, starts the SSO hop at
 //! `/authui/saml/login?xAccountType&isFirstLogin&service` with a signed Redirect-bound AuthnRequest,
-//! checks the posted Response at its ACS the way an SP must (its own code path, see [`acs`]), offers
+//! checks the posted Response at its ACS the way an SP must (its own code path, see [`acs`]; an
+//! unsolicited Response only with `MockSpOptions::allow_unsolicited`, `--allow-unsolicited`), offers
 //! the first-login "bind" page that sends the signed binding notification from the browser, shows a
 //! console page, and runs single logout. An optional partner page (`/partner`) plays the partner
 //! sales platform: it mints a hand-off token for the gateway's `/console`.
