@@ -170,8 +170,8 @@ pub struct AssertArgs {
     #[arg(long, value_enum, default_value = "base64")]
     pub format: AssertFormat,
     /// POST it (with RelayState) to the SP's ACS from its metadata and print the HTTP status and
-    /// where it redirected; exit 1 when the ACS answers 4xx or 5xx.
-    #[arg(long)]
+    /// where it redirected (instead of printing it); exit 1 when the ACS answers 4xx or 5xx.
+    #[arg(long, conflicts_with = "format")]
     pub post: bool,
 }
 

@@ -420,8 +420,21 @@ fn idp_initiated_sso_reaches_the_mock_sp_and_is_refused_where_not_allowed() {
     write_test_sp("other.example", &other_md);
     let o = run(&dir, &["sp", "import", other_md.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let sps = format!("[{{entity_id = \"{mock_entity}\", allow_idp_initiated = true}}]");
+    let sps = format!(
+        "[{{entity_id = \"{mock_entity}\", allow_idp_initiated = true}}, \
+          {{entity_id = \"https://not-imported.example/\", allow_idp_initiated = true}}]"
+    );
     let g = Gateway::start_on(&dir, gw_port, &[("SAMLGATE_SPS", &sps)]);
+    // `sp list` says which SPs take IdP-initiated SSO, and names a listed SP that is not imported.
+    let o = run_env(&dir, &["sp", "list"], &[("SAMLGATE_SPS", &sps)]);
+    let list = stdout(&o);
+    let allowed = list.lines().filter(|l| l.contains("IdP-initiated SSO: allowed")).count();
+    let off = list.lines().filter(|l| l.contains("IdP-initiated SSO: off")).count();
+    assert_eq!((allowed, off), (1, 1), "{list}");
+    assert!(
+        list.contains("warning: [[sps]] names `https://not-imported.example/`, which is not an imported SP"),
+        "{list}"
+    );
     let _sp = mock_sp(&dir, mock_port, true);
     let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
     let hand_off = |user: &str| {
@@ -478,6 +491,7 @@ fn idp_initiated_sso_reaches_the_mock_sp_and_is_refused_where_not_allowed() {
     for (path, status, reason) in [
         (format!("/saml/init?sp={other}"), 403, "idp_initiated_off"),
         (format!("/saml/init?sp={}", enc("https://unknown.example/")), 404, "unknown_sp"),
+        (format!("/saml/init?sp={}", enc("https://not-imported.example/")), 404, "unknown_sp"),
         ("/saml/init".to_owned(), 400, "missing_sp"),
         (format!("/saml/init?sp={}&RelayState={}", enc(&mock_entity), "r".repeat(5000)), 400, "relay_state"),
     ] {
