@@ -6,7 +6,7 @@ use std::path::Path;
 use super::{AdminCommand, CliError, CliResult, TokenCommand};
 use crate::gateway::admin::{UserError, UserSource, list_users, put_user, remove_user, valid_admin_name};
 use crate::gateway::audit::Caller;
-use crate::gateway::setup::ensure_config;
+use crate::gateway::setup::existing_config;
 use crate::gateway::sp::format_time;
 
 /// The actor of the CLI's audit events.
@@ -20,7 +20,7 @@ fn user_error(e: UserError) -> CliError {
 }
 
 pub fn run(path: &Path, command: AdminCommand, rt: &tokio::runtime::Runtime) -> CliResult<()> {
-    let settings = ensure_config(path, None, None, None)?;
+    let settings = existing_config(path)?;
     let open = || rt.block_on(crate::store::open(&settings.config.store.url, &settings.dir));
     let config_users = &settings.config.admin.users;
     match command {
@@ -90,15 +90,19 @@ fn token(
     store: &std::sync::Arc<dyn crate::store::Store>,
     rt: &tokio::runtime::Runtime,
 ) -> CliResult<()> {
-    use crate::gateway::api_tokens::{create_token, list_tokens, parse_scopes, revoke_token};
+    use crate::gateway::api_tokens::{create_token, expiry, list_tokens, parse_scopes, revoke_token};
     match command {
-        TokenCommand::Create { name, scopes } => {
+        TokenCommand::Create { name, scopes, expires_in_days, no_expiry } => {
             let scopes = parse_scopes(&scopes).map_err(gateway_error)?;
+            let days = (!no_expiry).then_some(expires_in_days);
+            let expires_at = expiry(crate::util::now_unix(), days).map_err(gateway_error)?;
             let (token, info) = rt
-                .block_on(create_token(store.as_ref(), &name, &scopes, CLI_ACTOR, &Caller::none()))
+                .block_on(create_token(store.as_ref(), &name, &scopes, expires_at, CLI_ACTOR, &Caller::none()))
                 .map_err(gateway_error)?;
+            let expires =
+                info.expires_at.map(|at| format!("expires {}", format_time(at))).unwrap_or("never expires".into());
             eprintln!(
-                "created API token {} (scopes: {}); it is shown only now — keep it in a secret store:",
+                "created API token {} (scopes: {}; {expires}); it is shown only now — keep it in a secret store:",
                 info.name,
                 info.scopes.join(" ")
             );
@@ -112,9 +116,11 @@ fn token(
             }
             for t in tokens {
                 let used = t.last_used_at.map(format_time).unwrap_or_else(|| "never used".into());
-                let state = match t.revoked_at {
-                    Some(at) => format!("revoked {}", format_time(at)),
-                    None => "live".into(),
+                let state = match (t.revoked_at, t.expires_at) {
+                    (Some(at), _) => format!("revoked {}", format_time(at)),
+                    (None, Some(at)) if !t.is_live(crate::util::now_unix()) => format!("expired {}", format_time(at)),
+                    (None, Some(at)) => format!("live, expires {}", format_time(at)),
+                    (None, None) => "live, never expires".into(),
                 };
                 println!(
                     "{}\t{}\tcreated by {} {}\t{used}\t{state}",

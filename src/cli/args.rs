@@ -256,6 +256,13 @@ pub enum TokenCommand {
         /// /admin/api/v1/assertions`); repeat for several.
         #[arg(long = "scope")]
         scopes: Vec<String>,
+        /// Days until it expires (1–3650).
+        #[arg(long, value_name = "DAYS", default_value_t = crate::gateway::api_tokens::DEFAULT_TOKEN_DAYS,
+              conflicts_with = "no_expiry")]
+        expires_in_days: u32,
+        /// Never expires (only revocation ends it); say so only for a token kept in a secret store.
+        #[arg(long)]
+        no_expiry: bool,
     },
     /// List the API tokens: name, scopes, created by and when, last used, revoked.
     List,

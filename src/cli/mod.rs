@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use crate::config::{ConfigError, Site};
-use crate::gateway::setup::{SetupError, ensure_config};
+use crate::gateway::setup::{SetupError, existing_config};
 
 mod admin;
 pub mod args;
@@ -139,31 +139,29 @@ pub fn run(cli: Cli) -> CliResult<()> {
             };
             serve::init(config, opts, &rt)
         }
-        Command::Keys { command } => keys::run(&ensure_config(config, None, None, None)?, command),
+        Command::Keys { command } => keys::run(&existing_config(config)?, command),
         Command::Metadata { command: MetadataCommand::Export { output } } => {
-            metadata::export(&ensure_config(config, None, None, None)?, output.as_deref())
+            metadata::export(&existing_config(config)?, output.as_deref())
         }
-        Command::Sp { command } => rt.block_on(sp::run(&ensure_config(config, None, None, None)?, command)),
+        Command::Sp { command } => rt.block_on(sp::run(&existing_config(config)?, command)),
         Command::Token { customer: CustomerArgs { user, name, mobile, email }, ttl, service, raw } => {
-            let settings = ensure_config(config, None, None, None)?;
+            let settings = existing_config(config)?;
             token::run(&settings, token::TokenOptions { user, name, mobile, email, ttl, service, raw })
         }
         Command::MockSp(args) => mock_sp::run(config, args, &rt),
         Command::Demo(args) => demo::run_cli(args, config, &rt),
-        Command::Bindings { command } => rt.block_on(bindings::run(&ensure_config(config, None, None, None)?, command)),
+        Command::Bindings { command } => rt.block_on(bindings::run(&existing_config(config)?, command)),
         Command::Admin { command } => admin::run(config, command, &rt),
         Command::Preview { customer: CustomerArgs { user, name, mobile, email }, json } => {
             rt.block_on(decode::preview(
-                ensure_config(config, None, None, None)?,
+                existing_config(config)?,
                 &user,
                 [name.as_deref(), mobile.as_deref(), email.as_deref()],
                 json,
             ))
         }
-        Command::Decode { message, json } => {
-            rt.block_on(decode::run(ensure_config(config, None, None, None)?, &message, json))
-        }
-        Command::Assert(args) => rt.block_on(assert::run(ensure_config(config, None, None, None)?, args)),
-        Command::Audit { command } => rt.block_on(audit::run(&ensure_config(config, None, None, None)?, command)),
+        Command::Decode { message, json } => rt.block_on(decode::run(existing_config(config)?, &message, json)),
+        Command::Assert(args) => rt.block_on(assert::run(existing_config(config)?, args)),
+        Command::Audit { command } => rt.block_on(audit::run(&existing_config(config)?, command)),
     }
 }

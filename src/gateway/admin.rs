@@ -205,12 +205,15 @@ pub async fn put_user(
         .map_err(|e| UserError::Invalid(e.to_string()))?
         .map_err(UserError::Invalid)?;
     let existed = store.put_admin_user(name, &hash, crate::util::now_unix()).await?;
-    // A new password ends the user's sessions (a stolen one among them).
+    // A new password ends the user's sessions and revokes the API tokens it made (a stolen session
+    // and what it minted among them).
+    let mut detail = serde_json::json!({});
     if existed {
         store.delete_sessions_for_user(&admin_session_user_id(name)).await?;
+        detail = serde_json::json!({"tokens_revoked": super::api_tokens::revoke_tokens_of(store, name).await?});
     }
     let kind = if existed { super::AuditKind::AdminPasswordChanged } else { super::AuditKind::AdminUserAdded };
-    store.append_audit(&super::audit::event(kind, actor, name, serde_json::json!({}), caller)).await?;
+    super::audit::audit_done(store, &super::audit::event(kind, actor, name, detail, caller)).await;
     Ok(existed)
 }
 
@@ -239,8 +242,10 @@ pub async fn remove_user(
         return Err(UserError::NotFound(name.to_owned()));
     }
     store.delete_sessions_for_user(&admin_session_user_id(name)).await?;
-    let event = super::audit::event(super::AuditKind::AdminUserRemoved, actor, name, serde_json::json!({}), caller);
-    store.append_audit(&event).await?;
+    let revoked = super::api_tokens::revoke_tokens_of(store, name).await?;
+    let detail = serde_json::json!({"tokens_revoked": revoked});
+    let event = super::audit::event(super::AuditKind::AdminUserRemoved, actor, name, detail, caller);
+    super::audit::audit_done(store, &event).await;
     Ok(())
 }
 

@@ -5,7 +5,7 @@
 
 use openssl::sha::sha256;
 
-use super::audit::{Caller, event};
+use super::audit::{Caller, audit_done, event};
 use super::{AuditKind, Error, Kind, Result};
 use crate::store::{ApiTokenRecord, Store};
 use crate::util::now_unix;
@@ -46,6 +46,14 @@ pub struct TokenInfo {
     pub created_at: i64,
     pub last_used_at: Option<i64>,
     pub revoked_at: Option<i64>,
+    pub expires_at: Option<i64>,
+}
+
+impl TokenInfo {
+    /// Whether it still works at `now` (neither revoked nor expired).
+    pub fn is_live(&self, now: i64) -> bool {
+        self.revoked_at.is_none() && self.expires_at.is_none_or(|e| e > now)
+    }
 }
 
 impl From<ApiTokenRecord> for TokenInfo {
@@ -57,6 +65,7 @@ impl From<ApiTokenRecord> for TokenInfo {
             created_at: r.created_at,
             last_used_at: r.last_used_at,
             revoked_at: r.revoked_at,
+            expires_at: r.expires_at,
         }
     }
 }
@@ -90,6 +99,20 @@ pub fn valid_token_name(name: &str) -> bool {
     super::admin::valid_admin_name(name)
 }
 
+/// How long a token lives when its creator does not say (days).
+pub const DEFAULT_TOKEN_DAYS: u32 = 90;
+/// The longest lifetime a token may be given (days); longer needs `--no-expiry`, said explicitly.
+pub const MAX_TOKEN_DAYS: u32 = 3650;
+
+/// When a token created at `now` for `days` expires (`None`: never); refused outside 1..=[`MAX_TOKEN_DAYS`].
+pub fn expiry(now: i64, days: Option<u32>) -> Result<Option<i64>> {
+    match days {
+        None => Ok(None),
+        Some(d) if (1..=MAX_TOKEN_DAYS).contains(&d) => Ok(Some(now + i64::from(d) * 86_400)),
+        Some(_) => Err(Error::invalid("token_days", format!("a token lives 1 to {MAX_TOKEN_DAYS} days"))),
+    }
+}
+
 /// Reads scope names (`admin` when none is given); the error names the unknown one.
 pub fn parse_scopes<S: AsRef<str>>(names: &[S]) -> Result<Vec<Scope>> {
     let mut out = Vec::new();
@@ -107,13 +130,16 @@ pub fn parse_scopes<S: AsRef<str>>(names: &[S]) -> Result<Vec<Scope>> {
     Ok(out)
 }
 
-/// Creates a token `name` with `scopes` (by `actor`), audited `admin.token_created` (its name and
-/// scopes, never the token). Returns the token — the only time it is seen — and what is stored.
-/// Refused when the name is malformed or a live token has it (a revoked one is replaced).
+/// Creates a token `name` with `scopes` (by `actor`), expiring at `expires_at` (`None`: never),
+/// audited `admin.token_created` (its name, scopes and expiry, never the token). Returns the token —
+/// the only time it is seen — and what is stored. Refused when the name is malformed or a live token
+/// has it (a revoked or expired one is replaced). When the audit event cannot be written the token is
+/// revoked again before the error is returned: no working token exists that the audit does not name.
 pub async fn create_token(
     store: &dyn Store,
     name: &str,
     scopes: &[Scope],
+    expires_at: Option<i64>,
     actor: &str,
     caller: &Caller,
 ) -> Result<(String, TokenInfo)> {
@@ -132,6 +158,7 @@ pub async fn create_token(
         created_at: now_unix(),
         last_used_at: None,
         revoked_at: None,
+        expires_at,
     };
     if !store.insert_api_token(&rec).await? {
         return Err(Error::refused(
@@ -140,19 +167,34 @@ pub async fn create_token(
             format!("a token named `{name}` exists; revoke it first or choose another name"),
         ));
     }
-    let detail = serde_json::json!({"scopes": rec.scopes.split(' ').collect::<Vec<_>>()});
-    store.append_audit(&event(AuditKind::ApiTokenCreated, actor, name, detail, caller)).await?;
+    let detail = serde_json::json!({
+        "scopes": rec.scopes.split(' ').collect::<Vec<_>>(),
+        "expires_at": rec.expires_at,
+    });
+    if let Err(e) = store.append_audit(&event(AuditKind::ApiTokenCreated, actor, name, detail, caller)).await {
+        if let Err(undo) = store.revoke_api_token(name, now_unix()).await {
+            tracing::error!(token = name, error = %undo, "cannot revoke the unaudited API token");
+        }
+        return Err(e.into());
+    }
     Ok((token, rec.into()))
 }
 
 /// Revokes the live token `name`, audited `admin.token_revoked`. Refused (not found) when there is
-/// none.
+/// none. The revocation stands even when its audit event cannot be written (the error is logged and
+/// counted in `samlgate_audit_dropped_total{why="store"}`): the caller is not told it failed.
 pub async fn revoke_token(store: &dyn Store, name: &str, actor: &str, caller: &Caller) -> Result<()> {
     if !store.revoke_api_token(name, now_unix()).await? {
         return Err(Error::refused(Kind::NotFound, "no_token", format!("no live API token named `{name}`")));
     }
-    store.append_audit(&event(AuditKind::ApiTokenRevoked, actor, name, serde_json::json!({}), caller)).await?;
+    audit_done(store, &event(AuditKind::ApiTokenRevoked, actor, name, serde_json::json!({}), caller)).await;
     Ok(())
+}
+
+/// Revokes every live token `creator` made (called when that admin user is removed or gets a new
+/// password: a stolen session's tokens die with it); the names revoked.
+pub async fn revoke_tokens_of(store: &dyn Store, creator: &str) -> Result<Vec<String>, crate::store::StoreError> {
+    store.revoke_api_tokens_created_by(creator, now_unix()).await
 }
 
 /// Every token (live and revoked), by name.
@@ -167,9 +209,21 @@ fn refuse_use(why: &'static str, name: &str) -> Error {
         "missing" => "send `Authorization: Bearer <token>` (create one with `samlgate admin token create NAME`)".into(),
         "malformed" => "the Authorization header is not `Bearer sgt_…`".into(),
         "revoked" => format!("the API token `{name}` was revoked"),
+        "expired" => format!("the API token `{name}` has expired (create a new one)"),
         _ => "unknown API token".into(),
     };
     Error::refused(Kind::Unauthenticated, "api_token", message)
+}
+
+/// The token of an `Authorization` header value: the `Bearer` scheme in any case (RFC 9110 §11.1),
+/// then the token; `""` for another scheme or a value that is not text (refused as malformed).
+pub fn bearer_token(header_value: &[u8]) -> &str {
+    let Ok(s) = std::str::from_utf8(header_value) else { return "" };
+    let s = s.trim();
+    match s.split_once(' ') {
+        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("bearer") => rest.trim(),
+        _ => "",
+    }
 }
 
 /// Checks the bearer token a request presented (`None`: no `Authorization` header); the token is
@@ -187,10 +241,12 @@ pub async fn verify_token(store: &dyn Store, presented: Option<&str>, _caller: &
                     if r.token_hash.len() == hash.len()
                         && openssl::memcmp::eq(r.token_hash.as_bytes(), hash.as_bytes()) =>
                 {
+                    let now = now_unix();
                     if r.revoked_at.is_some() {
                         ("revoked", r.name)
+                    } else if r.expires_at.is_some_and(|e| e <= now) {
+                        ("expired", r.name)
                     } else {
-                        let now = now_unix();
                         if let Err(e) = store.touch_api_token(&r.name, now).await {
                             tracing::warn!(error = %e, "cannot record the API token's use");
                         }
@@ -229,5 +285,34 @@ mod tests {
         let e = parse_scopes(&["root"]).unwrap_err();
         assert!(e.to_string().contains("`root`"), "{e}");
         assert_eq!(token_hash("x").len(), 64);
+    }
+
+    #[test]
+    fn the_bearer_scheme_is_read_in_any_case() {
+        for h in ["Bearer sgt_x", "bearer sgt_x", "BEARER  sgt_x ", "bEaReR sgt_x"] {
+            assert_eq!(bearer_token(h.as_bytes()), "sgt_x", "{h}");
+        }
+        for h in ["Basic sgt_x", "Bearersgt_x", "sgt_x", ""] {
+            assert_eq!(bearer_token(h.as_bytes()), "", "{h}");
+        }
+        assert_eq!(bearer_token(b"Bearer \xff"), "");
+    }
+
+    #[test]
+    fn expiry_is_bounded() {
+        assert_eq!(expiry(100, None).unwrap(), None);
+        assert_eq!(expiry(100, Some(1)).unwrap(), Some(100 + 86_400));
+        assert!(expiry(100, Some(0)).is_err());
+        assert!(expiry(100, Some(MAX_TOKEN_DAYS + 1)).is_err());
+        let info = TokenInfo {
+            name: "n".into(),
+            scopes: vec![],
+            created_by: "a".into(),
+            created_at: 0,
+            last_used_at: None,
+            revoked_at: None,
+            expires_at: Some(10),
+        };
+        assert!(info.is_live(9) && !info.is_live(10));
     }
 }

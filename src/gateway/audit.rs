@@ -137,6 +137,15 @@ pub fn event(
     }
 }
 
+/// Appends the audit event of a change already made: a failure is logged and counted, never turned
+/// into an error that would make the change look undone.
+pub async fn audit_done(store: &dyn crate::store::Store, ev: &crate::store::NewAuditEvent) {
+    if let Err(e) = store.append_audit(ev).await {
+        metrics::counter!("samlgate_audit_dropped_total", "why" => "store").increment(1);
+        tracing::error!(kind = %ev.kind, subject = %ev.subject, correlation_id = %ev.correlation_id, error = %e,
+            "the change was made but its audit event could not be written");
+    }
+}
 /// Refusal events a client may leave per minute; beyond, its refusals are only counted
 /// (`samlgate_audit_dropped_total{why="client_limit"}`).
 pub const REFUSALS_AUDITED_PER_CLIENT_MINUTE: u32 = 30;

@@ -85,10 +85,12 @@ impl Gateway {
         let target = match (p.return_to, &idp_initiated) {
             (_, Some(init)) => init.acs.location.clone(),
             (Some(rt), None) => {
-                if rt.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                // ASCII only: the pending request's query goes back as the Location header byte for
+                // byte (the gateway's own return_to is always percent-encoded).
+                if rt.chars().any(|c| c.is_whitespace() || c.is_control() || !c.is_ascii()) {
                     return Err(Error::invalid(
                         "return_to",
-                        "return_to must not contain whitespace or control characters",
+                        "return_to must be percent-encoded ASCII without whitespace or control characters",
                     ));
                 }
                 let ours = [self.settings.sso_url(), self.settings.init_url()];

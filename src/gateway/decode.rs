@@ -11,6 +11,8 @@ use crate::saml::xml::{self, Element, Node, ReadLimits};
 
 /// The largest message the decoder reads (as pasted).
 pub const MAX_INPUT_BYTES: usize = 256 * 1024;
+/// The encoding of base64 of deflated XML pasted without its query (a Redirect binding's message).
+const DEFLATED: &str = "HTTP-Redirect (base64, deflated; without the query)";
 /// The largest inflated or decoded XML it reads.
 const MAX_XML_BYTES: usize = 256 * 1024;
 
@@ -83,7 +85,7 @@ fn classify(input: &str) -> std::result::Result<Input<'_>, String> {
     }
     // Base64 of deflated XML: what a Redirect binding carries, pasted without the query.
     let xml = redirect::decode_redirect_message(&compact, MAX_XML_BYTES).map_err(|e| e.to_string())?;
-    Ok(Input::Xml(xml, "HTTP-Redirect (base64, deflated)"))
+    Ok(Input::Xml(xml, DEFLATED))
 }
 
 impl Gateway {
@@ -139,11 +141,25 @@ impl Gateway {
             Some((q, MessageParam::SamlRequest)) if is("LogoutRequest") => {
                 relay_state = redirect::parse_redirect_query(q).ok().and_then(|p| p.relay_state().ok().flatten());
                 match self.check_logout_request(q).await {
-                    Ok(_) => checks
-                        .push(pass("request", "Issuer, signature, Destination and times as /saml/slo checks them")),
+                    Ok(c) => {
+                        checks
+                            .push(pass("request", "Issuer, signature, Destination and times as /saml/slo checks them"));
+                        if let Some(c) = c {
+                            self.replay_check("logout", &c.sp.metadata.entity_id, &c.request.id, &mut checks).await;
+                        }
+                    }
                     Err(e) => checks.push(fail("request", e.reason(), e.to_string())),
                 }
             }
+            // A Redirect-binding message is signed over its query string (SAMLRequest, RelayState,
+            // SigAlg), not inside the XML: without the query there is nothing to verify, and the
+            // POST binding's checks would only report a missing signature.
+            None if encoding == DEFLATED && (is("AuthnRequest") || is("LogoutRequest")) => checks.push(fail(
+                "signature",
+                "redirect_without_query",
+                "a Redirect-binding message is signed over its query string (SigAlg, Signature): paste the \
+                 whole URL or query to check its signature, Issuer, Destination, times and replay state",
+            )),
             None if is("AuthnRequest") => {
                 let b64 = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &bytes);
                 match self.check_post_authn_request(Some(&b64), None).await {
@@ -152,7 +168,7 @@ impl Gateway {
                             "request",
                             "Issuer, signature, Destination, IssueInstant and ACS as POST /saml/sso checks them",
                         ));
-                        self.replay_check(&c.sp.metadata.entity_id, &c.req.id, &mut checks).await;
+                        self.replay_check("authn", &c.sp.metadata.entity_id, &c.req.id, &mut checks).await;
                     }
                     Err(e) => checks.push(fail("request", e.reason(), e.to_string())),
                 }
@@ -209,12 +225,13 @@ impl Gateway {
             )),
             Err(e) => checks.push(fail("request", e.reason(), e.to_string())),
         }
-        self.replay_check(&entity, &id, checks).await;
+        self.replay_check("authn", &entity, &id, checks).await;
     }
 
-    /// Whether the request was already answered (read only).
-    async fn replay_check(&self, sp_entity: &str, request_id: &str, checks: &mut Vec<Check>) {
-        match self.store.is_used("authn", &replay_key(sp_entity, request_id)).await {
+    /// Whether the request was already answered (read only); `space`: `authn` or `logout`, the
+    /// single-use space the gateway spends its ID in.
+    async fn replay_check(&self, space: &str, sp_entity: &str, request_id: &str, checks: &mut Vec<Check>) {
+        match self.store.is_used(space, &replay_key(sp_entity, request_id)).await {
             Ok(false) => checks.push(pass("replay", format!("{request_id} has not been answered"))),
             Ok(true) => checks.push(fail("replay", "replay", format!("{request_id} was already answered"))),
             Err(e) => checks.push(fail("replay", "store", e.to_string())),

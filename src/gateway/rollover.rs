@@ -100,6 +100,16 @@ fn signing_key_for(keys: &IdpKeys, configured: SignatureAlgorithm) -> SetupResul
     }
 }
 
+/// What kind of key `keys` holds, as `keys generate --algorithm` names it.
+fn next_key_kind(keys: &IdpKeys) -> &'static str {
+    match KeyAlgorithm::like(&keys.pkey) {
+        KeyAlgorithm::EcdsaP256 => "ecdsa-p256",
+        KeyAlgorithm::Rsa2048 => "rsa2048",
+        KeyAlgorithm::Rsa3072 => "rsa3072",
+        KeyAlgorithm::Rsa4096 => "rsa4096",
+    }
+}
+
 /// When `keys` (a next key, say) is of the other family than `idp.signature_algorithm`: the configured
 /// algorithm and the one the key will sign with once it is current.
 pub fn algorithm_change(keys: &IdpKeys, settings: &Settings) -> Option<(SignatureAlgorithm, SignatureAlgorithm)> {
@@ -242,7 +252,27 @@ pub async fn run_step(
                 };
                 rollover::prepare(&dir, &next, now, &who)
             }
-            Step::Activate => rollover::activate(&dir, pass.as_deref(), now, &who),
+            Step::Activate => {
+                // Activating a key that idp.signature_algorithm does not fit would switch every SP to
+                // another algorithm (Huawei verifies RSA-SHA256): the config must say so first.
+                if let Ok(keys) = KeySet::load(&dir, pass.as_deref())
+                    && let Some(next) = &keys.next
+                    && let Some((configured, used)) = algorithm_change(next, &s)
+                {
+                    return Err(Error::refused(
+                        Kind::Conflict,
+                        "algorithm_change",
+                        format!(
+                            "the next key is {}, which idp.signature_algorithm ({configured}) does not fit: activating \
+                             it would sign with {used} for every SP (Huawei's SP verifies RSA-SHA256). Set \
+                             idp.signature_algorithm = \"{used}\" on every replica first if every SP accepts it, or \
+                             prepare a key of the current family instead",
+                            next_key_kind(next)
+                        ),
+                    ));
+                }
+                rollover::activate(&dir, pass.as_deref(), now, &who)
+            }
             Step::Retire => rollover::retire(&dir, pass.as_deref(), now, &who),
         };
         r.map_err(refused)
@@ -263,8 +293,9 @@ pub async fn run_step(
     let algorithm_note = done.after.next.as_ref().and_then(|next| {
         algorithm_change(next, settings).map(|(configured, used)| {
             format!(
-                "the next key is {}, which idp.signature_algorithm ({configured}) does not fit: once it is active \
-                 the gateway signs with {used}; set idp.signature_algorithm = \"{used}\"",
+                "the next key is {}, which idp.signature_algorithm ({configured}) does not fit: *activate* is \
+                 refused until idp.signature_algorithm = \"{used}\" is set on every replica (only if every SP \
+                 accepts {used}; Huawei's SP verifies RSA-SHA256)",
                 next.info().key_description
             )
         })

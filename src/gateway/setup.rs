@@ -181,6 +181,16 @@ pub fn ensure_config(
     Ok(config::load(path)?)
 }
 
+/// Loads the config of a command that works on an existing install (everything but `init`, `serve`
+/// and `demo`): a missing file is a usage error naming the path, and nothing is written — a mistyped
+/// `--config` must not create a fresh, empty install.
+pub fn existing_config(path: &Path) -> SetupResult<Settings> {
+    if !path.exists() {
+        return Err(SetupError::Usage(format!("no config at {} (run `samlgate init` first)", path.display())));
+    }
+    Ok(config::load(path)?)
+}
+
 /// Where the IdP key, certificate, CA and chain files live for these settings.
 pub fn key_paths(s: &Settings) -> KeyPaths {
     let key = s.resolve(&s.config.idp.key);

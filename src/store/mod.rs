@@ -173,6 +173,8 @@ pub struct ApiTokenRecord {
     pub created_at: i64,
     pub last_used_at: Option<i64>,
     pub revoked_at: Option<i64>,
+    /// When it stops working (`None`: created with `--no-expiry`).
+    pub expires_at: Option<i64>,
 }
 
 /// A stored audit event.
@@ -271,6 +273,9 @@ pub trait Store: Send + Sync {
     fn list_api_tokens(&self) -> StoreFuture<'_, Vec<ApiTokenRecord>>;
     /// Marks the token revoked; `false` when there is no live token of that name.
     fn revoke_api_token<'a>(&'a self, name: &'a str, now: i64) -> StoreFuture<'a, bool>;
+    /// Revokes every live token `created_by` made (their creator was removed or got a new password);
+    /// the names revoked, sorted.
+    fn revoke_api_tokens_created_by<'a>(&'a self, created_by: &'a str, now: i64) -> StoreFuture<'a, Vec<String>>;
     /// Records a use (written at most once a minute per token).
     fn touch_api_token<'a>(&'a self, name: &'a str, now: i64) -> StoreFuture<'a, ()>;
 

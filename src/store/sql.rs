@@ -592,17 +592,20 @@ macro_rules! impl_sql_store {
                 Box::pin(async move {
                     // One statement: a live token of the name is left alone (0 rows), a revoked one replaced.
                     let r = sqlx::query(
-                        "INSERT INTO api_tokens (name, token_hash, scopes, created_by, created_at, last_used_at, revoked_at) \
-                         VALUES ($1, $2, $3, $4, $5, NULL, NULL) \
+                        "INSERT INTO api_tokens (name, token_hash, scopes, created_by, created_at, last_used_at, revoked_at, \
+                         expires_at) VALUES ($1, $2, $3, $4, $5, NULL, NULL, $6) \
                          ON CONFLICT (name) DO UPDATE SET token_hash = excluded.token_hash, scopes = excluded.scopes, \
                          created_by = excluded.created_by, created_at = excluded.created_at, last_used_at = NULL, \
-                         revoked_at = NULL WHERE api_tokens.revoked_at IS NOT NULL",
+                         revoked_at = NULL, expires_at = excluded.expires_at \
+                         WHERE api_tokens.revoked_at IS NOT NULL \
+                         OR (api_tokens.expires_at IS NOT NULL AND api_tokens.expires_at <= excluded.created_at)",
                     )
                     .bind(t.name.as_str())
                     .bind(t.token_hash.as_str())
                     .bind(t.scopes.as_str())
                     .bind(t.created_by.as_str())
                     .bind(t.created_at)
+                    .bind(t.expires_at)
                     .execute(&self.pool)
                     .await
                     .map_err($crate::store::query_err("insert_api_token"))?;
@@ -616,7 +619,7 @@ macro_rules! impl_sql_store {
             ) -> $crate::store::StoreFuture<'a, Option<$crate::store::ApiTokenRecord>> {
                 Box::pin(async move {
                     sqlx::query_as::<_, $crate::store::ApiTokenRecord>(
-                        "SELECT name, token_hash, scopes, created_by, created_at, last_used_at, revoked_at \
+                        "SELECT name, token_hash, scopes, created_by, created_at, last_used_at, revoked_at, expires_at \
                          FROM api_tokens WHERE token_hash = $1",
                     )
                     .bind(token_hash)
@@ -629,7 +632,7 @@ macro_rules! impl_sql_store {
             fn list_api_tokens(&self) -> $crate::store::StoreFuture<'_, Vec<$crate::store::ApiTokenRecord>> {
                 Box::pin(async move {
                     sqlx::query_as::<_, $crate::store::ApiTokenRecord>(
-                        "SELECT name, token_hash, scopes, created_by, created_at, last_used_at, revoked_at \
+                        "SELECT name, token_hash, scopes, created_by, created_at, last_used_at, revoked_at, expires_at \
                          FROM api_tokens ORDER BY name",
                     )
                     .fetch_all(&self.pool)
@@ -647,6 +650,26 @@ macro_rules! impl_sql_store {
                         .await
                         .map_err($crate::store::query_err("revoke_api_token"))?;
                     Ok(r.rows_affected() > 0)
+                })
+            }
+
+            fn revoke_api_tokens_created_by<'a>(
+                &'a self,
+                created_by: &'a str,
+                now: i64,
+            ) -> $crate::store::StoreFuture<'a, Vec<String>> {
+                Box::pin(async move {
+                    let mut names: Vec<String> = sqlx::query_scalar(
+                        "UPDATE api_tokens SET revoked_at = $1 WHERE created_by = $2 AND revoked_at IS NULL \
+                         RETURNING name",
+                    )
+                    .bind(now)
+                    .bind(created_by)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err($crate::store::query_err("revoke_api_tokens_created_by"))?;
+                    names.sort();
+                    Ok(names)
                 })
             }
 

@@ -117,7 +117,9 @@ pub fn console_target(u: &str, allowed_hosts: &[&str]) -> Result<(), ConsoleTarg
         return Err(ConsoleTargetError::HostNotAllowed(host.to_owned()));
     }
     let prefix = format!("https://{host}");
-    let rest = &u[prefix.len().min(u.len())..];
+    // The parser maps some characters of the host (fullwidth letters, say) to ASCII: the raw text
+    // is then longer than the prefix it must start with, and a byte offset may fall inside a character.
+    let Some(rest) = u.get(prefix.len()..) else { return Err(ConsoleTargetError::Suspicious) };
     if !u.to_ascii_lowercase().starts_with(&prefix) || !(rest.is_empty() || rest.starts_with(['/', '?', '#'])) {
         return Err(ConsoleTargetError::Suspicious);
     }
@@ -163,6 +165,20 @@ pub fn peer_url(u: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn console_target_survives_hosts_the_parser_rewrites() {
+        let hosts = ["console.huaweicloud.com"];
+        assert!(console_target("https://console.huaweicloud.com/ecm/", &hosts).is_ok());
+        // A fullwidth last letter: the parser maps it to `m`, the raw text is two bytes longer.
+        for u in [
+            "https://console.huaweicloud.co\u{ff4d}/",
+            "https://console.huaweicloud.co\u{ff4d}",
+            "https://CONSOLE.huaweicloud.co\u{ff4d}?x",
+        ] {
+            assert!(matches!(console_target(u, &hosts), Err(ConsoleTargetError::Suspicious)), "{u}");
+        }
+    }
 
     #[test]
     fn metadata_endpoint_rules() {

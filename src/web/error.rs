@@ -121,6 +121,19 @@ impl IntoResponse for Internal {
 #[derive(Debug, Clone)]
 struct InternalDetail(String);
 
+/// The answer to a handler that panicked (`tower_http::catch_panic`): rendered by
+/// [`around_request`] as every internal error — the correlation id on the page and in the log, the
+/// panic's message only in the log — instead of a reset connection. A panic is always a bug.
+pub fn panicked(payload: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let what = payload
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| payload.downcast_ref::<&str>().copied())
+        .unwrap_or("(no message)");
+    metrics::counter!("samlgate_panics_total").increment(1);
+    Internal(anyhow::anyhow!("a handler panicked: {what}")).into_response()
+}
+
 /// Who sent the current request: its correlation id (also in the `x-correlation-id` response
 /// header and every log line) and client address, as a request extension for the handlers.
 pub use crate::gateway::Caller;
@@ -265,6 +278,8 @@ pub struct RequestSetup {
     pub ui: Arc<Ui>,
     /// Where refusals are audited (none on the internal metrics listener).
     pub gateway: Option<Arc<gateway::Gateway>>,
+    /// `server.max_body_bytes`, named when a body is refused for its size.
+    pub max_body_bytes: usize,
 }
 
 /// Appends the `request.refused` audit event of a refusal: its reason, status, route, method, client
@@ -375,7 +390,8 @@ pub async fn around_request(State(setup): State<Arc<RequestSetup>>, mut req: Req
         }
     } else if status == StatusCode::PAYLOAD_TOO_LARGE {
         metrics::counter!("samlgate_refusals_total", "reason" => "too_large").increment(1);
-        resp = render_problem(&page, &route, status, "too_large", "the request body is too large", &cid, json);
+        let msg = format!("the request body is larger than {} bytes (server.max_body_bytes)", setup.max_body_bytes);
+        resp = render_problem(&page, &route, status, "too_large", &msg, &cid, json);
     }
     metrics::counter!("samlgate_http_requests_total", "route" => route, "status" => resp.status().as_u16().to_string())
         .increment(1);
@@ -428,6 +444,18 @@ fn render_problem(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_panic_becomes_an_internal_error_with_its_message_kept_for_the_log() {
+        for payload in [Box::new("boom &str") as Box<dyn std::any::Any + Send>, Box::new(String::from("boom String"))] {
+            let r = panicked(payload);
+            assert_eq!(r.status(), StatusCode::INTERNAL_SERVER_ERROR);
+            let InternalDetail(msg) = r.extensions().get::<InternalDetail>().unwrap();
+            assert!(msg.starts_with("a handler panicked: boom"), "{msg}");
+        }
+        let r = panicked(Box::new(7u8));
+        assert!(r.extensions().get::<InternalDetail>().unwrap().0.contains("(no message)"));
+    }
 
     #[test]
     fn every_refusal_kind_has_its_status() {

@@ -142,6 +142,7 @@ pub fn router(state: AppState) -> Router {
         rule: crate::util::net::ClientAddrRule::new(&cfg.trusted_proxies, cfg.trust_forwarded_for).unwrap_or_default(),
         ui: state.ui.clone(),
         gateway: Some(state.gateway.clone()),
+        max_body_bytes: body_limit,
     });
     // Built from validated config values (an origin, quoted keywords): always a valid header value.
     let csp = HeaderValue::from_str(&state.ui.csp(None)).unwrap_or(HeaderValue::from_static("default-src 'none'"));
@@ -169,6 +170,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::extract::DefaultBodyLimit::max(body_limit))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(body_limit))
         .layer(middleware::from_fn_with_state(limiter, limits::limit))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(error::panicked))
         .layer(middleware::from_fn_with_state(setup, error::around_request))
         .layer(middleware::from_fn_with_state(csp, security_headers))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, timeout))

@@ -116,7 +116,7 @@ fn only_a_live_bearer_token_opens_the_api() {
     assert!(page.contains("id=\"tokens\"") && page.contains("ci-bot") && page.contains("minter"), "{page}");
     let r = browser
         .post(g.url("/admin/users/tokens"))
-        .form(&[("csrf", csrf.as_str()), ("name", "page-bot"), ("scope_admin", "1")])
+        .form(&[("csrf", csrf.as_str()), ("name", "page-bot"), ("scope_admin", "1"), ("password", ADMIN_PASSWORD)])
         .send()
         .unwrap();
     assert_eq!(r.status(), 200);
@@ -179,6 +179,128 @@ fn only_a_live_bearer_token_opens_the_api() {
     }
 }
 
+/// Sets `expires_at` of the token `name` in the gateway's SQLite store (a token whose time has come,
+/// without waiting days).
+fn expire_token(dir: &std::path::Path, name: &str) {
+    use sqlx::Connection as _;
+    let url = format!("sqlite://{}", dir.join("data/samlgate.db").display());
+    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+        let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        let r = sqlx::query("UPDATE api_tokens SET expires_at = 1 WHERE name = ?")
+            .bind(name)
+            .execute(&mut c)
+            .await
+            .unwrap();
+        assert_eq!(r.rows_affected(), 1, "{name}");
+    });
+}
+
+/// A token expires (90 days unless told; the page offers 30/90/365/never, the CLI `--expires-in-days`
+/// or `--no-expiry`); the page asks the admin's password again and needs a scope; a new password or
+/// the removal of its creator revokes the tokens that admin made (the CLI's stay).
+#[test]
+fn api_tokens_expire_need_the_password_and_end_with_their_creator() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let g = start_with_admin(dir);
+    let url = g.url("/admin/api/v1/sps");
+    let browser = client();
+    let csrf = admin_sign_in(&g, &browser);
+    let create = |fields: &[(&str, &str)]| {
+        let mut form = vec![("csrf", csrf.as_str())];
+        form.extend_from_slice(fields);
+        let r = browser.post(g.url("/admin/users/tokens")).form(&form).send().unwrap();
+        (r.status().as_u16(), r.text().unwrap())
+    };
+    let token_on = |page: &str| {
+        let at = page.find("id=\"token-value\">").map(|i| i + "id=\"token-value\">".len());
+        at.map(|at| page[at..at + 68].to_owned())
+    };
+    // The form offers the lifetimes and asks for the password.
+    let form = browser.get(g.url("/admin/users")).send().unwrap().text().unwrap();
+    assert!(
+        form.contains("name=\"days\"") && form.contains("value=\"never\"") && form.contains("id=\"token-password\"")
+    );
+
+    // No scope chosen: refused, nothing created.
+    let (s, page) = create(&[("name", "none"), ("password", ADMIN_PASSWORD)]);
+    assert_eq!(s, 400, "{page}");
+    assert!(page.contains("choose at least one scope") && token_on(&page).is_none(), "{page}");
+    // Without or with a wrong password: refused, audited as a failed password.
+    let (s, page) = create(&[("name", "pw"), ("scope_admin", "1")]);
+    assert_eq!(s, 403, "{page}");
+    let (s, page) = create(&[("name", "pw"), ("scope_admin", "1"), ("password", "not the password")]);
+    assert_eq!(s, 403, "{page}");
+    assert!(page.contains("the password is not right") && token_on(&page).is_none(), "{page}");
+    // A lifetime not offered: refused.
+    let (s, _) = create(&[("name", "pw"), ("scope_admin", "1"), ("password", ADMIN_PASSWORD), ("days", "99999")]);
+    assert_eq!(s, 400);
+    // The right password: a token of 30 days, listed with its expiry.
+    let (s, page) = create(&[("name", "ops-bot"), ("scope_admin", "1"), ("password", ADMIN_PASSWORD), ("days", "30")]);
+    assert_eq!(s, 200, "{page}");
+    let ops_token = token_on(&page).expect("the token is shown");
+    assert_eq!(client().get(&url).bearer_auth(&ops_token).send().unwrap().status(), 200);
+    let o = run(dir, &["admin", "token", "list"]);
+    let listed = stdout(&o);
+    let line = listed.lines().find(|l| l.starts_with("ops-bot\t")).unwrap_or_else(|| panic!("{listed}"));
+    assert!(line.contains("created by ops") && line.contains("live, expires"), "{line}");
+
+    // The CLI: 90 days by default, --no-expiry, bounds.
+    let cli = cli_token(dir, "ci-bot", &[]);
+    let listed = stdout(&run(dir, &["admin", "token", "list"]));
+    assert!(listed.lines().any(|l| l.starts_with("ci-bot\t") && l.contains("live, expires")), "{listed}");
+    let o = run(dir, &["admin", "token", "create", "forever", "--no-expiry"]);
+    assert!(o.status.success() && stderr(&o).contains("never expires"), "{}", stderr(&o));
+    let o = run(dir, &["admin", "token", "create", "long", "--expires-in-days", "4000"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let o = run(dir, &["admin", "token", "create", "both", "--expires-in-days", "5", "--no-expiry"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+
+    // An expired token is refused, named; its name can be reused.
+    expire_token(dir, "ci-bot");
+    let r = client().get(&url).bearer_auth(&cli).send().unwrap();
+    assert_eq!(r.status(), 401);
+    let v: Value = r.json().unwrap();
+    assert!(v["message"].as_str().unwrap().contains("`ci-bot` has expired"), "{v}");
+    assert!(stdout(&run(dir, &["admin", "token", "list"])).contains("expired"));
+    let cli = cli_token(dir, "ci-bot", &[]);
+    assert_eq!(client().get(&url).bearer_auth(&cli).send().unwrap().status(), 200);
+
+    // `Bearer` in any case (RFC 9110: the scheme is case-insensitive).
+    let r = client().get(&url).header("authorization", format!("BEARER {cli}")).send().unwrap();
+    assert_eq!(r.status(), 200);
+
+    // A new password for ops revokes the tokens ops made (not the CLI's), audited with their names.
+    let o = run_env(dir, &["admin", "add-user", "ops", "--password-env", "PW"], &[("PW", "another long password")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r = client().get(&url).bearer_auth(&ops_token).send().unwrap();
+    assert_eq!(r.status(), 401, "ops's token after ops's new password");
+    assert_eq!(client().get(&url).bearer_auth(&cli).send().unwrap().status(), 200, "the CLI's token stays");
+    let api = Api { g: &g, c: client(), token: cli.clone() };
+    let (_, v) = api.get("/admin/api/v1/audit?kind=admin.password_changed");
+    assert_eq!(v["events"][0]["detail"]["tokens_revoked"], json!(["ops-bot"]), "{v}");
+    let (_, v) = api.get("/admin/api/v1/audit?kind=admin.login_failed");
+    assert!(v["events"].as_array().unwrap().iter().any(|e| e["detail"]["reason"] == "confirm"), "{v}");
+
+    // Removing a user revokes its tokens too.
+    let o = run_env(dir, &["admin", "add-user", "ana", "--password-env", "PW"], &[("PW", ADMIN_PASSWORD)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let ana = client();
+    let ana_csrf = admin_sign_in_as(&g, &ana, "ana", ADMIN_PASSWORD);
+    let r = ana
+        .post(g.url("/admin/users/tokens"))
+        .form(&[("csrf", ana_csrf.as_str()), ("name", "ana-bot"), ("scope_admin", "1"), ("password", ADMIN_PASSWORD)])
+        .send()
+        .unwrap();
+    let ana_token = token_on(&r.text().unwrap()).expect("ana's token");
+    assert_eq!(client().get(&url).bearer_auth(&ana_token).send().unwrap().status(), 200);
+    let o = run(dir, &["admin", "remove-user", "ana"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(client().get(&url).bearer_auth(&ana_token).send().unwrap().status(), 401, "ana removed");
+    let (_, v) = api.get("/admin/api/v1/audit?kind=admin.user_removed");
+    assert_eq!(v["events"][0]["detail"]["tokens_revoked"], json!(["ana-bot"]), "{v}");
+}
+
 #[test]
 fn the_api_runs_what_the_admin_pages_run() {
     let tmp = tempfile::tempdir().unwrap();
@@ -236,6 +358,9 @@ fn the_api_runs_what_the_admin_pages_run() {
     assert_eq!(r.json::<Value>().unwrap()["error"], "json");
     let (s, v) = api.post("/admin/api/v1/bindings", json!({"x_user_id": "a", "surprise": 1}));
     assert_eq!((s, v["error"].as_str()), (400, Some("json")), "{v}");
+    let (s, v) = api.post("/admin/api/v1/bindings", json!({"x_user_id": 1234567890}));
+    assert_eq!((s, v["error"].as_str()), (400, Some("json")), "{v}");
+    assert!(!v["message"].as_str().unwrap().contains("1234567890"), "the value is not echoed: {v}");
     // Over server.max_body_bytes (on a connection of its own: the server closes it).
     let r = client()
         .post(g.url("/admin/api/v1/decode"))
@@ -257,9 +382,17 @@ fn the_api_runs_what_the_admin_pages_run() {
     assert_eq!((s, v["error"].as_str()), (409, Some("bind_conflict")), "{v}");
     let (s, v) = api.post("/admin/api/v1/bindings", json!({"x_user_id": "cust-b2", "domain_id": "a b"}));
     assert_eq!((s, v["error"].as_str()), (400, Some("binding")), "{v}");
+    let (s, v) = api.post("/admin/api/v1/bindings", json!({"x_user_id": "cust-other", "domain_id": "99aa"}));
+    assert_eq!(s, 200, "{v}");
+    let (s, v) = api.post("/admin/api/v1/bindings", json!({"x_user_id": "cust-api-2", "domain_id": "0a1b2c3d"}));
+    assert_eq!(s, 200, "{v}");
     let (s, v) = api.get("/admin/api/v1/bindings?q=0a1b2c3d");
     assert_eq!(s, 200);
-    assert_eq!(v["bindings"][0]["x_user_id"], "cust-api", "{v}");
+    assert_eq!((v["bindings"].as_array().unwrap().len(), &v["total"]), (2, &json!(2)), "the matches: {v}");
+    assert!(v["bindings"].as_array().unwrap().iter().any(|b| b["x_user_id"] == "cust-api"), "{v}");
+    let (_, v) = api.get("/admin/api/v1/bindings?q=0a1b2c3d&limit=1");
+    assert_eq!((v["bindings"].as_array().unwrap().len(), &v["total"]), (1, &json!(2)), "{v}");
+    assert_eq!(api.get("/admin/api/v1/bindings").1["total"], json!(3));
     let (s, v) = api.get("/admin/api/v1/bindings?limit=x");
     assert_eq!((s, v["error"].as_str()), (400, Some("parameter")), "{v}");
     let (s, v) = api.delete("/admin/api/v1/bindings/cust-api");

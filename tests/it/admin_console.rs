@@ -252,6 +252,22 @@ fn the_decoder_page_shows_a_message_and_its_checks() {
     assert_eq!(r.status(), 400);
     assert!(r.text().unwrap().contains("id=\"error\""));
     assert_eq!(post("", xml).status(), 403);
+    // A pasted POST-binding message of tens of KiB fits (the form may be as long as
+    // server.max_body_bytes); beyond, 413 names the limit.
+    let big = base64::Engine::encode(
+        &base64::engine::general_purpose::STANDARD,
+        format!(
+            "<samlp:LogoutResponse xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" ID=\"_b\">{}</samlp:LogoutResponse>",
+            "<x/>".repeat(12_000)
+        ),
+    );
+    assert!(big.len() > 60_000);
+    let r = post(&csrf, &big);
+    assert_eq!(r.status(), 200);
+    assert!(r.text().unwrap().contains("samlp:LogoutResponse"));
+    let r = post(&csrf, &"A".repeat(300 * 1024));
+    assert_eq!(r.status(), 413);
+    assert!(r.text().unwrap().contains("server.max_body_bytes"));
 }
 
 /// `/admin/preview` and `samlgate preview`: the attributes Huawei would receive, in the sample's order,

@@ -584,11 +584,30 @@ fn chromium_runs_the_admin_console() {
     assert!(b.source().contains("upload:huawei-sp-metadata.xml"));
     check("SP uploaded", "02-sp-uploaded.png");
 
-    // The key rollover, step by step.
+    // The key rollover, step by step — with an SSO hop (of a test SP beside Huawei's, whose real
+    // metadata was just uploaded and whose requests we cannot sign) after each step, its assertion
+    // checked by xmlsec1 with the certificate that must sign it then.
+    let sp_md = dir.join("test-sp.xml");
+    let (sp_pkey, sp_cert) = write_test_sp("sp.console.test", &sp_md);
+    let o = run(dir, &["sp", "import", sp_md.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let sp_key = samlgate::saml::dsig::SigningKey::new(
+        sp_pkey,
+        sp_cert.to_der().unwrap(),
+        samlgate::saml::dsig::SignatureAlgorithm::RsaSha256,
+    )
+    .unwrap();
+    let hop_signed_by = |cert_pem: &std::path::Path, what: &str| {
+        let xml = sso_hop(&g, dir, "sp.console.test", &sp_key, "cust-console");
+        assert!(assertion_verifies(&xml, cert_pem, dir), "{what}: xmlsec1 with {}", cert_pem.display());
+    };
+    let old_cert = dir.join("old-idp.crt");
+    std::fs::copy(dir.join("certs/idp.crt"), &old_cert).unwrap();
     let before = client().get(g.url("/saml/metadata")).send().unwrap().text().unwrap();
     b.click("#nav-keys");
     b.wait_url("the keys page", |u| u == g.url("/admin/keys"));
     let mut done = String::new();
+    let new_cert = dir.join("new-idp.crt");
     for (step, shot) in [
         ("#prepare", "03-keys-prepared.png"),
         ("#activate", "04-keys-activated.png"),
@@ -597,9 +616,19 @@ fn chromium_runs_the_admin_console() {
         b.click(step);
         done = wait_text_other_than(&b, "#done", &done);
         check(step, shot);
-        if step == "#prepare" {
-            let md = client().get(g.url("/saml/metadata")).send().unwrap().text().unwrap();
-            assert_eq!(md.matches("use=\"signing\"").count(), 2, "two signing keys published: {md}");
+        match step {
+            "#prepare" => {
+                let md = client().get(g.url("/saml/metadata")).send().unwrap().text().unwrap();
+                assert_eq!(md.matches("use=\"signing\"").count(), 2, "two signing keys published: {md}");
+                std::fs::copy(dir.join("certs/idp-next.crt"), &new_cert).unwrap();
+                hop_signed_by(&old_cert, "after prepare the current key still signs");
+            }
+            "#activate" => {
+                hop_signed_by(&new_cert, "after activate the new key signs");
+                let xml = sso_hop(&g, dir, "sp.console.test", &sp_key, "cust-console");
+                assert!(!assertion_verifies(&xml, &old_cert, dir), "after activate the old key no longer signs");
+            }
+            _ => hop_signed_by(&new_cert, "after retire"),
         }
     }
     let after = client().get(g.url("/saml/metadata")).send().unwrap().text().unwrap();

@@ -141,6 +141,66 @@ fn init_warns_about_values_huawei_will_refuse() {
     assert!(stderr(&o).contains("unknown site"), "{}", stderr(&o));
 }
 
+/// Only `init`, `serve` and `demo` create a missing config: every other command exits 2 naming the
+/// path and the way out, and writes nothing (a mistyped `--config` is not a fresh install).
+#[test]
+fn a_missing_config_is_not_created_by_other_commands() {
+    let tmp = tempfile::tempdir().unwrap();
+    let missing = tmp.path().join("nonexistent/x.toml");
+    let commands: &[&[&str]] = &[
+        &["bindings", "list"],
+        &["keys", "show"],
+        &["keys", "generate"],
+        &["metadata", "export"],
+        &["sp", "list"],
+        &["token", "--user", "cust-1"],
+        &["admin", "list-users"],
+        &["admin", "token", "list"],
+        &["audit", "export", "--since", "1d"],
+        &["decode", "<x/>"],
+        &["preview", "--user", "cust-1"],
+        &["keys", "rollover", "prepare"],
+        &["assert", "--user", "cust-1"],
+    ];
+    for args in commands {
+        let o = Command::new(bin())
+            .arg("--config")
+            .arg(&missing)
+            .args(*args)
+            .current_dir(tmp.path())
+            .env_remove("SAMLGATE_CONFIG")
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        let err = stderr(&o);
+        assert!(
+            err.contains(&format!("no config at {}", missing.display())) && err.contains("run `samlgate init` first"),
+            "{args:?}: {err}"
+        );
+    }
+    let left: Vec<_> = walk(tmp.path());
+    assert!(left.is_empty(), "nothing is written: {left:?}");
+    // `init` creates it.
+    let o = Command::new(bin()).arg("--config").arg(&missing).arg("init").current_dir(tmp.path()).output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(missing.exists());
+}
+
+/// Every file under `dir`, recursively.
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.push(p.clone());
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
 #[test]
 fn config_errors_exit_2_and_name_the_key() {
     let tmp = tempfile::tempdir().unwrap();

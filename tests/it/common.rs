@@ -358,6 +358,55 @@ pub fn reencode_signature(body: &str, needless: bool) -> String {
         .join("&")
 }
 
+/// An SSO hop as a customer makes it against `g` (config in `dir`): "go to console" with a hand-off
+/// token for `user`, then an AuthnRequest of the SP `https://{sp_host}/` (imported from
+/// [`write_test_sp`]'s metadata) signed with `sp_key` over the Redirect binding: the XML of the
+/// Response the gateway posts.
+pub fn sso_hop(
+    g: &Gateway,
+    dir: &Path,
+    sp_host: &str,
+    sp_key: &samlgate::saml::dsig::SigningKey,
+    user: &str,
+) -> String {
+    use base64::Engine as _;
+    use samlgate::saml::redirect::{MessageParam, encode_redirect_query};
+    let c = client();
+    let t = stdout(&run(dir, &["token", "--user", user, "--raw"])).trim().to_owned();
+    let r = c.get(g.url(&format!("/console?token={t}"))).send().unwrap();
+    assert_eq!(r.status(), 302, "{}", r.text().unwrap_or_default());
+    let now = time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap();
+    let dest = g.url("/saml/sso");
+    let xml = std::fs::read_to_string(repo().join("tests/data/corpus/authn/ok.xml"))
+        .unwrap()
+        .replace("{ID}", &format!("_hop{}", uuid::Uuid::new_v4().simple()))
+        .replace("{NOW}", &now)
+        .replace("{DEST}", &dest)
+        .replace("{ISSUER}", &format!("https://{sp_host}/"))
+        .replace("{ACS}", &format!("https://{sp_host}/acs"));
+    let q = encode_redirect_query(MessageParam::SamlRequest, &xml, Some("rs"), Some(sp_key)).unwrap();
+    let r = c.get(format!("{dest}?{q}")).send().unwrap();
+    assert_eq!(r.status(), 200);
+    let form = parse_post_form(&r.text().unwrap());
+    String::from_utf8(base64::engine::general_purpose::STANDARD.decode(&form.message).unwrap()).unwrap()
+}
+
+/// `xmlsec1 --verify` of the Assertion's signature with the PEM certificate `cert` only (a file in
+/// `work` holds the XML).
+pub fn assertion_verifies(xml: &str, cert: &Path, work: &Path) -> bool {
+    let f = work.join("hop-response.xml");
+    std::fs::write(&f, xml).unwrap();
+    let o = Command::new("xmlsec1")
+        .args(["--verify", "--enabled-key-data", "key-name", "--pubkey-cert-pem"])
+        .arg(cert)
+        .args(["--id-attr:ID", "urn:oasis:names:tc:SAML:2.0:assertion:Assertion"])
+        .args(["--node-xpath", "//*[local-name()='Assertion']/*[local-name()='Signature']"])
+        .arg(&f)
+        .output()
+        .expect("xmlsec1 (Debian package xmlsec1)");
+    o.status.success()
+}
+
 /// The admin password of [`start_with_admin`].
 pub const ADMIN_PASSWORD: &str = "correct horse battery staple";
 
@@ -380,10 +429,15 @@ pub fn csrf_field(html: &str) -> String {
 
 /// Signs `c` in as `ops`; returns the admin session's CSRF token.
 pub fn admin_sign_in(g: &Gateway, c: &reqwest::blocking::Client) -> String {
+    admin_sign_in_as(g, c, "ops", ADMIN_PASSWORD)
+}
+
+/// Signs `c` in as `name`; returns the admin session's CSRF token.
+pub fn admin_sign_in_as(g: &Gateway, c: &reqwest::blocking::Client, name: &str, password: &str) -> String {
     let page = c.get(g.url("/admin/login")).send().unwrap().text().unwrap();
     let r = c
         .post(g.url("/admin/login"))
-        .form(&[("csrf", csrf_field(&page).as_str()), ("name", "ops"), ("password", ADMIN_PASSWORD)])
+        .form(&[("csrf", csrf_field(&page).as_str()), ("name", name), ("password", password)])
         .send()
         .unwrap();
     assert_eq!(r.status(), 303, "sign-in");

@@ -56,6 +56,26 @@ async fn a_captured_authn_request_is_decoded_and_checked_without_being_spent() {
     let replay = d.checks.iter().find(|c| c.name == "replay").unwrap();
     assert!(!replay.ok && replay.reason == "replay", "{replay:?}");
 
+    // The SAMLRequest value alone (deflated base64, no query): decoded, and its signature check says
+    // the query is needed rather than reporting the POST binding's missing signature.
+    let value = query_value(&url, "SAMLRequest").unwrap();
+    let d = gw.decode_message(&value).await.unwrap();
+    assert_eq!(names(&d), [("decode", true), ("xml", true), ("signature", false)], "{:#?}", d.checks);
+    assert_eq!(d.checks[2].reason, "redirect_without_query");
+    assert!(d.checks[2].detail.contains("paste the whole URL or query"), "{:#?}", d.checks);
+    assert!(d.encoding.contains("without the query"), "{}", d.encoding);
+
+    // A LogoutRequest: checked as /saml/slo checks it, its replay state read (in the logout space),
+    // nothing spent: answered afterwards, and only then reported as answered.
+    let (lo_path, lo_id) = l.logout_request("_some_name_id", "_some_session");
+    let d = gw.decode_message(&format!("{BASE}{lo_path}")).await.unwrap();
+    assert_eq!(names(&d), [("decode", true), ("xml", true), ("request", true), ("replay", true)], "{:#?}", d.checks);
+    let r = l.send(get(&lo_path, None)).await;
+    assert_eq!(r.status(), 302, "the LogoutRequest is answered");
+    let d = gw.decode_message(&format!("{BASE}{lo_path}")).await.unwrap();
+    let replay = d.checks.iter().find(|c| c.name == "replay").unwrap();
+    assert!(!replay.ok && replay.reason == "replay" && replay.detail.contains(&lo_id), "{replay:?}");
+
     // Not a SAML message at all: refused, the reason named.
     let e = gw.decode_message("hello, world!").await.unwrap_err();
     assert_eq!(e.reason(), "decode");

@@ -14,7 +14,6 @@ use base64::Engine as _;
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT_LANGUAGE, LOCATION, ORIGIN};
 use samlgate::saml::dsig::{SignatureAlgorithm, SigningKey};
-use samlgate::saml::redirect::{MessageParam, encode_redirect_query};
 
 const SP_HOST: &str = "sp.rollover.test";
 const PASSWORD: &str = "correct horse battery staple";
@@ -56,24 +55,7 @@ impl Env {
 
     /// "Go to console", then a signed AuthnRequest of the test SP: the posted Response's XML.
     fn hop(&self) -> String {
-        let c = client();
-        let t = stdout(&run(&self.dir, &["token", "--user", "cust-roll", "--raw"])).trim().to_owned();
-        let r = c.get(self.g.url(&format!("/console?token={t}"))).send().unwrap();
-        assert_eq!(r.status(), 302, "{}", r.text().unwrap_or_default());
-        let now = time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap();
-        let dest = self.g.url("/saml/sso");
-        let xml = std::fs::read_to_string(repo().join("tests/data/corpus/authn/ok.xml"))
-            .unwrap()
-            .replace("{ID}", &format!("_roll{}", uuid::Uuid::new_v4().simple()))
-            .replace("{NOW}", &now)
-            .replace("{DEST}", &dest)
-            .replace("{ISSUER}", &format!("https://{SP_HOST}/"))
-            .replace("{ACS}", &format!("https://{SP_HOST}/acs"));
-        let q = encode_redirect_query(MessageParam::SamlRequest, &xml, Some("rs"), Some(&self.sp_key)).unwrap();
-        let r = c.get(format!("{dest}?{q}")).send().unwrap();
-        assert_eq!(r.status(), 200);
-        let form = parse_post_form(&r.text().unwrap());
-        String::from_utf8(base64::engine::general_purpose::STANDARD.decode(&form.message).unwrap()).unwrap()
+        sso_hop(&self.g, &self.dir, SP_HOST, &self.sp_key, "cust-roll")
     }
 
     fn metadata(&self) -> String {
@@ -135,21 +117,6 @@ fn signing_certs(md: &str) -> Vec<String> {
         .collect()
 }
 
-/// `xmlsec1 --verify` of the Assertion's signature with `cert` only.
-fn verifies(xml: &str, cert: &Path, work: &Path) -> bool {
-    let f = work.join("rollover-response.xml");
-    std::fs::write(&f, xml).unwrap();
-    let o = Command::new("xmlsec1")
-        .args(["--verify", "--enabled-key-data", "key-name", "--pubkey-cert-pem"])
-        .arg(cert)
-        .args(["--id-attr:ID", "urn:oasis:names:tc:SAML:2.0:assertion:Assertion"])
-        .args(["--node-xpath", "//*[local-name()='Assertion']/*[local-name()='Signature']"])
-        .arg(&f)
-        .output()
-        .expect("xmlsec1 (Debian package xmlsec1)");
-    o.status.success()
-}
-
 fn mode(path: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
@@ -198,8 +165,8 @@ fn cli_rollover_publishes_then_switches_then_retires_and_a_running_gateway_follo
     let md = e.hup_until("prepare", |md| signing_descriptors(md) == 2);
     assert_eq!(md, exported, "every replica publishes the same keys");
     let xml = e.hop();
-    assert!(verifies(&xml, &old, &work), "after prepare the old key signs");
-    assert!(!verifies(&xml, &e.cert("idp-next.crt"), &work));
+    assert!(assertion_verifies(&xml, &old, &work), "after prepare the old key signs");
+    assert!(!assertion_verifies(&xml, &e.cert("idp-next.crt"), &work));
 
     // /metrics: the current certificate's time left (~10 years) and the next key's presence.
     let m = client().get(e.g.url("/metrics")).send().unwrap().text().unwrap();
@@ -220,8 +187,8 @@ fn cli_rollover_publishes_then_switches_then_retires_and_a_running_gateway_follo
     let md = e.hup_until("activate", |md| signing_certs(md).first() == Some(&cert_b64(&next)));
     assert_eq!(signing_certs(&md), vec![cert_b64(&next), cert_b64(&old)]);
     let xml = e.hop();
-    assert!(verifies(&xml, &next, &work), "after activate the new key signs");
-    assert!(!verifies(&xml, &old, &work), "and the old one does not");
+    assert!(assertion_verifies(&xml, &next, &work), "after activate the new key signs");
+    assert!(!assertion_verifies(&xml, &old, &work), "and the old one does not");
     for step in ["prepare", "activate"] {
         let (code, _, err) = e.cli(&["keys", "rollover", step]);
         assert_eq!(code, 1, "{step} after activate: {err}");
@@ -239,7 +206,7 @@ fn cli_rollover_publishes_then_switches_then_retires_and_a_running_gateway_follo
     assert_eq!(signing_certs(&md), vec![cert_b64(&next)]);
     let (_, exported, _) = e.cli(&["metadata", "export", "-o", "-"]);
     assert_eq!(signing_descriptors(&exported), 1);
-    assert!(verifies(&e.hop(), &next, &work));
+    assert!(assertion_verifies(&e.hop(), &next, &work));
     let (code, _, err) = e.cli(&["keys", "rollover", "retire"]);
     assert_eq!(code, 1, "{err}");
 
@@ -362,23 +329,37 @@ fn admin_page_runs_the_rollover_with_csrf_and_refuses_steps_out_of_order() {
     assert_eq!(r.status(), StatusCode::CONFLICT);
     assert!(r.text().unwrap().contains("A next key is already prepared"));
 
-    // activate: the ECDSA key signs (the RSA-configured gateway follows the key's family).
+    // activate on a gateway configured for RSA-SHA256: refused (it would switch every SP, Huawei's
+    // among them, to ECDSA), naming the setting; nothing changed.
+    let r = post(&c, &e.g.url("/admin/keys/activate"), &[("csrf", &csrf)]);
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let page = r.text().unwrap();
+    assert!(
+        page.contains("idp.signature_algorithm = &#34;ecdsa-sha256&#34;")
+            || page.contains("idp.signature_algorithm = \"ecdsa-sha256\""),
+        "{page}"
+    );
+    assert!(e.cert("idp-next.key").exists());
+    // activate where idp.signature_algorithm says ECDSA (a replica's CLI configured for it): the ECDSA
+    // key signs (the RSA-configured gateway follows the key's family).
     let next = e.dir.join("next.crt");
     std::fs::copy(e.cert("idp-next.crt"), &next).unwrap();
-    let page = step(&e, &c, &csrf, "activate");
+    let o = run_env(&e.dir, &["keys", "rollover", "activate"], &[("SAMLGATE_IDP_SIGNATURE_ALGORITHM", "ecdsa-sha256")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let page = keys_page(&e, &c);
     assert!(page.contains("id=\"key-previous\""), "{page}");
     let md = e.metadata();
     assert_eq!(signing_certs(&md).first(), Some(&cert_b64(&next)));
     let xml = e.hop();
     assert!(xml.contains("xmldsig-more#ecdsa-sha256"), "{xml}");
-    assert!(verifies(&xml, &next, &e.dir));
+    assert!(assertion_verifies(&xml, &next, &e.dir));
 
     // retire.
     let page = step(&e, &c, &csrf, "retire");
     assert!(!page.contains("id=\"key-previous\"") && page.contains("again"), "{page}");
     assert_eq!(signing_descriptors(&e.metadata()), 1);
 
-    for kind in ["keys.prepare", "keys.activate", "keys.retire"] {
+    for kind in ["keys.prepare", "keys.retire"] {
         let events = e.audit(kind);
         assert_eq!(events.len(), 1, "{kind}");
         assert_eq!(events[0].actor, "ops");
@@ -386,4 +367,7 @@ fn admin_page_runs_the_rollover_with_csrf_and_refuses_steps_out_of_order() {
         assert_eq!(d["via"], "admin", "{d}");
         assert_eq!(d["client"], "127.0.0.1", "{d}");
     }
+    let activated = e.audit("keys.activate");
+    assert_eq!(activated.len(), 1, "the refused activate is not a step");
+    assert!(activated[0].detail_json.contains("\"via\":\"cli\""), "{}", activated[0].detail_json);
 }

@@ -77,7 +77,7 @@ fn get_json(c: &reqwest::blocking::Client, url: &str) -> (u16, serde_json::Value
 }
 
 /// `xmlsec1 --verify` of the Assertion signature (and of the Response signature when `response_signed`).
-pub(crate) fn xmlsec_verify(xml: &str, cert: &Path, work: &Path, response_signed: bool) -> Result<(), String> {
+fn xmlsec_verify(xml: &str, cert: &Path, work: &Path, response_signed: bool) -> Result<(), String> {
     let f = work.join("response.xml");
     std::fs::write(&f, xml).unwrap();
     let mut runs: Vec<Vec<String>> = Vec::new();

@@ -146,6 +146,7 @@ fn api_token(name: &str, hash: &str) -> store::ApiTokenRecord {
         created_at: now(),
         last_used_at: None,
         revoked_at: None,
+        expires_at: Some(now() + 3600),
     }
 }
 
@@ -174,6 +175,25 @@ async fn api_tokens_live_revoked_replaced(ctx: &Ctx) {
     assert_eq!(list.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["another", "ci"]);
     assert_eq!((list[1].token_hash.as_str(), list[1].revoked_at, list[1].last_used_at), (&*"c".repeat(64), None, None));
     assert!(s.get_api_token_by_hash(&"a".repeat(64)).await.unwrap().is_none(), "the old hash is gone");
+    assert!(list[1].expires_at.is_some_and(|e| e > t), "expires_at is kept: {:?}", list[1].expires_at);
+    // An expired live token's name is reused too; a live unexpired one's is not.
+    let mut expired = api_token("old", &"e".repeat(64));
+    expired.expires_at = Some(t - 1);
+    assert!(s.insert_api_token(&expired).await.unwrap());
+    assert_eq!(s.get_api_token_by_hash(&"e".repeat(64)).await.unwrap().unwrap().expires_at, Some(t - 1));
+    assert!(s.insert_api_token(&api_token("old", &"f".repeat(64))).await.unwrap(), "an expired name is reused");
+    let mut never = api_token("never", &"0".repeat(64));
+    never.expires_at = None;
+    assert!(s.insert_api_token(&never).await.unwrap());
+    assert!(!s.insert_api_token(&api_token("never", &"1".repeat(64))).await.unwrap(), "no expiry: still live");
+    // A creator's tokens are revoked together; another creator's stay live.
+    let mut other = api_token("theirs", &"2".repeat(64));
+    other.created_by = "someone-else".into();
+    assert!(s.insert_api_token(&other).await.unwrap());
+    assert_eq!(s.revoke_api_tokens_created_by("ops", t).await.unwrap(), ["another", "ci", "never", "old"]);
+    assert!(s.revoke_api_tokens_created_by("ops", t).await.unwrap().is_empty(), "nothing live is left");
+    let theirs = s.get_api_token_by_hash(&"2".repeat(64)).await.unwrap().unwrap();
+    assert_eq!(theirs.revoked_at, None);
 }
 
 fn sp(entity_id: &str, t: i64) -> SpRecord {

@@ -25,7 +25,7 @@ use utoipa::{OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::gateway::api_tokens::{Scope, TokenUser, require_scope, verify_token};
+use crate::gateway::api_tokens::{Scope, TokenUser, bearer_token, require_scope, verify_token};
 use crate::gateway::rollover::{PrepareOptions, run_step};
 use crate::gateway::sp::{self, Imported, SpError};
 use crate::keys::KeyAlgorithm;
@@ -153,13 +153,7 @@ impl FromRequestParts<AppState> for ApiAuth {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         let caller = parts.extensions.get::<Caller>().cloned().unwrap_or_default();
         // Only the Authorization header counts: the admin cookie is never looked at here.
-        let presented = parts.headers.get(header::AUTHORIZATION).map(|v| {
-            v.to_str()
-                .ok()
-                .and_then(|s| s.strip_prefix("Bearer ").or_else(|| s.strip_prefix("bearer ")))
-                .map(str::trim)
-                .unwrap_or("")
-        });
+        let presented = parts.headers.get(header::AUTHORIZATION).map(|v| bearer_token(v.as_bytes()));
         let token = match verify_token(state.store.as_ref(), presented, &caller).await {
             Ok(t) => t,
             Err(e) => {
@@ -201,10 +195,39 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
             )
             .into_response());
         }
-        serde_json::from_slice(bytes).map(ApiJson).map_err(|e| {
-            Refusal::bad_request("json", format!("the body is not the expected JSON: {e}")).into_response()
-        })
+        serde_json::from_slice(bytes)
+            .map(ApiJson)
+            .map_err(|e| Refusal::bad_request("json", json_error_message(&e)).into_response())
     }
+}
+
+/// What is wrong with a JSON body, without the values it carried: serde's messages quote the value
+/// of a wrong type (`invalid type: string "…"`), which may be a password or a token, and refusal
+/// messages are audited. Field names (ours, or an unknown one, cut to 64 characters) stay.
+fn json_error_message(e: &serde_json::Error) -> String {
+    let at = format!("line {}, column {}", e.line(), e.column());
+    if !e.is_data() {
+        return format!("the body is not valid JSON ({at})");
+    }
+    let full = e.to_string();
+    let text = full.split(" at line ").next().unwrap_or("");
+    let what = if text.starts_with("invalid type")
+        || text.starts_with("invalid value")
+        || text.starts_with("invalid length")
+    {
+        match text.split_once(", expected ") {
+            Some((_, expected)) => format!("a value of the wrong kind: expected {expected}"),
+            None => "a value of the wrong kind".to_owned(),
+        }
+    } else if text.starts_with("missing field")
+        || text.starts_with("unknown field")
+        || text.starts_with("duplicate field")
+    {
+        text.chars().take(160).collect()
+    } else {
+        "a value that does not fit".to_owned()
+    };
+    format!("the body is not the expected JSON: {what} ({at})")
 }
 
 fn json_answer(status: StatusCode, v: Value) -> Answer {
@@ -538,12 +561,15 @@ async fn list_bindings(State(state): State<AppState>, _auth: ApiAuth, RawQuery(r
     if search.len() > 256 {
         return Err(refused(StatusCode::BAD_REQUEST, "parameter", "q: at most 256 characters"));
     }
-    let list = if search.is_empty() {
-        state.store.list_bindings(limit, offset).await?
+    // `total`: every binding, or (with q) every match — an exact xUserId or domainId, so few.
+    let (list, total) = if search.is_empty() {
+        (state.store.list_bindings(limit, offset).await?, state.store.count_bindings().await?)
     } else {
-        state.store.find_bindings(&search, limit).await?
+        let mut found = state.store.find_bindings(&search, MAX_LIMIT + 1).await?;
+        let total = i64::try_from(found.len()).unwrap_or(i64::MAX);
+        found.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        (found, total)
     };
-    let total = state.store.count_bindings().await?;
     ok(json!({"bindings": list.iter().map(binding_json).collect::<Vec<_>>(), "total": total}))
 }
 
@@ -772,4 +798,37 @@ async fn remove_user(State(state): State<AppState>, auth: ApiAuth, path: PathPar
     .await
     .map_err(user_refusal)?;
     ok(json!({ "removed": name }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Body {
+        name: String,
+        days: Option<u32>,
+    }
+
+    fn message(json: &str) -> String {
+        json_error_message(&serde_json::from_str::<Body>(json).unwrap_err())
+    }
+
+    #[test]
+    fn json_refusals_never_quote_the_values_sent() {
+        let m = message(r#"{"name": 1234567, "days": 1}"#);
+        assert!(m.contains("wrong kind: expected a string") && !m.contains("1234567"), "{m}");
+        let m = message(r#"{"name": "x", "days": "hunter2-secret"}"#);
+        assert!(m.contains("wrong kind") && !m.contains("hunter2"), "{m}");
+        let m = message(r#"{"name": "x", "days": -5}"#);
+        assert!(!m.contains("-5"), "{m}");
+        let m = message(r#"{"days": 1}"#);
+        assert!(m.contains("missing field `name`"), "{m}");
+        let m = message(r#"{"name": "x", "pasword": "s3cret"}"#);
+        assert!(m.contains("unknown field `pasword`") && !m.contains("s3cret"), "{m}");
+        let m = message(r#"{"name": "secret-in-broken-json"#);
+        assert!(m.contains("not valid JSON (line 1") && !m.contains("secret"), "{m}");
+    }
 }

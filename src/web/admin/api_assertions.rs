@@ -13,22 +13,15 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use super::api::{ApiError, ApiJson};
-use crate::gateway::api_tokens::{Scope, TokenUser, require_scope, verify_token};
+use crate::gateway::api_tokens::{Scope, TokenUser, bearer_token, require_scope, verify_token};
 use crate::gateway::assert::{MintRequest, Minter};
 use crate::web::{Answer, AppState, Caller, Failure};
 
-/// The token of a request to the assertions endpoint: missing, malformed, unknown or revoked → 401
-/// `api_token`; without the `assertions` scope → 403 `api_scope`.
+/// The token of a request to the assertions endpoint: missing, malformed, unknown, expired or revoked
+/// → 401 `api_token`; without the `assertions` scope → 403 `api_scope`.
 pub struct AssertionsAuth {
     pub token: TokenUser,
     pub caller: Caller,
-}
-
-/// The bearer token of `Authorization` (`None` without the header; `""` when it is not `Bearer …`).
-fn bearer(parts: &Parts) -> Option<&str> {
-    let value = parts.headers.get(header::AUTHORIZATION)?;
-    let text = value.to_str().unwrap_or("");
-    Some(text.strip_prefix("Bearer ").or_else(|| text.strip_prefix("bearer ")).map(str::trim).unwrap_or(""))
 }
 
 impl FromRequestParts<AppState> for AssertionsAuth {
@@ -36,7 +29,9 @@ impl FromRequestParts<AppState> for AssertionsAuth {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         let caller = parts.extensions.get::<Caller>().cloned().unwrap_or_default();
-        let token = verify_token(state.store.as_ref(), bearer(parts), &caller).await.map_err(|e| {
+        // Only the Authorization header counts (as for the rest of the API).
+        let presented = parts.headers.get(header::AUTHORIZATION).map(|v| bearer_token(v.as_bytes()));
+        let token = verify_token(state.store.as_ref(), presented, &caller).await.map_err(|e| {
             let mut r = Failure::from(e).into_response();
             r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             r

@@ -33,8 +33,9 @@ const LOGIN_COOKIE: &str = "samlgate_admin_login";
 pub const ADMIN_SESSION_SECS: i64 = 30 * 60;
 /// The sign-in form is good for this long.
 const LOGIN_FORM_SECS: i64 = 15 * 60;
-/// Longest admin form body.
-const MAX_FORM_BYTES: usize = 16 * 1024;
+/// Longest sign-in form body (the forms of signed-in admins may be as long as `server.max_body_bytes`:
+/// the decoder takes a pasted POST-binding message).
+const MAX_LOGIN_FORM_BYTES: usize = 16 * 1024;
 /// Longest password accepted at sign-in (argon2 hashes any length; this only bounds the work).
 const MAX_PASSWORD_BYTES: usize = 1024;
 
@@ -155,7 +156,7 @@ impl FromRequest<AppState> for AdminForm {
         let (mut parts, body) = req.into_parts();
         let admin = Admin::from_request_parts(&mut parts, state).await?;
         check_origin(state, &parts.headers).map_err(IntoResponse::into_response)?;
-        let fields = read_form(body).await?;
+        let fields = read_form(body, state.settings.config.server.max_body_bytes).await?;
         let given = fields.get("csrf").map(String::as_str).unwrap_or("");
         if !token_eq(&admin.csrf, given) {
             return Err(csrf_refusal(given.is_empty()));
@@ -179,9 +180,10 @@ fn csrf_refusal(missing: bool) -> Response {
     Refusal::new(StatusCode::FORBIDDEN, "csrf", msg).into_response()
 }
 
-async fn read_form(body: axum::body::Body) -> Result<HashMap<String, String>, Response> {
-    let bytes = axum::body::to_bytes(body, MAX_FORM_BYTES).await.map_err(|_| {
-        Refusal::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "the form is too large").into_response()
+async fn read_form(body: axum::body::Body, limit: usize) -> Result<HashMap<String, String>, Response> {
+    let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
+        let msg = format!("the form is larger than {limit} bytes (server.max_body_bytes)");
+        Refusal::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", msg).into_response()
     })?;
     let text = std::str::from_utf8(&bytes)
         .map_err(|_| Refusal::bad_request("bad_encoding", "the form body is not UTF-8").into_response())?;
@@ -278,6 +280,79 @@ async fn audit_sign_in(
     state.audit(event).await.map_err(|e| crate::web::Failure::from(e).into_response())
 }
 
+/// Why a password was not accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordRefused {
+    /// The account is locked for this many more seconds (no password work was done).
+    Locked(i64),
+    /// Wrong; `Some(secs)` when this failure locked the account.
+    Wrong(Option<i64>),
+}
+
+/// Checks `name`'s `password` against `users` under the account lockout: the lock is checked, and a
+/// failure counted, while holding a verification slot (guesses sent in parallel cannot all pass the
+/// check before the first failure is counted). A success clears the failures.
+async fn check_password(
+    state: &AppState,
+    users: Vec<crate::config::AdminUser>,
+    name: &str,
+    password: String,
+) -> Result<Result<(), PasswordRefused>, Response> {
+    let _slot = VERIFY_SLOTS.acquire().await.map_err(|e| Internal::from(e).into_response())?;
+    if let Some(left) = state.admin_lockout.locked_for(name, now_unix()) {
+        return Ok(Err(PasswordRefused::Locked(left)));
+    }
+    let n = name.to_owned();
+    let ok = tokio::task::spawn_blocking(move || verify_password(&users, &n, &password))
+        .await
+        .map_err(|e| Internal::from(e).into_response())?;
+    if ok {
+        state.admin_lockout.clear(name);
+        Ok(Ok(()))
+    } else {
+        Ok(Err(PasswordRefused::Wrong(state.admin_lockout.record_failure(name, now_unix()))))
+    }
+}
+
+/// Audits a wrong password for `name` (`admin.login_failed` with `reason`, and `admin.lockout` when
+/// it locked the account).
+async fn audit_wrong_password(
+    state: &AppState,
+    name: &str,
+    reason: &str,
+    locks: Option<i64>,
+    cid: &Caller,
+) -> Result<(), Response> {
+    let detail = serde_json::json!({"name": name, "reason": reason});
+    audit_sign_in(state, AuditKind::AdminLoginFailed, name, detail, cid).await?;
+    tracing::warn!(name = %name, reason, "admin password refused");
+    if let Some(secs) = locks {
+        let detail = serde_json::json!({"name": name, "seconds": secs});
+        audit_sign_in(state, AuditKind::AdminLockout, name, detail, cid).await?;
+        tracing::warn!(name = %name, seconds = secs, "admin account locked after repeated failed passwords");
+    }
+    Ok(())
+}
+
+/// Asks a signed-in admin for their password again before a sensitive change (creating an API
+/// token): under the same lockout as the sign-in, audited `admin.login_failed` reason `confirm` when
+/// wrong. `Ok(Err(_))` says why it was not accepted.
+pub async fn confirm_password(
+    state: &AppState,
+    admin: &Admin,
+    password: &str,
+) -> Result<Result<(), PasswordRefused>, Response> {
+    if password.is_empty() || password.len() > MAX_PASSWORD_BYTES {
+        return Ok(Err(PasswordRefused::Wrong(None)));
+    }
+    let users = state.admin_users().await.map_err(|e| crate::web::Failure::from(e).into_response())?;
+    let outcome = check_password(state, users, &admin.name, password.to_owned()).await?;
+    if let Err(PasswordRefused::Wrong(locks)) = outcome {
+        audit_wrong_password(state, &admin.name, "confirm", locks, &admin.caller).await?;
+    }
+    Ok(outcome)
+}
+
 /// `POST /admin/login`.
 pub async fn login(State(state): State<AppState>, jar: CookieJar, req: Request) -> Response {
     match login_inner(&state, jar, req).await {
@@ -294,7 +369,7 @@ async fn login_inner(state: &AppState, jar: CookieJar, req: Request) -> Result<R
     }
     let cid = caller(&parts);
     check_origin(state, &parts.headers).map_err(IntoResponse::into_response)?;
-    let fields = read_form(body).await?;
+    let fields = read_form(body, MAX_LOGIN_FORM_BYTES).await?;
     let given = fields.get("csrf").map(String::as_str).unwrap_or("");
     let expected = jar.get(LOGIN_COOKIE).map(|c| c.value().to_owned()).unwrap_or_default();
     if !token_eq(&expected, given) {
@@ -306,26 +381,11 @@ async fn login_inner(state: &AppState, jar: CookieJar, req: Request) -> Result<R
         return Ok(login_page(state, &t, jar, StatusCode::UNAUTHORIZED, "", &t.t("admin-login-wrong")));
     }
     let shown: String = name.chars().take(64).collect();
-    // The lock is checked, and a failure counted, while holding a verification slot: guesses sent in
-    // parallel cannot all pass the check before the first failure is counted.
-    let outcome = {
-        let _slot = VERIFY_SLOTS.acquire().await.map_err(|e| Internal::from(e).into_response())?;
-        match state.admin_lockout.locked_for(&name, now_unix()) {
-            Some(left) => Err(left),
-            None => {
-                let (n, p) = (name.clone(), password);
-                let ok = tokio::task::spawn_blocking(move || verify_password(&users, &n, &p))
-                    .await
-                    .map_err(|e| Internal::from(e).into_response())?;
-                let locks = if ok { None } else { state.admin_lockout.record_failure(&name, now_unix()) };
-                Ok((ok, locks))
-            }
-        }
-    };
+    let outcome = check_password(state, users, &name, password).await?;
     let now = now_unix();
     match outcome {
         // A locked account is refused without password work, even with the right password.
-        Err(left) => {
+        Err(PasswordRefused::Locked(left)) => {
             let detail = serde_json::json!({"name": shown, "reason": "locked", "retry_after": left});
             audit_sign_in(state, AuditKind::AdminLoginFailed, &shown, detail, &cid).await?;
             tracing::warn!(name = %shown, retry_after = left, "admin sign-in refused: account locked");
@@ -336,20 +396,12 @@ async fn login_inner(state: &AppState, jar: CookieJar, req: Request) -> Result<R
             }
             return Ok(r);
         }
-        Ok((false, locks)) => {
-            let detail = serde_json::json!({"name": shown, "reason": "password"});
-            audit_sign_in(state, AuditKind::AdminLoginFailed, &shown, detail, &cid).await?;
-            tracing::warn!(name = %shown, "admin sign-in refused");
-            if let Some(secs) = locks {
-                let detail = serde_json::json!({"name": shown, "seconds": secs});
-                audit_sign_in(state, AuditKind::AdminLockout, &shown, detail, &cid).await?;
-                tracing::warn!(name = %shown, seconds = secs, "admin account locked after repeated failed sign-ins");
-            }
+        Err(PasswordRefused::Wrong(locks)) => {
+            audit_wrong_password(state, &shown, "password", locks, &cid).await?;
             return Ok(login_page(state, &t, jar, StatusCode::UNAUTHORIZED, &shown, &t.t("admin-login-wrong")));
         }
-        Ok((true, _)) => {}
+        Ok(()) => {}
     }
-    state.admin_lockout.clear(&name);
 
     // A fresh session id at every sign-in (no fixation); an earlier admin session of this browser ends.
     if let Some(old) = jar.get(ADMIN_COOKIE).map(|c| c.value().to_owned())

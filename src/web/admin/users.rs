@@ -19,8 +19,12 @@ pub struct TokenRow {
     pub created_by: String,
     pub created: String,
     pub last_used: String,
-    /// When it was revoked (empty: live).
+    /// When it was revoked (empty: not revoked).
     pub revoked: String,
+    /// When it expires (empty: never).
+    pub expires: String,
+    /// Neither revoked nor expired (only a live token can be revoked).
+    pub live: bool,
 }
 
 pub struct UserRow {
@@ -81,6 +85,7 @@ async fn users_page_with(
         Err(e) => return Failure::from(e).into_response(),
     };
     let t = &admin.page;
+    let now = crate::util::now_unix();
     let rows = users
         .into_iter()
         .map(|u| UserRow {
@@ -93,6 +98,8 @@ async fn users_page_with(
     let tokens = tokens
         .into_iter()
         .map(|k| TokenRow {
+            live: k.is_live(now),
+            expires: k.expires_at.map(|at| t.time(at)).unwrap_or_else(|| t.t("admin-tokens-never")),
             scopes: k.scopes.join(" "),
             created_by: k.created_by,
             created: t.time(k.created_at),
@@ -194,9 +201,14 @@ fn token_error(t: &Page, e: &crate::gateway::Error) -> Option<String> {
     }
 }
 
-/// `POST /admin/users/tokens` (`name`, `scope_admin`, `scope_assertions`): creates an API token and
-/// shows it on the answer — the only time it is seen (the page is not cached, and the token is not
-/// in any URL).
+/// The lifetimes the page offers, in days (`never`: no expiry); the first is the default.
+const TOKEN_LIFETIMES: [&str; 4] = ["90", "30", "365", "never"];
+
+/// `POST /admin/users/tokens` (`name`, `scope_admin`, `scope_assertions`, `days`, `password`):
+/// creates an API token and shows it on the answer — the only time it is seen (the page is not
+/// cached, and the token is not in any URL). The admin's own password is asked again (under the
+/// sign-in lockout): a token outlives the session, so a borrowed or stolen session alone must not
+/// mint one. At least one scope must be chosen.
 pub async fn create_token(State(state): State<AppState>, form: AdminForm) -> Response {
     let admin = &form.admin;
     let t = &admin.page;
@@ -205,8 +217,37 @@ pub async fn create_token(State(state): State<AppState>, form: AdminForm) -> Res
         .into_iter()
         .filter(|s| form.fields.get(&format!("scope_{}", s.as_str())).is_some_and(|v| !v.is_empty()))
         .collect();
-    match crate::gateway::api_tokens::create_token(state.store.as_ref(), &name, &scopes, &admin.name, &admin.caller)
-        .await
+    let st = &state;
+    let refuse = |status, key: &str| {
+        let msg = t.t(key);
+        async move { users_page(st, admin, status, None, Some(msg), "").await }
+    };
+    if scopes.is_empty() {
+        return refuse(StatusCode::BAD_REQUEST, "admin-tokens-no-scope").await;
+    }
+    let days = form.fields.get("days").map(|s| s.trim()).unwrap_or(TOKEN_LIFETIMES[0]);
+    let days = match days {
+        "never" => None,
+        d if TOKEN_LIFETIMES.contains(&d) => d.parse::<u32>().ok(),
+        _ => return refuse(StatusCode::BAD_REQUEST, "admin-tokens-bad-days").await,
+    };
+    let password = form.fields.get("password").map(String::as_str).unwrap_or("");
+    match super::auth::confirm_password(&state, admin, password).await {
+        Err(r) => return r,
+        Ok(Err(super::auth::PasswordRefused::Locked(_))) => {
+            return refuse(StatusCode::TOO_MANY_REQUESTS, "admin-tokens-locked").await;
+        }
+        Ok(Err(super::auth::PasswordRefused::Wrong(_))) => {
+            return refuse(StatusCode::FORBIDDEN, "admin-tokens-wrong-password").await;
+        }
+        Ok(Ok(())) => {}
+    }
+    let expires_at = match crate::gateway::api_tokens::expiry(crate::util::now_unix(), days) {
+        Ok(e) => e,
+        Err(e) => return Failure::from(e).into_response(),
+    };
+    let store = state.store.as_ref();
+    match crate::gateway::api_tokens::create_token(store, &name, &scopes, expires_at, &admin.name, &admin.caller).await
     {
         Ok((token, info)) => {
             let done = Some(t.t1("admin-tokens-done-created", "name", &info.name));
