@@ -100,6 +100,14 @@ pub enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// Is this install ready for production with the real Huawei Cloud? Checks the config, keys,
+    /// store and SP metadata item by item (✓/✗ and what to do), then prints the values to enter in
+    /// Partner Center. Writes nothing. Exit 0 when ready, 1 otherwise.
+    Check {
+        /// `text` for people, `json` for automation.
+        #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+        format: CheckFormat,
+    },
     /// Decode a SAML message and run every check the gateway would run on it, without storing or
     /// spending anything: a Redirect URL, a query string, base64 (deflated or not) or raw XML; `-` reads
     /// standard input. Exit 0 when every check passes, 1 otherwise.
@@ -209,6 +217,12 @@ pub enum AuditCommand {
         #[arg(long, short)]
         output: Option<PathBuf>,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

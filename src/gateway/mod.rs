@@ -27,6 +27,7 @@ pub mod assert;
 pub mod audit;
 pub mod bind;
 pub mod bindings;
+pub mod check;
 pub mod console;
 pub mod decode;
 mod error;

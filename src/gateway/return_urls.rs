@@ -91,22 +91,31 @@ pub fn check_submitted(value: &str) -> std::result::Result<String, String> {
     crate::util::url::redirect_target(value, true).map(|u| u.to_string())
 }
 
+/// The effective URL of `kind` under `settings` with `store`'s saved values, and where it comes from.
+pub async fn return_url_of(
+    store: &dyn crate::store::Store,
+    settings: &crate::config::Settings,
+    kind: ReturnKind,
+) -> Result<(Option<String>, Source)> {
+    let saved = store.get_setting(kind.key()).await?;
+    let (raw, source) = match saved.as_deref() {
+        Some(s) => (Some(s), Source::Admin),
+        None => match kind.config_value(&settings.config) {
+            Some(c) => (Some(c), Source::Config),
+            None => (None, Source::Unset),
+        },
+    };
+    // Re-checked on every use and serialized by the URL parser (ASCII, ready for `Location`).
+    let url = raw
+        .map(|u| crate::config::check_http_url(kind.key(), u, true).map(|p| p.to_string()).map_err(Error::internal))
+        .transpose()?;
+    Ok((url, source))
+}
+
 impl Gateway {
     /// The effective URL of `kind` and where it comes from.
     pub async fn return_url_source(&self, kind: ReturnKind) -> Result<(Option<String>, Source)> {
-        let saved = self.store.get_setting(kind.key()).await?;
-        let (raw, source) = match saved.as_deref() {
-            Some(s) => (Some(s), Source::Admin),
-            None => match kind.config_value(&self.settings.config) {
-                Some(c) => (Some(c), Source::Config),
-                None => (None, Source::Unset),
-            },
-        };
-        // Re-checked on every use and serialized by the URL parser (ASCII, ready for `Location`).
-        let url = raw
-            .map(|u| crate::config::check_http_url(kind.key(), u, true).map(|p| p.to_string()).map_err(Error::internal))
-            .transpose()?;
-        Ok((url, source))
+        return_url_of(self.store.as_ref(), &self.settings, kind).await
     }
 
     /// The URL the browser is sent to for `kind`: the admin-saved value, else the config file's, else none.

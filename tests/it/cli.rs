@@ -186,6 +186,80 @@ fn a_missing_config_is_not_created_by_other_commands() {
     assert!(missing.exists());
 }
 
+/// `samlgate check`: a fresh `init` is not ready (each placeholder named, exit 1); with real values,
+/// an https base URL, Huawei's real metadata (imported by `init`) and an admin user it is (exit 0);
+/// `--format json` for automation; the mock SP's stand-in metadata is named as such.
+#[test]
+fn check_tells_a_fresh_install_from_one_ready_for_production() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    assert!(run(dir, &["init"]).status.success());
+    let o = run(dir, &["check"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let out = stdout(&o);
+    for named in [
+        "✗ server.base_url http://",
+        "✗ idp.entity_id http://",
+        "✗ huawei.x_account_type is the placeholder `CHANGE_ME_IDP`",
+        "✗ huawei.bp_id is not set",
+        "✗ handoff.partner_login_url is not set",
+        "✗ return_urls.order_paid is not set",
+        "✗ no admin user",
+        "✓ Huawei's SP metadata (metadata/huawei-sp-metadata.xml) is signed by CN=auth.huaweicloud.com",
+        "✓ the IdP key is RSA 2048",
+        "通知结果绑定地址 (Notification URL): http://127.0.0.1:8080/huawei/bind",
+        "Not ready for production",
+    ] {
+        assert!(out.contains(named), "{named}: {out}");
+    }
+    let o = run(dir, &["check", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let j: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(j["ready"], false);
+    let failed: Vec<&str> =
+        j["items"].as_array().unwrap().iter().filter(|i| i["ok"] == false).map(|i| i["id"].as_str().unwrap()).collect();
+    assert!(
+        failed.contains(&"x_account_type") && failed.contains(&"bp_id") && failed.contains(&"admin_user"),
+        "{failed:?}"
+    );
+
+    // Real values: ready.
+    let o = run(
+        dir,
+        &["init", "--base-url", "https://sso.partner.example", "--x-account-type", "acme_IDP", "--bp-id", "0a1b2c3d4e"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run_env(dir, &["admin", "add-user", "ops", "--password-env", "PW"], &[("PW", ADMIN_PASSWORD)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let real = [
+        ("SAMLGATE_HANDOFF_PARTNER_LOGIN_URL", "https://www.partner.example/login"),
+        ("SAMLGATE_RETURN_URLS_AFTER_LOGOUT", "https://www.partner.example/"),
+        ("SAMLGATE_RETURN_URLS_ORDER_PAID", "https://www.partner.example/orders"),
+        ("SAMLGATE_RETURN_URLS_RECHARGE", "https://www.partner.example/top-up"),
+    ];
+    let o = run_env(dir, &["check"], &real);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(out.contains("Ready for production") && !out.contains('✗'), "{out}");
+    assert!(out.contains("通知结果绑定地址 (Notification URL): https://sso.partner.example/huawei/bind"), "{out}");
+    let j: serde_json::Value =
+        serde_json::from_str(&stdout(&run_env(dir, &["check", "--format", "json"], &real))).unwrap();
+    assert_eq!(j["ready"], true, "{j}");
+
+    // A loose key file, a stand-in for Huawei's SP: named.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(dir.join("certs/idp.key"), std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = stdout(&run_env(dir, &["check"], &real));
+    assert!(out.contains("is readable by group or others (mode 644)") && out.contains("chmod 600"), "{out}");
+    std::fs::set_permissions(dir.join("certs/idp.key"), std::fs::Permissions::from_mode(0o600)).unwrap();
+    let mock = tempfile::tempdir().unwrap();
+    let o = run(mock.path(), &["init", "--with-mock-sp"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&run(mock.path(), &["check"]));
+    assert!(out.contains("✗ huawei.auth_base_url points at a stand-in"), "{out}");
+    assert!(out.contains("is a stand-in: its ACS is http://127.0.0.1"), "{out}");
+}
+
 /// Every file under `dir`, recursively.
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
