@@ -83,6 +83,21 @@ pub struct Config {
     pub audit: AuditConfig,
     pub admin: AdminConfig,
     pub ui: UiConfig,
+    /// Per-SP settings (`[[sps]]`), by entityID; an SP without an entry gets the defaults.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sps: Vec<SpSettings>,
+}
+
+/// What one SP may do beyond the SP-initiated hop (`[[sps]]` in the file).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpSettings {
+    /// The SP's entityID, as in its imported metadata.
+    pub entity_id: String,
+    /// Accept IdP-initiated SSO for it (`/saml/init?sp=…`, `/console?token=…&sp=…`): an unsolicited
+    /// Response posted to the ACS of its metadata. Off by default, Huawei's SP included.
+    #[serde(default)]
+    pub allow_idp_initiated: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -295,6 +310,11 @@ impl Config {
         }
     }
 
+    /// The `[[sps]]` settings of this SP, if it has any.
+    pub fn sp_settings(&self, entity_id: &str) -> Option<&SpSettings> {
+        self.sps.iter().find(|s| s.entity_id == entity_id)
+    }
+
     /// The accent colour (`#rrggbb`).
     pub fn accent_color(&self) -> &str {
         self.ui.accent_color.as_deref().unwrap_or(DEFAULT_ACCENT_COLOR)
@@ -362,6 +382,10 @@ fn check_display_name(key: &str, v: &str) -> Result<(), ConfigError> {
 #[serde(deny_unknown_fields, default)]
 pub struct AdminConfig {
     pub users: Vec<AdminUser>,
+    /// Let API tokens with the `assertions` scope mint assertions for Huawei's SP too (off: a minted
+    /// assertion for the real Huawei would sign a customer in without the partner platform). The CLI
+    /// (`samlgate assert`) needs the IdP key and is not limited by this.
+    pub allow_minting_for_huawei: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -486,6 +510,11 @@ impl Settings {
 
     pub fn slo_url(&self) -> String {
         format!("{}/saml/slo", self.config.server.base_url)
+    }
+
+    /// Where IdP-initiated SSO starts (`GET /saml/init?sp=…`).
+    pub fn init_url(&self) -> String {
+        format!("{}/saml/init", self.config.server.base_url)
     }
 }
 
@@ -742,6 +771,19 @@ impl Config {
             }
         }
 
+        for (n, sp) in self.sps.iter().enumerate() {
+            let id = &sp.entity_id;
+            if id.is_empty() || id.len() > 1024 || id.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                return Err(invalid(
+                    &format!("sps[{n}].entity_id"),
+                    "must be an SP entityID of at most 1024 characters without spaces",
+                ));
+            }
+            if self.sps[..n].iter().any(|other| &other.entity_id == id) {
+                return Err(invalid(&format!("sps[{n}].entity_id"), format!("`{id}` is listed twice")));
+            }
+        }
+
         let ui = &self.ui;
         if let Some(l) = &ui.default_language
             && crate::util::i18n::Lang::parse(l).is_none()
@@ -839,7 +881,10 @@ pub fn parse_with_env(text: &str, path: &Path, env: &[(String, String)]) -> Resu
             // Only variables naming a config section are overrides (a typo inside a section is an
             // error); others such as SAMLGATE_CONFIG, SAMLGATE_LOG or tooling variables are not ours.
             let rest = var[ENV_PREFIX.len()..].to_ascii_lowercase();
-            if !SECTIONS.iter().any(|s| rest.strip_prefix(s).is_some_and(|r| r.starts_with('_'))) {
+            // `[[sps]]` is one value (`SAMLGATE_SPS`), not a section of keys.
+            let is_ours =
+                rest == "sps" || SECTIONS.iter().any(|s| rest.strip_prefix(s).is_some_and(|r| r.starts_with('_')));
+            if !is_ours {
                 continue;
             }
             apply_env(&mut table, &paths, var, raw)?;
@@ -853,7 +898,8 @@ pub fn parse_with_env(text: &str, path: &Path, env: &[(String, String)]) -> Resu
 }
 
 /// The sections of the file; `SAMLGATE_<SECTION>_…` variables override keys in them.
-const SECTIONS: &[&str] = &["server", "idp", "huawei", "handoff", "store", "return_urls", "audit", "admin", "ui"];
+const SECTIONS: &[&str] =
+    &["server", "idp", "huawei", "handoff", "store", "return_urls", "audit", "admin", "ui", "sps"];
 
 /// Every scalar key path, with a sample value giving its type.
 fn key_paths() -> Vec<(Vec<String>, toml::Value)> {
@@ -903,6 +949,9 @@ fn key_paths() -> Vec<(Vec<String>, toml::Value)> {
         }
     }
     walk(&mut Vec::new(), &v, &mut out);
+    // `[[sps]]` is not written while empty; as a whole it can be given as a TOML array of tables
+    // (`SAMLGATE_SPS='[{entity_id = "https://sp.example/", allow_idp_initiated = true}]'`).
+    out.push((vec!["sps".to_owned()], toml::Value::Array(Vec::new())));
     out
 }
 
@@ -1044,6 +1093,41 @@ mod tests {
         assert!(e.contains("max_body_bytes"), "{e}");
         let e = parse_with_env("[server\n", Path::new("s.toml"), &[]).unwrap_err().to_string();
         assert!(e.contains("s.toml"), "{e}");
+    }
+
+    #[test]
+    fn per_sp_settings_from_the_file_or_the_environment() {
+        let text = format!(
+            "{}\n[[sps]]\nentity_id = \"https://sp.example/\"\nallow_idp_initiated = true\n\n[[sps]]\nentity_id = \"https://other.example/\"\n",
+            valid_text()
+        );
+        let s = parse_with_env(&text, Path::new("s.toml"), &[]).unwrap();
+        assert!(s.config.sp_settings("https://sp.example/").unwrap().allow_idp_initiated);
+        assert!(!s.config.sp_settings("https://other.example/").unwrap().allow_idp_initiated);
+        assert!(s.config.sp_settings("https://auth.huaweicloud.com/").is_none());
+        assert!(!s.config.admin.allow_minting_for_huawei);
+        // Written back only when set, and read again the same.
+        let again = parse_with_env(&s.config.to_toml(), Path::new("s.toml"), &[]).unwrap();
+        assert_eq!(again.config.sps, s.config.sps);
+        assert!(!valid_text().contains("[[sps]]"));
+        let env = vec![(
+            "SAMLGATE_SPS".to_string(),
+            r#"[{entity_id = "https://env.example/", allow_idp_initiated = true}]"#.to_string(),
+        )];
+        let s = parse_with_env(&valid_text(), Path::new("s.toml"), &env).unwrap();
+        assert!(s.config.sp_settings("https://env.example/").unwrap().allow_idp_initiated);
+        for (bad, key) in [
+            ("[[sps]]\nentity_id = \"\"\n", "sps[0].entity_id"),
+            ("[[sps]]\nentity_id = \"a b\"\n", "sps[0].entity_id"),
+            ("[[sps]]\nentity_id = \"x\"\n[[sps]]\nentity_id = \"x\"\n", "sps[1].entity_id"),
+        ] {
+            let e = parse_with_env(&format!("{}\n{bad}", valid_text()), Path::new("s.toml"), &[]).unwrap_err();
+            assert!(e.to_string().contains(key), "{bad}: {e}");
+        }
+        let typo = format!("{}\n[[sps]]\nentity_id = \"x\"\nallow_idp_initiate = true\n", valid_text());
+        assert!(
+            parse_with_env(&typo, Path::new("s.toml"), &[]).unwrap_err().to_string().contains("allow_idp_initiate")
+        );
     }
 
     #[test]

@@ -127,6 +127,12 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Mint a signed SAMLResponse for a customer, exactly as the SSO hop would sign it for that SP
+    /// (Huawei's SP by default), for integration tests: print it, or POST it to the SP's ACS. Needs
+    /// the IdP key, so only whoever can read the key can run it — and may then mint for any SP,
+    /// Huawei's included (the admin API cannot unless admin.allow_minting_for_huawei). Every minted
+    /// assertion is audited (`assert.minted`).
+    Assert(AssertArgs),
     /// Read the audit log.
     Audit {
         #[command(subcommand)]
@@ -149,6 +155,39 @@ pub struct CustomerArgs {
     /// E-mail address.
     #[arg(long)]
     pub email: Option<String>,
+}
+
+/// Options of `samlgate assert`.
+#[derive(Debug, clap::Args)]
+pub struct AssertArgs {
+    #[command(flatten)]
+    pub customer: CustomerArgs,
+    /// The SP's entityID (an imported SP; default Huawei's, huawei.sp_entity_id).
+    #[arg(long)]
+    pub sp: Option<String>,
+    /// The AuthnRequest ID answered (InResponseTo); without it the Response is unsolicited.
+    #[arg(long)]
+    pub in_response_to: Option<String>,
+    /// An extra attribute after Huawei's, NAME=VALUE; repeat it (a repeated NAME gives several values).
+    #[arg(long = "attr", value_name = "NAME=VALUE")]
+    pub attrs: Vec<String>,
+    /// RelayState to post with the Response.
+    #[arg(long)]
+    pub relay_state: Option<String>,
+    /// What to print: the base64 SAMLResponse, the Response XML, or the auto-post HTML form.
+    #[arg(long, value_enum, default_value = "base64")]
+    pub format: AssertFormat,
+    /// POST it (with RelayState) to the SP's ACS from its metadata and print the HTTP status and
+    /// where it redirected (instead of printing it); exit 1 when the ACS answers 4xx or 5xx.
+    #[arg(long, conflicts_with = "format")]
+    pub post: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AssertFormat {
+    Base64,
+    Xml,
+    Form,
 }
 
 #[derive(Debug, Subcommand)]
@@ -227,7 +266,8 @@ pub enum TokenCommand {
         /// The token's name (letters, digits, `.`, `_`, `-`, `@`; at most 64); audit events of its
         /// calls name it as `token:NAME`.
         name: String,
-        /// What it may do: `admin` (default) or `assertions`; repeat for several.
+        /// What it may do: `admin` (default; the admin API) or `assertions` (only `POST
+        /// /admin/api/v1/assertions`); repeat for several.
         #[arg(long = "scope")]
         scopes: Vec<String>,
         /// Days until it expires (1–3650).
@@ -386,6 +426,11 @@ pub struct MockSpArgs {
     /// Binding notification URL (default `<gateway base>/huawei/bind`).
     #[arg(long)]
     pub notify_url: Option<String>,
+    /// Also accept unsolicited Responses (no InResponseTo: IdP-initiated SSO, `samlgate assert`
+    /// without --in-response-to); signature, audience, recipient, time window and the one-time
+    /// assertion ID are still checked.
+    #[arg(long)]
+    pub allow_unsolicited: bool,
 }
 
 /// Command-line options of `samlgate demo`.
@@ -401,4 +446,7 @@ pub struct DemoArgs {
     /// Mock SP listen address.
     #[arg(long, default_value = "127.0.0.1:8081")]
     pub mock_sp_bind: String,
+    /// The mock SP also accepts unsolicited Responses (see `mock-sp --allow-unsolicited`).
+    #[arg(long)]
+    pub allow_unsolicited: bool,
 }

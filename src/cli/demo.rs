@@ -30,6 +30,7 @@ pub fn run_cli(args: DemoArgs, config_path: &std::path::Path, rt: &tokio::runtim
         notify_url: None,
         partner: None,
         site: settings.config.huawei.site,
+        allow_unsolicited: args.allow_unsolicited,
     };
     rt.block_on(run(settings, mock)).map_err(|e| CliError::failure(format!("{e:#}")))
 }
@@ -61,10 +62,15 @@ pub async fn run(settings: Settings, mut mock: MockSpOptions) -> anyhow::Result<
     };
     let purge = crate::gateway::housekeeping::spawn(state.gateway.clone());
     eprintln!(
-        "\nsamlgate demo\n  partner platform: {}/partner   <- open this and click \"Go to console\"\n  gateway (IdP):    http://{} (metadata /saml/metadata)\n  mock Huawei SP:   {} (metadata /metadata)\n  files:            {}\nCtrl-C stops both.\n",
+        "\nsamlgate demo\n  partner platform: {}/partner   <- open this and click \"Go to console\"\n  gateway (IdP):    http://{} (metadata /saml/metadata)\n  mock Huawei SP:   {} (metadata /metadata){}\n  files:            {}\nCtrl-C stops both.\n",
         sp.urls().base,
         gw_listener.local_addr()?,
         sp.urls().base,
+        if mock.allow_unsolicited {
+            "; accepts unsolicited Responses (try `samlgate assert --user cust-1001 --post`)"
+        } else {
+            ""
+        },
         mock.dir.parent().unwrap_or(&mock.dir).display()
     );
     let gw = axum::serve(

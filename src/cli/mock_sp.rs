@@ -74,6 +74,7 @@ pub fn run(config_path: &Path, args: MockSpArgs, rt: &tokio::runtime::Runtime) -
         notify_url: args.notify_url.clone(),
         partner,
         site: settings.as_ref().map(|s| s.config.huawei.site).unwrap_or(crate::mocksp::DEFAULT_SITE),
+        allow_unsolicited: args.allow_unsolicited,
     };
     rt.block_on(serve_with(&opts, crate::util::shutdown_signal())).map_err(|e| CliError::failure(format!("{e:#}")))
 }

@@ -11,6 +11,7 @@ use crate::gateway::setup::{SetupError, existing_config};
 
 mod admin;
 pub mod args;
+mod assert;
 mod audit;
 mod bindings;
 mod check;
@@ -24,8 +25,8 @@ mod sp;
 mod token;
 
 pub use args::{
-    AdminCommand, AuditCommand, AuditFormat, BindingsCommand, CheckFormat, Cli, Command, CustomerArgs, DemoArgs,
-    KeysCommand, LogFormat, MetadataCommand, MockSpArgs, SpCommand, TokenCommand,
+    AdminCommand, AssertArgs, AssertFormat, AuditCommand, AuditFormat, BindingsCommand, CheckFormat, Cli, Command,
+    CustomerArgs, DemoArgs, KeysCommand, LogFormat, MetadataCommand, MockSpArgs, SpCommand, TokenCommand,
 };
 
 /// A failure with its exit code.
@@ -162,6 +163,7 @@ pub fn run(cli: Cli) -> CliResult<()> {
         }
         Command::Check { format } => rt.block_on(check::run(&existing_config(config)?, format)),
         Command::Decode { message, json } => rt.block_on(decode::run(existing_config(config)?, &message, json)),
+        Command::Assert(args) => rt.block_on(assert::run(existing_config(config)?, args)),
         Command::Audit { command } => rt.block_on(audit::run(&existing_config(config)?, command)),
     }
 }

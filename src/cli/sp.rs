@@ -23,7 +23,7 @@ pub async fn run(settings: &Settings, command: SpCommand) -> CliResult<()> {
                 }
             }
             let huawei_id = crate::huawei::sp_entity_id(&settings.config.huawei);
-            print_sp(rec, &md, &huawei_id);
+            print_sp(settings, rec, &md, &huawei_id);
             if md.entity_id == huawei_id && !sp::same_source(settings, &rec.source, &settings.config.huawei.sp_metadata)
             {
                 println!(
@@ -42,12 +42,17 @@ pub async fn run(settings: &Settings, command: SpCommand) -> CliResult<()> {
             }
             for rec in &sps {
                 match serde_json::from_str::<crate::saml::metadata::SpMetadata>(&rec.parsed_json) {
-                    Ok(md) => print_sp(rec, &md, &huawei_id),
+                    Ok(md) => print_sp(settings, rec, &md, &huawei_id),
                     Err(e) => println!("{} (unreadable: {e})", rec.entity_id),
                 }
             }
             if let Some(w) = sp::huawei_sp_state(settings, store.as_ref()).await?.warning() {
                 println!("warning: {w}");
+            }
+            for listed in &settings.config.sps {
+                if !sps.iter().any(|r| r.entity_id == listed.entity_id) {
+                    println!("warning: [[sps]] names `{}`, which is not an imported SP", listed.entity_id);
+                }
             }
             Ok(())
         }
@@ -55,7 +60,12 @@ pub async fn run(settings: &Settings, command: SpCommand) -> CliResult<()> {
 }
 
 /// The details of one SP for `sp import` and `sp list`.
-fn print_sp(rec: &crate::store::SpRecord, md: &crate::saml::metadata::SpMetadata, huawei_id: &str) {
+fn print_sp(
+    settings: &Settings,
+    rec: &crate::store::SpRecord,
+    md: &crate::saml::metadata::SpMetadata,
+    huawei_id: &str,
+) {
     use crate::saml::metadata::cert_summary;
     let role = if md.entity_id == huawei_id { " — Huawei's SP" } else { "" };
     println!("{} (from {}){role}", md.entity_id, rec.source);
@@ -66,6 +76,11 @@ fn print_sp(rec: &crate::store::SpRecord, md: &crate::saml::metadata::SpMetadata
     println!("  origin:      {origin}");
     println!("  imported:    {}; last changed {}", format_time(rec.imported_at), format_time(rec.updated_at));
     println!("  signature:   {}", md.signature.describe());
+    let idp_initiated = settings.config.sp_settings(&md.entity_id).is_some_and(|s| s.allow_idp_initiated);
+    println!(
+        "  IdP-initiated SSO: {}",
+        if idp_initiated { "allowed ([[sps]] allow_idp_initiated; /saml/init?sp=…)" } else { "off" }
+    );
     let now = crate::util::now_unix();
     let describe = |der: &[u8]| match cert_summary(der, now) {
         Some(c) => {

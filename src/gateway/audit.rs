@@ -46,6 +46,11 @@ pub enum AuditKind {
     /// A bearer token of the admin API created (its name and scopes, never the token).
     ApiTokenCreated,
     ApiTokenRevoked,
+    /// A signed assertion minted on demand (`samlgate assert`, `POST /admin/api/v1/assertions`): who
+    /// asked (`cli:<OS user>` or `token:NAME`), for which customer and SP.
+    AssertMinted,
+    /// An unsolicited Response for IdP-initiated SSO (`/saml/init`, `/console?…&sp=…`).
+    SsoIdpInitiated,
 }
 
 impl AuditKind {
@@ -79,6 +84,8 @@ impl AuditKind {
             AuditKind::KeysRetire => "keys.retire",
             AuditKind::ApiTokenCreated => "admin.token_created",
             AuditKind::ApiTokenRevoked => "admin.token_revoked",
+            AuditKind::AssertMinted => "assert.minted",
+            AuditKind::SsoIdpInitiated => "sso.idp_initiated",
         }
     }
 }

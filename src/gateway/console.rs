@@ -2,11 +2,13 @@
 //! session, and the browser goes to Huawei's SSO entry link (or back to our own pending SSO request).
 //!
 //! **Check** ([`Gateway::check_handoff`]): the token (HS256, short-lived, `jti` not yet spent), the
-//! customer's claims by Huawei's rules, and where to go next (`return_to` must be our own `/saml/sso`;
-//! otherwise `service` by the console allowlist, and `isFirstLogin` from the binding table). **Commit**
+//! customer's claims by Huawei's rules, and where to go next (`return_to` must be our own `/saml/sso`
+//! or `/saml/init`; `sp` an SP that allows IdP-initiated SSO, answered at once; otherwise `service` by
+//! the console allowlist, and `isFirstLogin` from the binding table). **Commit**
 //! ([`Gateway::open_session`]): spend the `jti`, store the session (replacing the browser's previous
 //! one), audit `console.jump`.
 
+use super::assert::CheckedInit;
 use super::audit::Caller;
 use super::session::{SessionUser, new_session_id};
 use super::{AuditKind, Error, Gateway, Kind, Result, audit};
@@ -23,6 +25,8 @@ pub struct CheckedHandoff {
     pub target: String,
     /// Which hand-off secret the token was made with (audited).
     pub secret: SecretUsed,
+    /// `sp=…`: IdP-initiated SSO to that SP (checked), answered at once instead of `target`.
+    pub idp_initiated: Option<CheckedInit>,
 }
 
 /// The parameters of `/console`, as decoded from the query.
@@ -32,6 +36,9 @@ pub struct HandoffParams<'a> {
     pub service: Option<&'a str>,
     pub region: Option<&'a str>,
     pub return_to: Option<&'a str>,
+    /// IdP-initiated SSO: the SP's entityID, and the RelayState for it.
+    pub sp: Option<&'a str>,
+    pub relay_state: Option<&'a str>,
 }
 
 fn token_refusal(e: TokenError) -> Error {
@@ -62,9 +69,22 @@ impl Gateway {
         };
         huawei::check_customer(&customer).map_err(|e| Error::invalid("claim", e.to_string()))?;
 
-        // Where to go next: our own pending SSO request, or Huawei's entry link for the service.
-        let target = match p.return_to {
-            Some(rt) => {
+        // IdP-initiated SSO straight from the token: the SP is checked now, before the jti is spent.
+        let idp_initiated = match p.sp {
+            Some(_) if p.return_to.is_some() || p.service.is_some() || p.region.is_some() => {
+                return Err(Error::invalid("sp", "give `sp` without `service`, `region` or `return_to`"));
+            }
+            Some(sp) => Some(self.check_idp_initiated(Some(sp), p.relay_state.map(str::to_owned)).await?),
+            None if p.relay_state.is_some() => {
+                return Err(Error::invalid("relay_state", "RelayState goes only with `sp` (IdP-initiated SSO)"));
+            }
+            None => None,
+        };
+        // Where to go next: the SP's ACS (IdP-initiated), our own pending SSO request, or Huawei's
+        // entry link for the service.
+        let target = match (p.return_to, &idp_initiated) {
+            (_, Some(init)) => init.acs.location.clone(),
+            (Some(rt), None) => {
                 // ASCII only: the pending request's query goes back as the Location header byte for
                 // byte (the gateway's own return_to is always percent-encoded).
                 if rt.chars().any(|c| c.is_whitespace() || c.is_control() || !c.is_ascii()) {
@@ -73,12 +93,16 @@ impl Gateway {
                         "return_to must be percent-encoded ASCII without whitespace or control characters",
                     ));
                 }
-                if !crate::util::url::same_endpoint(rt, &self.settings.sso_url()) {
-                    return Err(Error::invalid("return_to", "return_to must be this gateway's /saml/sso URL"));
+                let ours = [self.settings.sso_url(), self.settings.init_url()];
+                if !ours.iter().any(|u| crate::util::url::same_endpoint(rt, u)) {
+                    return Err(Error::invalid(
+                        "return_to",
+                        "return_to must be this gateway's /saml/sso or /saml/init URL",
+                    ));
                 }
                 rt.to_owned()
             }
-            None => {
+            (None, None) => {
                 let service =
                     huawei::resolve_service(cfg.huawei.site, p.service, p.region, &cfg.huawei.extra_console_hosts)
                         .map_err(|e| Error::invalid("service", e.to_string()))?;
@@ -94,7 +118,7 @@ impl Gateway {
         if secret == SecretUsed::Previous {
             tracing::warn!(user = %claims.sub, "hand-off token made with handoff.previous_secret (rotation in progress)");
         }
-        Ok(CheckedHandoff { claims, target, secret })
+        Ok(CheckedHandoff { claims, target, secret, idp_initiated })
     }
 
     /// Spends the token's `jti` (only once everything else checked out), opens the session (ending

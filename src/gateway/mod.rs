@@ -7,7 +7,8 @@
 //!   reloaded when the key directory changes, and the key rollover steps;
 //! * the use cases, each split into a **check** half (parse, verify, decide; nothing spent or stored)
 //!   and a **commit** half (spend the one-time value, store, audit): [`sso`] (the SSO hop), [`slo`]
-//!   (logout), [`bind`] (Huawei's binding notification), [`console`] (the partner's hand-off);
+//!   (logout), [`bind`] (Huawei's binding notification), [`console`] (the partner's hand-off),
+//!   [`assert`] (assertions on demand and IdP-initiated SSO, signed by the hop's own code);
 //! * [`sp`] — SP metadata import, refresh and the in-memory SP cache; [`session`] — customer sessions;
 //!   [`return_urls`]; [`bindings`] — bindings the partner records; [`admin`] — admin passwords;
 //!   [`audit`] — the audit event kinds; [`housekeeping`] — the background work of a running gateway;
@@ -22,6 +23,7 @@ use crate::store::Store;
 
 pub mod admin;
 pub mod api_tokens;
+pub mod assert;
 pub mod audit;
 pub mod bind;
 pub mod bindings;

@@ -25,6 +25,8 @@ pub struct SessionUser {
 
 /// How many answered request IDs a session remembers.
 pub const ANSWERED_KEPT: usize = 8;
+/// How many issued NameIDs (with their SessionIndex) a session remembers for logout.
+pub const ISSUED_KEPT: usize = 32;
 
 impl SessionUser {
     /// The customer as Huawei's attribute rules see it.
@@ -34,6 +36,15 @@ impl SessionUser {
             name: self.name.as_deref(),
             mobile: self.mobile.as_deref(),
             email: self.email.as_deref(),
+        }
+    }
+
+    /// Remembers an assertion issued in this session (its transient NameID and SessionIndex), so a
+    /// LogoutRequest naming it ends this session; the oldest are forgotten beyond [`ISSUED_KEPT`].
+    pub fn remember_issued(&mut self, name_id: String, session_index: String) {
+        self.issued.push((name_id, session_index));
+        if self.issued.len() > ISSUED_KEPT {
+            self.issued.remove(0);
         }
     }
 }

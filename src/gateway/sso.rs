@@ -8,13 +8,13 @@
 //! spent only when it is answered.
 //!
 //! **Commit** ([`Gateway::prepare_response`] then [`Gateway::commit_response`]): Huawei's attribute
-//! rules → build and sign the Response (`saml::response`, `saml::dsig`) → spend the request ID, update
+//! rules → build and sign the Response ([`Gateway::sign_assertion`], shared with `samlgate assert` and
+//! IdP-initiated SSO; `saml::response`, `saml::dsig`) → spend the request ID, update
 //! the session and append the audit event in one store commit (`record_hop`). A replayed ID is refused
 //! at that commit, before anything leaves.
 
 use super::audit::Caller;
 use std::sync::Arc;
-use std::time::Instant;
 
 use base64::Engine as _;
 
@@ -24,7 +24,7 @@ use super::{AuditKind, Error, Gateway, Kind, Result, audit};
 use crate::saml::metadata::{BINDING_POST, Endpoint};
 use crate::saml::redirect::{self, MessageParam};
 use crate::saml::request::{self, AuthnRequest};
-use crate::saml::response::{self, ResponseParams};
+use crate::saml::response;
 use crate::saml::verify::{self, VerifyPolicy};
 use crate::saml::xml::{self, ReadLimits};
 use crate::store::{HopRecord, Session};
@@ -67,11 +67,16 @@ pub struct PostForm {
 impl PostForm {
     /// The form that posts `xml` as `SAMLResponse` (with the request's RelayState) to its ACS.
     fn saml_response(c: CheckedAuthnRequest, xml: &str) -> PostForm {
+        PostForm::response(c.acs.location, xml, c.relay_state)
+    }
+
+    /// The form that posts the Response `xml` as `SAMLResponse`, with `relay_state`, to `acs`.
+    pub fn response(acs: String, xml: &str, relay_state: Option<String>) -> PostForm {
         PostForm {
-            action: c.acs.location,
+            action: acs,
             field: "SAMLResponse",
             message: base64::engine::general_purpose::STANDARD.encode(xml.as_bytes()),
-            relay_state: c.relay_state,
+            relay_state,
         }
     }
 }
@@ -187,6 +192,12 @@ impl Gateway {
     /// cannot come back that way — a refusal telling the customer where to start.
     pub fn login_redirect(&self, checked: &CheckedAuthnRequest, pending_url: Option<&str>) -> Result<String> {
         tracing::info!(sp = %checked.sp.metadata.entity_id, request_id = %checked.req.id, "no gateway session: sending to login");
+        self.login_redirect_to(pending_url)
+    }
+
+    /// The partner's login page with `return_to` = `pending_url` (a URL of this gateway's SSO
+    /// endpoints), or the `no_session` refusal when there is no login page or no way back.
+    pub fn login_redirect_to(&self, pending_url: Option<&str>) -> Result<String> {
         match (&self.settings.config.handoff.partner_login_url, pending_url) {
             (Some(login), Some(pending)) => {
                 let mut u = url::Url::parse(login).map_err(Error::internal)?;
@@ -201,8 +212,8 @@ impl Gateway {
         }
     }
 
-    /// Builds and signs the Response for this customer (Huawei's attribute rules first). Nothing is
-    /// written: [`Gateway::commit_response`] records it.
+    /// Builds and signs the Response for this customer ([`Gateway::sign_assertion`]: Huawei's
+    /// attribute rules first). Nothing is written: [`Gateway::commit_response`] records it.
     pub fn prepare_response(
         &self,
         c: CheckedAuthnRequest,
@@ -210,52 +221,16 @@ impl Gateway {
         mut user: SessionUser,
         caller: &Caller,
     ) -> Result<PreparedResponse> {
-        let cfg = &self.settings.config;
         let now = now_unix();
         // The request ID is spent by `record_hop`, in the same commit as the session and the audit
         // event, before the response leaves (durable and shared by all replicas: a replayed request is
         // refused, also after a restart). A replay therefore costs one signature, which is thrown away.
         let expires = self.request_id_expiry(&c.req);
-        let attrs = crate::huawei::assertion_attributes(&cfg.huawei, &user.customer())
-            .map_err(|e| Error::invalid("attribute", e.to_string()))?;
-        let name_id = response::new_id().map_err(Error::internal)?;
-        let session_index = response::new_id().map_err(Error::internal)?;
-        // Huawei's sample: NameQualifier and SubjectLocality@Address carry the SP entityID. Other SPs
-        // get plain SAML (an Address there would have to be the client's IP address).
-        let huawei_profile = c.sp.metadata.entity_id == self.huawei_sp_entity_id();
+        let signed = self.sign_for_session(&c.sp, &c.acs.location, Some(&c.req.id), &session, &user)?;
         let sp_entity = c.sp.metadata.entity_id.as_str();
-        let started = Instant::now();
-        let built = response::build_response(
-            &self.idp().signing_key,
-            &ResponseParams {
-                issuer: &cfg.idp.entity_id,
-                destination: &c.acs.location,
-                in_response_to: Some(&c.req.id),
-                audience: sp_entity,
-                recipient: &c.acs.location,
-                subject_name_id: &name_id,
-                name_id_format: response::NAMEID_TRANSIENT,
-                name_qualifier: huawei_profile.then_some(sp_entity),
-                sp_name_qualifier: Some(sp_entity),
-                session_index: &session_index,
-                subject_locality_address: huawei_profile.then_some(sp_entity),
-                authn_instant: session.created_at,
-                now,
-                not_before_skew_secs: cfg.idp.clock_skew_secs as i64,
-                lifetime_secs: cfg.idp.assertion_lifetime_secs as i64,
-                attributes: &attrs,
-                authn_context_class_ref: response::AC_UNSPECIFIED,
-                sign_response: cfg.huawei.sign_response,
-            },
-        )
-        .map_err(|e| Error::invalid("attribute", e.to_string()))?;
-        metrics::histogram!("samlgate_signing_seconds").record(started.elapsed().as_secs_f64());
 
         // Remember what was issued in this session, for logout.
-        user.issued.push((name_id, session_index));
-        if user.issued.len() > 32 {
-            user.issued.remove(0);
-        }
+        user.remember_issued(signed.name_id, signed.session_index);
         user.answered.push(replay_key(sp_entity, &c.req.id));
         if user.answered.len() > super::session::ANSWERED_KEPT {
             user.answered.remove(0);
@@ -267,8 +242,8 @@ impl Gateway {
             sp_entity,
             serde_json::json!({
                 "request_id": c.req.id,
-                "response_id": built.response_id,
-                "assertion_id": built.assertion_id,
+                "response_id": signed.response_id,
+                "assertion_id": signed.assertion_id,
                 "acs": c.acs.location,
             }),
             caller,
@@ -281,7 +256,7 @@ impl Gateway {
             attributes_json,
             audit: crate::store::NewAuditEvent { at: now, ..event },
         };
-        Ok(PreparedResponse { checked: c, hop, xml: built.xml, user: user.sub })
+        Ok(PreparedResponse { checked: c, hop, xml: signed.xml, user: user.sub })
     }
 
     /// Spends the request ID, stores the session's record of issued assertions and the audit event in

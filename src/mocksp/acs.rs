@@ -39,6 +39,9 @@ pub struct Expect<'a> {
     pub entity_id: &'a str,
     pub now: i64,
     pub skew_secs: i64,
+    /// Accept an unsolicited Response (no InResponseTo; `--allow-unsolicited`): every other check
+    /// stays (signature, audience, recipient, time window; the one-time assertion ID is the caller's).
+    pub allow_unsolicited: bool,
 }
 
 /// What a verified Assertion says.
@@ -46,7 +49,8 @@ pub struct Expect<'a> {
 pub struct VerifiedLogin {
     pub response_id: String,
     pub assertion_id: String,
-    pub in_response_to: String,
+    /// The AuthnRequest answered; `None` for an unsolicited Response (only with `allow_unsolicited`).
+    pub in_response_to: Option<String>,
     pub name_id: String,
     pub name_id_format: Option<String>,
     pub name_id_sp_name_qualifier: Option<String>,
@@ -154,6 +158,7 @@ pub fn verify_response(bytes: &[u8], e: &Expect<'_>) -> Result<VerifiedLogin, Re
         return Err(refuse("subject", "NameID is empty or not plain text"));
     }
     // A bearer SubjectConfirmation whose data fits: Recipient, InResponseTo, NotOnOrAfter.
+    let mut confirmed = false;
     let mut in_response_to = None;
     let mut bearer_not_on_or_after = i64::MAX;
     let mut last: Option<Refused> = None;
@@ -184,19 +189,26 @@ pub fn verify_response(bytes: &[u8], e: &Expect<'_>) -> Result<VerifiedLogin, Re
             last = Some(refuse("time_window", "the bearer confirmation has expired (NotOnOrAfter)"));
             continue;
         }
-        let Some(irt) = data.attr("InResponseTo") else {
-            last = Some(refuse("in_response_to", "unsolicited response: SubjectConfirmationData has no InResponseTo"));
-            continue;
-        };
-        in_response_to = Some(irt.to_owned());
+        match data.attr("InResponseTo") {
+            Some(irt) => in_response_to = Some(irt.to_owned()),
+            None if e.allow_unsolicited => {}
+            None => {
+                last = Some(refuse(
+                    "in_response_to",
+                    "unsolicited response: SubjectConfirmationData has no InResponseTo (start the mock with --allow-unsolicited to accept it)",
+                ));
+                continue;
+            }
+        }
+        confirmed = true;
         bearer_not_on_or_after = noa;
         break;
     }
-    let Some(in_response_to) = in_response_to else {
+    if !confirmed {
         return Err(last.unwrap_or_else(|| refuse("subject_confirmation", "no bearer SubjectConfirmation")));
-    };
+    }
     if let Some(r) = root.attr("InResponseTo")
-        && r != in_response_to
+        && Some(r) != in_response_to.as_deref()
     {
         return Err(refuse("in_response_to", "Response and Assertion InResponseTo differ"));
     }

@@ -1,7 +1,8 @@
 //! `samlgate mock-sp`: a local stand-in for Huawei Cloud's SAML service provider ("authui"), for demos
 //! and tests. It has its own key and SP metadata, starts the SSO hop at
 //! `/authui/saml/login?xAccountType&isFirstLogin&service` with a signed Redirect-bound AuthnRequest,
-//! checks the posted Response at its ACS the way an SP must (its own code path, see [`acs`]), offers
+//! checks the posted Response at its ACS the way an SP must (its own code path, see [`acs`]; an
+//! unsolicited Response only with `MockSpOptions::allow_unsolicited`, `--allow-unsolicited`), offers
 //! the first-login "bind" page that sends the signed binding notification from the browser, shows a
 //! console page, and runs single logout. An optional partner page (`/partner`) plays the partner
 //! sales platform: it mints a hand-off token for the gateway's `/console`.
@@ -128,6 +129,9 @@ pub struct MockSpOptions {
     /// The Huawei Cloud site the mock plays: its pages default to that site's language
     /// ([`site_lang`]) when the browser's `Accept-Language` names none we have.
     pub site: Site,
+    /// Accept unsolicited Responses (IdP-initiated SSO, `samlgate assert` without
+    /// `--in-response-to`); every other check of the ACS stays.
+    pub allow_unsolicited: bool,
 }
 
 /// The mock SP's URLs, all derived from its base URL.
@@ -255,6 +259,7 @@ struct Inner {
     idp_source: IdpSource,
     notify_url: Option<String>,
     partner: Option<PartnerConfig>,
+    allow_unsolicited: bool,
     /// The pages' default language (from the site played) lives in here.
     brand: Arc<Brand>,
     idp: Mutex<Option<(Instant, Arc<IdpInfo>)>>,
@@ -287,6 +292,7 @@ impl MockSp {
             idp_source: opts.idp_metadata.clone(),
             notify_url: opts.notify_url.clone(),
             partner: opts.partner.clone(),
+            allow_unsolicited: opts.allow_unsolicited,
             brand: Arc::new(Brand {
                 product_name: "samlgate mock SP".into(),
                 default_lang: site_lang(site),
@@ -667,13 +673,20 @@ async fn acs(State(s): State<MockSp>, headers: HeaderMap, jar: CookieJar, body: 
     };
     let now = now_unix();
     let u = &s.0.urls;
-    let expect = Expect { idp: &idp, acs_url: &u.acs, entity_id: &u.entity_id, now, skew_secs: SKEW_SECS };
+    let expect = Expect {
+        idp: &idp,
+        acs_url: &u.acs,
+        entity_id: &u.entity_id,
+        now,
+        skew_secs: SKEW_SECS,
+        allow_unsolicited: s.0.allow_unsolicited,
+    };
     let login = match acs::verify_response(&bytes, &expect) {
         Ok(l) => l,
         Err(r) => return refused_page(&t, StatusCode::FORBIDDEN, &r),
     };
     let sid = messages::random_hex(32);
-    let pending = {
+    let first_login = {
         let mut tables = s.tables();
         if tables.used_assertions.get(&login.assertion_id).is_some_and(|until| *until > now - SKEW_SECS) {
             drop(tables);
@@ -683,32 +696,44 @@ async fn acs(State(s): State<MockSp>, headers: HeaderMap, jar: CookieJar, body: 
                 &refuse("assertion_replay", format!("assertion {} was already used", login.assertion_id)),
             );
         }
-        let Some(p) = tables.pending.remove(&login.in_response_to) else {
-            drop(tables);
-            return refused_page(
-                &t,
-                StatusCode::FORBIDDEN,
-                &refuse(
-                    "in_response_to",
-                    format!(
-                        "InResponseTo `{}` is not an outstanding request of this SP (unknown, expired or already answered)",
-                        login.in_response_to.chars().take(80).collect::<String>()
-                    ),
-                ),
-            );
+        let (service, first_login) = match &login.in_response_to {
+            Some(irt) => {
+                let Some(p) = tables.pending.remove(irt) else {
+                    drop(tables);
+                    return refused_page(
+                        &t,
+                        StatusCode::FORBIDDEN,
+                        &refuse(
+                            "in_response_to",
+                            format!(
+                                "InResponseTo `{}` is not an outstanding request of this SP (unknown, expired or already answered)",
+                                irt.chars().take(80).collect::<String>()
+                            ),
+                        ),
+                    );
+                };
+                if now - p.created >= PENDING_SECS {
+                    drop(tables);
+                    return refused_page(
+                        &t,
+                        StatusCode::FORBIDDEN,
+                        &refuse("in_response_to", "the AuthnRequest has expired"),
+                    );
+                }
+                if f.get("RelayState") != Some(&p.relay_key) {
+                    drop(tables);
+                    return refused_page(
+                        &t,
+                        StatusCode::FORBIDDEN,
+                        &refuse("relay_state", "RelayState is not the one sent with this AuthnRequest"),
+                    );
+                }
+                (p.service, p.first_login)
+            }
+            // Unsolicited (accepted only with --allow-unsolicited): no request to match; the
+            // RelayState, if any, says where the customer was going.
+            None => (f.get("RelayState").map(|r| r.chars().take(2048).collect()).unwrap_or_default(), false),
         };
-        if now - p.created >= PENDING_SECS {
-            drop(tables);
-            return refused_page(&t, StatusCode::FORBIDDEN, &refuse("in_response_to", "the AuthnRequest has expired"));
-        }
-        if f.get("RelayState") != Some(&p.relay_key) {
-            drop(tables);
-            return refused_page(
-                &t,
-                StatusCode::FORBIDDEN,
-                &refuse("relay_state", "RelayState is not the one sent with this AuthnRequest"),
-            );
-        }
         if tables.full(now) {
             drop(tables);
             return refused_page(&t, StatusCode::SERVICE_UNAVAILABLE, &refuse("busy", "too many sessions"));
@@ -716,22 +741,15 @@ async fn acs(State(s): State<MockSp>, headers: HeaderMap, jar: CookieJar, body: 
         tables
             .used_assertions
             .insert(login.assertion_id.clone(), login.not_on_or_after.saturating_add(SKEW_SECS).max(now + 60));
-        tables.sessions.insert(
-            sid.clone(),
-            Session {
-                login: login.clone(),
-                service: p.service.clone(),
-                first_login: p.first_login,
-                bound: None,
-                created: now,
-            },
-        );
-        p
+        tables
+            .sessions
+            .insert(sid.clone(), Session { login: login.clone(), service, first_login, bound: None, created: now });
+        first_login
     };
     tracing::info!(assertion = %login.assertion_id, name_id = %login.name_id, "assertion accepted");
     let secure = s.0.urls.base.starts_with("https://");
     let cookie = Cookie::build((COOKIE, sid)).http_only(true).secure(secure).same_site(SameSite::Lax).path("/").build();
-    let next = if pending.first_login { "/authui/bind" } else { "/console" };
+    let next = if first_login { "/authui/bind" } else { "/console" };
     let mut r = redirect(StatusCode::SEE_OTHER, next);
     if let Ok(v) = HeaderValue::from_str(&cookie.to_string()) {
         r.headers_mut().append(header::SET_COOKIE, v);
@@ -1054,9 +1072,12 @@ fn no_partner_page(t: &Page) -> Response {
     message_page(t, StatusCode::NOT_FOUND, &t.t("mock-no-partner-title"), &t.t("mock-no-partner-what"), None)
 }
 
-/// `return_to` must be the gateway's own SSO URL (the gateway checks it again).
+/// `return_to` must be the gateway's own SSO URL — `/saml/sso` or, IdP-initiated, `/saml/init` (the
+/// gateway checks it again).
 fn valid_return_to(p: &PartnerConfig, rt: &str) -> bool {
-    rt.starts_with(&format!("{}/saml/sso?", p.gateway_base_url)) && rt.len() <= 8192 && !rt.contains(['\\', '\n', '\r'])
+    ["/saml/sso?", "/saml/init?"].iter().any(|path| rt.starts_with(&format!("{}{path}", p.gateway_base_url)))
+        && rt.len() <= 8192
+        && !rt.contains(['\\', '\n', '\r'])
 }
 
 /// `GET /partner[?return_to=…]`: the demo partner platform.
@@ -1115,7 +1136,7 @@ async fn partner_go(State(s): State<MockSp>, headers: HeaderMap, body: axum::bod
             target.push_str("&return_to=");
             target.push_str(&enc(rt));
         }
-        Some(_) => return bad(&t, refuse("return_to", "return_to must be the gateway's /saml/sso URL")),
+        Some(_) => return bad(&t, refuse("return_to", "return_to must be the gateway's /saml/sso or /saml/init URL")),
         None => {
             let service = f.get("service").map(String::as_str).unwrap_or("console");
             if service.len() > 2048 {

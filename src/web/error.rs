@@ -173,11 +173,13 @@ pub enum Cause {
     Unavailable,
     Internal,
     Admin,
+    /// IdP-initiated SSO to an SP that does not take it, or is not known.
+    SpNotAllowed,
 }
 
 impl Cause {
     #[cfg(test)]
-    pub const ALL: [Cause; 17] = [
+    pub const ALL: [Cause; 18] = [
         Cause::LinkExpired,
         Cause::LinkUsed,
         Cause::LinkInvalid,
@@ -195,6 +197,7 @@ impl Cause {
         Cause::Unavailable,
         Cause::Internal,
         Cause::Admin,
+        Cause::SpNotAllowed,
     ];
 
     /// The middle of its message ids.
@@ -217,6 +220,7 @@ impl Cause {
             Cause::Unavailable => "unavailable",
             Cause::Internal => "internal",
             Cause::Admin => "admin",
+            Cause::SpNotAllowed => "sp-not-allowed",
         }
     }
 
@@ -238,6 +242,7 @@ impl Cause {
             ("expired", _) => Cause::RequestExpired,
             ("not_yet_valid", _) => Cause::RequestEarly,
             ("service" | "return_to", _) => Cause::Destination,
+            ("unknown_sp" | "idp_initiated_off" | "missing_sp", _) => Cause::SpNotAllowed,
             _ if status == StatusCode::SERVICE_UNAVAILABLE => Cause::Unavailable,
             _ => Cause::Rejected,
         }
@@ -505,6 +510,8 @@ mod tests {
             (bad, "csrf", "/admin/login", Cause::Admin),
             (StatusCode::SERVICE_UNAVAILABLE, "huawei_sp_missing", "/saml/sso", Cause::Unavailable),
             (StatusCode::TOO_MANY_REQUESTS, "rate_limited", "/console", Cause::Busy),
+            (StatusCode::FORBIDDEN, "idp_initiated_off", "/saml/init", Cause::SpNotAllowed),
+            (StatusCode::NOT_FOUND, "unknown_sp", "/console", Cause::SpNotAllowed),
         ];
         for (status, reason, route, want) in cases {
             assert_eq!(Cause::of(status, reason, route), want, "{reason} on {route}");

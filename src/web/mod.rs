@@ -38,6 +38,7 @@ pub mod ui;
 pub use cookies::SESSION_COOKIE;
 pub use error::{Answer, Caller, Failure, Internal, Refusal, status_of, wants_json};
 pub use params::{MAX_QUERY_BYTES, form_fields, query_params};
+pub use sso::post_form_html;
 
 /// Everything a request handler needs; cheap to clone. It derefs to the [`Gateway`].
 #[derive(Clone)]
@@ -170,6 +171,7 @@ pub fn router(state: AppState) -> Router {
         .route("/saml/metadata", get(metadata_xml))
         .route("/console", get(console::console))
         .route("/saml/sso", get(sso::sso_redirect).post(sso::sso_post))
+        .route("/saml/init", get(sso::sso_init))
         .route("/saml/slo", get(slo::slo))
         .route("/logout", get(slo::logout))
         .route(

@@ -44,6 +44,28 @@ pub async fn sso_redirect(
     answer(&state, &caller, &page, &headers, &jar, checked, Some(&pending)).await
 }
 
+/// `GET /saml/init?sp=ENTITYID[&RelayState=…]`: IdP-initiated SSO for an SP that allows it — the
+/// auto-post form with an unsolicited Response for this browser's customer; without a session, the
+/// partner's login page and back here (as the hop does).
+pub async fn sso_init(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Extension(page): Extension<Page>,
+    jar: CookieJar,
+    RawQuery(raw): RawQuery,
+) -> Answer {
+    let raw = raw.unwrap_or_default();
+    params::check_query_len(&raw)?;
+    let q = params::query_params(&raw, &["sp", "RelayState"])?;
+    let checked = state.check_idp_initiated(q.get("sp").map(String::as_str), q.get("RelayState").cloned()).await?;
+    let Some((session, user)) = browser_session(&state, &jar).await? else {
+        tracing::info!(sp = %checked.sp.metadata.entity_id, "no gateway session: sending to login");
+        return found(&state.login_redirect_to(Some(&state.init_url(&checked)))?);
+    };
+    let form = state.answer_idp_initiated(checked, session, user, &caller).await?;
+    post_form_response(&state, &page, &form)
+}
+
 /// POST binding: form fields `SAMLRequest` (base64, not deflated) and `RelayState`.
 pub async fn sso_post(
     State(state): State<AppState>,
@@ -125,24 +147,30 @@ struct PostFormPage<'a> {
     nonce: &'a str,
 }
 
-/// The auto-submitting form, with a strict CSP that allows only its own script (by nonce).
-pub fn post_form_response(state: &AppState, t: &Page, form: &PostForm) -> Answer {
+/// The auto-submitting form's HTML (its script carries `nonce`); also what `samlgate assert --format
+/// form` prints.
+pub fn post_form_html(t: &Page, form: &PostForm, nonce: &str) -> anyhow::Result<String> {
     // The template writes the message unescaped (it is base64); refuse anything else outright.
     if !form.message.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=')) {
-        return Err(Internal(anyhow::anyhow!("post form message is not base64")).into());
+        anyhow::bail!("post form message is not base64");
     }
-    let mut n = [0u8; 16];
-    let _ = openssl::rand::rand_bytes(&mut n);
-    let nonce = hex::encode(n);
     let page = PostFormPage {
         t,
         action: &form.action,
         field: form.field,
         message: &form.message,
         relay_state: form.relay_state.as_deref(),
-        nonce: &nonce,
+        nonce,
     };
-    let mut r: Response = render(t, &page)?;
+    Ok(askama::Template::render(&page)?)
+}
+
+/// The auto-submitting form, with a strict CSP that allows only its own script (by nonce).
+pub fn post_form_response(state: &AppState, t: &Page, form: &PostForm) -> Answer {
+    let mut n = [0u8; 16];
+    let _ = openssl::rand::rand_bytes(&mut n);
+    let nonce = hex::encode(n);
+    let mut r: Response = super::ui::html_page(t, post_form_html(t, form, &nonce).map_err(Internal)?);
     let h = r.headers_mut();
     h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
     if let Ok(v) = HeaderValue::from_str(&state.ui.csp(Some(&nonce))) {

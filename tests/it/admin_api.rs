@@ -500,7 +500,7 @@ fn huawei_encoded() -> &'static str {
 }
 
 /// The (method, path) pairs the API serves: the test's own list, which the document must match.
-const API_ROUTES: [(&str, &str); 17] = [
+const API_ROUTES: [(&str, &str); 18] = [
     ("get", "/admin/api/v1/sps"),
     ("post", "/admin/api/v1/sps"),
     ("delete", "/admin/api/v1/sps"),
@@ -518,6 +518,7 @@ const API_ROUTES: [(&str, &str); 17] = [
     ("get", "/admin/api/v1/users"),
     ("post", "/admin/api/v1/users"),
     ("delete", "/admin/api/v1/users/{name}"),
+    ("post", "/admin/api/v1/assertions"),
 ];
 
 /// The schema `schema` stands for: the component its `$ref` names, or itself.

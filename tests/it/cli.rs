@@ -160,6 +160,7 @@ fn a_missing_config_is_not_created_by_other_commands() {
         &["decode", "<x/>"],
         &["preview", "--user", "cust-1"],
         &["keys", "rollover", "prepare"],
+        &["assert", "--user", "cust-1"],
     ];
     for args in commands {
         let o = Command::new(bin())

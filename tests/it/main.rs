@@ -9,6 +9,7 @@ mod local;
 mod admin;
 mod admin_api;
 mod admin_console;
+mod assertions;
 mod audit;
 mod bind_slo;
 mod browser;

@@ -21,7 +21,7 @@ async fn handoff_sso_and_logout_check_then_commit() {
     let gw = l.gateway();
 
     let token = l.token("cust-u1");
-    let params = HandoffParams { token: Some(&token), service: Some("iam"), region: None, return_to: None };
+    let params = HandoffParams { token: Some(&token), service: Some("iam"), ..HandoffParams::default() };
     let first = gw.check_handoff(params).await.unwrap();
     let again = gw.check_handoff(params).await.unwrap();
     assert_eq!(first.target, again.target, "checking spends nothing");
@@ -123,4 +123,55 @@ async fn bind_notification_check_then_commit() {
     let c = gw.check_bind_notification(body.as_bytes(), true).await.unwrap();
     assert!(gw.commit_bind_notification(c, &Caller::new("cid-b", None)).await.unwrap().already);
     assert_eq!(gw.store.get_binding("cust-u3").await.unwrap().unwrap().domain_id, "d-0003");
+}
+
+/// Assertions on demand: the check decides who may mint for which SP and writes nothing; the commit
+/// signs and audits. The mock SP's own verifier takes the unsolicited Response only when allowed.
+#[tokio::test(flavor = "multi_thread")]
+async fn mint_check_then_commit_and_the_mocks_unsolicited_switch() {
+    use samlgate::gateway::assert::{MintRequest, Minter};
+    use samlgate::mocksp::acs::{Expect, verify_response};
+    let l = Local::new().await;
+    let gw = l.gateway();
+    let api = Minter::Api { actor: "token:ci".into() };
+    let cli = Minter::Cli { actor: "cli:ops".into() };
+    let req = MintRequest { x_user_id: " cust-m1 ".into(), name: Some("Mia".into()), ..MintRequest::default() };
+    // Huawei's SP (the default): not over the API unless configured; the CLI may.
+    assert_eq!(refused(gw.check_mint(&req, &api).await.unwrap_err()), (Kind::Forbidden, "huawei_minting"));
+    let checked = gw.check_mint(&req, &cli).await.unwrap();
+    let bad = MintRequest { in_response_to: Some("not an id".into()), ..req.clone() };
+    assert_eq!(refused(gw.check_mint(&bad, &cli).await.unwrap_err()), (Kind::Invalid, "in_response_to"));
+    let bad = MintRequest { attributes: vec![("xAccountId".into(), "x".into())], ..req.clone() };
+    assert_eq!(refused(gw.check_mint(&bad, &cli).await.unwrap_err()), (Kind::Invalid, "attribute"));
+    assert!(gw.store.list_audit(50, 0, Some("assert.minted")).await.unwrap().is_empty(), "checking writes nothing");
+    let m = gw.mint(checked, &cli, &Caller::new("cid-m1", None)).await.unwrap();
+    assert!(m.in_response_to.is_none() && !m.xml.contains("InResponseTo"));
+    let events = gw.store.list_audit(50, 0, Some("assert.minted")).await.unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!((events[0].actor.as_str(), events[0].subject.as_str()), ("cli:ops", "cust-m1"));
+    assert_eq!(events[0].correlation_id, "cid-m1");
+
+    // The mock SP's verifier (as Huawei's SP, whose ACS the Response names).
+    let idp = samlgate::mocksp::idp::parse_idp_metadata(gw.idp().metadata.as_bytes()).unwrap();
+    let expect = |allow_unsolicited| Expect {
+        idp: &idp,
+        acs_url: "https://auth.huaweicloud.com/authui/saml/SAMLAssertionConsumer",
+        entity_id: "https://auth.huaweicloud.com/",
+        now: samlgate::util::now_unix(),
+        skew_secs: 120,
+        allow_unsolicited,
+    };
+    let refusal = verify_response(m.xml.as_bytes(), &expect(false)).unwrap_err();
+    assert_eq!(refusal.check, "in_response_to", "{refusal:?}");
+    let login = verify_response(m.xml.as_bytes(), &expect(true)).unwrap();
+    assert_eq!(login.in_response_to, None);
+    assert_eq!(login.attribute("xUserId"), Some("cust-m1"));
+    assert_eq!(login.attribute("name"), Some("Mia"));
+    // Every other check stays: another audience is still refused.
+    let other = Expect { entity_id: "https://other.example/", ..expect(true) };
+    assert_eq!(verify_response(m.xml.as_bytes(), &other).unwrap_err().check, "audience");
+    // A solicited one carries its request ID through.
+    let req = MintRequest { in_response_to: Some("_req_m2".into()), ..req };
+    let m = gw.mint(gw.check_mint(&req, &cli).await.unwrap(), &cli, &Caller::none()).await.unwrap();
+    assert_eq!(verify_response(m.xml.as_bytes(), &expect(false)).unwrap().in_response_to.as_deref(), Some("_req_m2"));
 }

@@ -107,6 +107,7 @@ pub fn api_parts() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(preview))
         .routes(routes!(list_users, put_user))
         .routes(routes!(remove_user))
+        .routes(routes!(super::api_assertions::mint_assertion))
         .split_for_parts();
     // The derive's modifiers ran before the routes added their paths: once more over the whole document.
     utoipa::Modify::modify(&BearerAuth, &mut doc);

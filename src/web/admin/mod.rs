@@ -17,6 +17,7 @@ use crate::gateway::{AuditKind, audit::event};
 use crate::web::ui::Page;
 
 mod api;
+mod api_assertions;
 mod audit;
 mod auth;
 mod decode;

@@ -76,3 +76,5 @@ refusal-internal-title = Something went wrong
 refusal-internal-what = The gateway could not complete this request. Try again in a moment; if it keeps happening, contact { $partner } support and quote the reference below.
 refusal-admin-title = The request was refused
 refusal-admin-what = Go back to the admin pages and try again.
+refusal-sp-not-allowed-title = This service cannot be opened from here
+refusal-sp-not-allowed-what = The service you asked for does not accept sign-ins started by { $partner }, or is not known to the gateway. Open it from its own sign-in page, or go back to { $partner }.

@@ -76,3 +76,5 @@ refusal-internal-title = 出现了问题
 refusal-internal-what = 网关无法完成此请求。请稍后重试；如果问题持续出现，请联系{ $partner }的技术支持，并提供下方的参考编号。
 refusal-admin-title = 请求被拒绝
 refusal-admin-what = 请返回管理页面重试。
+refusal-sp-not-allowed-title = 无法从这里打开此服务
+refusal-sp-not-allowed-what = 您请求的服务不接受由{ $partner }发起的登录，或网关不认识该服务。请从该服务自己的登录页面进入，或返回{ $partner }。
