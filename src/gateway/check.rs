@@ -132,6 +132,28 @@ fn check_config(s: &Settings, items: &mut Items) {
         ),
         _ => items.ok("huawei_endpoints", "customers are sent to Huawei Cloud's own sign-in"),
     }
+    let huawei = crate::huawei::sp_entity_id(&c.huawei);
+    items.push(
+        "huawei_minting",
+        !c.admin.allow_minting_for_huawei,
+        if c.admin.allow_minting_for_huawei {
+            "admin.allow_minting_for_huawei is on: an API token can sign a customer in to Huawei Cloud without the partner platform"
+        } else {
+            "assertions for Huawei's SP are minted only by the SSO hop (admin.allow_minting_for_huawei is off)"
+        },
+        "set admin.allow_minting_for_huawei = false (mint for a test SP instead)",
+    );
+    let idp_initiated = c.sp_settings(&huawei).is_some_and(|sp| sp.allow_idp_initiated);
+    items.push(
+        "huawei_idp_initiated",
+        !idp_initiated,
+        if idp_initiated {
+            "Huawei's SP allows IdP-initiated SSO ([[sps]] allow_idp_initiated): Huawei's flow starts at its own AuthnRequest"
+        } else {
+            "Huawei's SP answers only its own AuthnRequests (no IdP-initiated SSO)"
+        },
+        "remove allow_idp_initiated for Huawei's SP in [[sps]]",
+    );
     match c.handoff.partner_login_url.as_deref() {
         Some(u) if u_is_real(u) => items.ok("partner_login_url", format!("handoff.partner_login_url {u}")),
         Some(u) => items.bad(

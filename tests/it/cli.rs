@@ -257,6 +257,12 @@ fn check_tells_a_fresh_install_from_one_ready_for_production() {
     assert!(o.status.success(), "{}", stderr(&o));
     let out = stdout(&run(mock.path(), &["check"]));
     assert!(out.contains("✗ huawei.auth_base_url points at a stand-in"), "{out}");
+    // Minting for Huawei's SP, or IdP-initiated SSO to it: not for production.
+    let mut minting = real.to_vec();
+    minting.push(("SAMLGATE_ADMIN_ALLOW_MINTING_FOR_HUAWEI", "true"));
+    let o = run_env(dir, &["check"], &minting);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("✗ admin.allow_minting_for_huawei is on"), "{}", stdout(&o));
     assert!(out.contains("is a stand-in: its ACS is http://127.0.0.1"), "{out}");
 }
 

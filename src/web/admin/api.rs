@@ -238,7 +238,7 @@ fn json_answer(status: StatusCode, v: impl Serialize) -> Answer {
     Ok(r)
 }
 
-fn ok(v: impl Serialize) -> Answer {
+pub(super) fn ok(v: impl Serialize) -> Answer {
     json_answer(StatusCode::OK, v)
 }
 

@@ -6,13 +6,12 @@
 
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::api::{ApiError, ApiJson};
+use super::api::{ApiError, ApiJson, ok};
 use crate::gateway::api_tokens::{Scope, TokenUser, bearer_token, require_scope, verify_token};
 use crate::gateway::assert::{MintRequest, Minter};
 use crate::web::{Answer, AppState, Caller, Failure};
@@ -69,10 +68,28 @@ pub struct MintBody {
     pub relay_state: Option<String>,
 }
 
+/// A minted Response, ready to post.
+#[derive(Serialize, ToSchema)]
+pub struct MintAnswer {
+    /// The SAMLResponse form value (base64 of `xml`).
+    pub saml_response: String,
+    /// The signed Response.
+    pub xml: String,
+    /// Where to post it: the SP's ACS from its metadata.
+    pub acs: String,
+    /// The RelayState to post with it.
+    pub relay_state: Option<String>,
+    pub sp_entity_id: String,
+    /// The AuthnRequest ID answered (none: unsolicited).
+    pub in_response_to: Option<String>,
+    pub response_id: String,
+    pub assertion_id: String,
+}
+
 /// Mint a signed SAMLResponse for a customer, exactly as the SSO hop would sign it for that SP; post
 /// `saml_response` (and `relay_state`) to `acs` yourself. Audited `assert.minted`.
 #[utoipa::path(post, path = "/admin/api/v1/assertions", tag = "assertions", request_body = MintBody,
-    responses((status = 200, description = "`{saml_response (base64), xml, acs, relay_state, sp_entity_id, in_response_to, response_id, assertion_id}`", body = Object),
+    responses((status = 200, description = "`{saml_response (base64), xml, acs, relay_state, sp_entity_id, in_response_to, response_id, assertion_id}`", body = MintAnswer),
               (status = 400, description = "a value Huawei would refuse, a bad attribute, InResponseTo or RelayState", body = ApiError),
               (status = 403, description = "the token lacks the `assertions` scope (`api_scope`), or the SP is Huawei's and `admin.allow_minting_for_huawei` is off (`huawei_minting`)", body = ApiError),
               (status = 404, description = "no such SP (`unknown_sp`)", body = ApiError)))]
@@ -94,17 +111,14 @@ pub async fn mint_assertion(
     let minter = Minter::Api { actor: auth.token.actor() };
     let checked = state.check_mint(&req, &minter).await?;
     let m = state.mint(checked, &minter, &auth.caller).await?;
-    let v = json!({
-        "saml_response": m.form.message,
-        "xml": m.xml,
-        "acs": m.form.action,
-        "relay_state": m.form.relay_state,
-        "sp_entity_id": m.sp_entity_id,
-        "in_response_to": m.in_response_to,
-        "response_id": m.response_id,
-        "assertion_id": m.assertion_id,
-    });
-    let mut r = (StatusCode::OK, axum::Json(v)).into_response();
-    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(r)
+    ok(MintAnswer {
+        saml_response: m.form.message,
+        xml: m.xml,
+        acs: m.form.action,
+        relay_state: m.form.relay_state,
+        sp_entity_id: m.sp_entity_id,
+        in_response_to: m.in_response_to,
+        response_id: m.response_id,
+        assertion_id: m.assertion_id,
+    })
 }
