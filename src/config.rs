@@ -901,8 +901,8 @@ pub fn parse_with_env(text: &str, path: &Path, env: &[(String, String)]) -> Resu
 const SECTIONS: &[&str] =
     &["server", "idp", "huawei", "handoff", "store", "return_urls", "audit", "admin", "ui", "sps"];
 
-/// Every scalar key path, with a sample value giving its type.
-fn key_paths() -> Vec<(Vec<String>, toml::Value)> {
+/// A config with every optional key set (to empty values), so that serializing it names every key.
+fn full_sample() -> Config {
     let mut full = Config::default();
     full.idp.chain = Some(String::new());
     full.idp.key_passphrase_env = Some(String::new());
@@ -934,25 +934,49 @@ fn key_paths() -> Vec<(Vec<String>, toml::Value)> {
         partner_home_url: Some(String::new()),
         timezone: Some(String::new()),
     };
-    let v = toml::Value::try_from(&full).unwrap_or(toml::Value::Table(Default::default()));
-    let mut out = Vec::new();
-    fn walk(prefix: &mut Vec<String>, v: &toml::Value, out: &mut Vec<(Vec<String>, toml::Value)>) {
-        match v {
-            toml::Value::Table(t) => {
-                for (k, v) in t {
-                    prefix.push(k.clone());
-                    walk(prefix, v, out);
-                    prefix.pop();
-                }
+    full
+}
+
+/// Walks a TOML value: each scalar (or array of scalars) with its key path; an array of tables is
+/// walked through its first table (`sps.entity_id`).
+fn walk_keys(prefix: &mut Vec<String>, v: &toml::Value, out: &mut Vec<(Vec<String>, toml::Value)>, arrays: bool) {
+    match v {
+        toml::Value::Table(t) => {
+            for (k, v) in t {
+                prefix.push(k.clone());
+                walk_keys(prefix, v, out, arrays);
+                prefix.pop();
             }
-            other => out.push((prefix.clone(), other.clone())),
         }
+        toml::Value::Array(a) if arrays && a.first().is_some_and(toml::Value::is_table) => {
+            walk_keys(prefix, &a[0], out, arrays);
+        }
+        other => out.push((prefix.clone(), other.clone())),
     }
-    walk(&mut Vec::new(), &v, &mut out);
+}
+
+/// Every scalar key path, with a sample value giving its type.
+fn key_paths() -> Vec<(Vec<String>, toml::Value)> {
+    let v = toml::Value::try_from(full_sample()).unwrap_or(toml::Value::Table(Default::default()));
+    let mut out = Vec::new();
+    walk_keys(&mut Vec::new(), &v, &mut out, false);
     // `[[sps]]` is not written while empty; as a whole it can be given as a TOML array of tables
     // (`SAMLGATE_SPS='[{entity_id = "https://sp.example/", allow_idp_initiated = true}]'`).
     out.push((vec!["sps".to_owned()], toml::Value::Array(Vec::new())));
     out
+}
+
+/// Every key a config file may hold, as dotted paths (`server.bind`, `huawei.attributes.x_user_id`),
+/// the keys of the arrays of tables included (`admin.users.name`, `sps.entity_id`). The sample config
+/// (`contrib/samlgate.example.toml`) is tested to describe each of them.
+pub fn all_key_paths() -> Vec<String> {
+    let mut full = full_sample();
+    full.admin.users = vec![AdminUser { name: String::new(), password_hash: String::new() }];
+    full.sps = vec![SpSettings { entity_id: String::new(), allow_idp_initiated: false }];
+    let v = toml::Value::try_from(full).unwrap_or(toml::Value::Table(Default::default()));
+    let mut out = Vec::new();
+    walk_keys(&mut Vec::new(), &v, &mut out, true);
+    out.into_iter().map(|(p, _)| p.join(".")).collect()
 }
 
 fn apply_env(
@@ -1128,6 +1152,20 @@ mod tests {
         assert!(
             parse_with_env(&typo, Path::new("s.toml"), &[]).unwrap_err().to_string().contains("allow_idp_initiate")
         );
+    }
+
+    #[test]
+    fn all_key_paths_names_every_key_once() {
+        let keys = all_key_paths();
+        for k in ["server.bind", "server.tls_key", "huawei.attributes.bp_id", "handoff.secret", "admin.users.name"] {
+            assert!(keys.iter().any(|p| p == k), "{k}: {keys:?}");
+        }
+        assert!(keys.iter().any(|p| p == "sps.allow_idp_initiated"), "{keys:?}");
+        let unique: std::collections::BTreeSet<_> = keys.iter().collect();
+        assert_eq!(unique.len(), keys.len());
+        // The environment overrides name the same scalar keys.
+        let env: Vec<String> = key_paths().into_iter().map(|(p, _)| p.join(".")).collect();
+        assert!(env.iter().all(|k| k == "sps" || k == "admin.users" || keys.contains(k)), "{env:?}");
     }
 
     #[test]
