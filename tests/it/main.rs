@@ -25,6 +25,7 @@ mod limits;
 mod metadata;
 mod mocksp;
 mod pages;
+mod partner_backend;
 mod replicas;
 mod rollover;
 mod sp_refresh;
