@@ -262,3 +262,31 @@ fn the_systemd_unit_verifies() {
     let overall = out.lines().find(|l| l.contains("Overall exposure level")).unwrap_or_default();
     eprintln!("systemd-analyze security: {}", overall.trim());
 }
+
+/// The files a user looks for: the license Cargo.toml names (the Apache License 2.0 exactly as
+/// apache.org publishes it), a changelog section for this version, a security policy with a private
+/// reporting channel.
+#[test]
+fn the_project_files_are_there() {
+    let cargo = std::fs::read_to_string(repo().join("Cargo.toml")).unwrap();
+    assert!(cargo.lines().any(|l| l == "license = \"Apache-2.0\""));
+    let license = std::fs::read(repo().join("LICENSE")).unwrap();
+    let digest = openssl::sha::sha256(&license);
+    assert_eq!(
+        hex::encode(digest),
+        "cfc7749b96f63bd31c3c42b5c471bf756814053e847c10f3eb003417bc523d30",
+        "LICENSE is not https://www.apache.org/licenses/LICENSE-2.0.txt"
+    );
+    let changelog = std::fs::read_to_string(repo().join("CHANGELOG.md")).unwrap();
+    let version = env!("CARGO_PKG_VERSION");
+    assert!(
+        changelog.lines().any(|l| l.starts_with(&format!("## {version}"))),
+        "CHANGELOG.md has no section for {version}"
+    );
+    let security = std::fs::read_to_string(repo().join("SECURITY.md")).unwrap();
+    assert!(security.contains("private vulnerability reporting") && security.contains("## Scope"));
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    for f in ["LICENSE", "CHANGELOG.md", "SECURITY.md", "contrib/samlgate.service", "contrib/samlgate.example.toml"] {
+        assert!(readme.contains(&format!("]({f})")), "README links {f}");
+    }
+}
