@@ -383,7 +383,7 @@ pub enum TokenCommand {
         /// calls name it as `token:NAME`.
         name: String,
         /// What it may do (default admin); repeat for several.
-        #[arg(long = "scope", value_enum)]
+        #[arg(long = "scope", value_name = "SCOPE", value_enum)]
         scopes: Vec<ScopeArg>,
         /// Days until it expires (1–3650).
         #[arg(long, value_name = "DAYS", default_value_t = crate::gateway::api_tokens::DEFAULT_TOKEN_DAYS,

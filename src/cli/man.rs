@@ -17,31 +17,61 @@ pub fn completions(shell: clap_complete::Shell) -> CliResult<()> {
 
 /// The man page of the whole CLI on standard output, or one page per command in `dir`.
 pub fn man(dir: Option<&Path>) -> CliResult<()> {
+    let rendering = |e: std::io::Error| CliError::failure(format!("cannot render the man page: {e}"));
+    let root = built();
     match dir {
+        None => write_stdout(&page(&root).map_err(rendering)?),
         Some(dir) => {
             std::fs::create_dir_all(dir)
                 .map_err(|e| CliError::failure(format!("cannot create {}: {e}", dir.display())))?;
-            clap_mangen::generate_to(Cli::command(), dir)
-                .map_err(|e| CliError::failure(format!("cannot write the man pages in {}: {e}", dir.display())))?;
-            eprintln!("man pages written to {}", dir.display());
+            let mut pages = Vec::new();
+            per_command(&root, &mut pages).map_err(rendering)?;
+            for (name, text) in &pages {
+                let path = dir.join(name);
+                std::fs::write(&path, text)
+                    .map_err(|e| CliError::failure(format!("cannot write {}: {e}", path.display())))?;
+            }
+            eprintln!("{} man pages written to {}", pages.len(), dir.display());
             Ok(())
         }
-        None => write_stdout(&page().map_err(|e| CliError::failure(format!("cannot render the man page: {e}")))?),
     }
+}
+
+/// The command tree as the pages show it (no `help` pseudo-command; bin names filled in).
+fn built() -> clap::Command {
+    let mut root = Cli::command().disable_help_subcommand(true);
+    root.build();
+    root
 }
 
 /// One page: `samlgate`'s own sections (name, synopsis, description, global options, the command
 /// list, version), then a section per command, depth first, with its synopsis, description and
 /// options (their headings one level down).
-fn page() -> std::io::Result<Vec<u8>> {
-    let mut root = Cli::command().disable_help_subcommand(true);
-    root.build();
+fn page(root: &clap::Command) -> std::io::Result<Vec<u8>> {
     let mut out = Vec::new();
-    clap_mangen::Man::new(root.clone()).render(&mut out)?;
-    for sub in visible_subcommands(&root) {
+    new_man(root).render(&mut out)?;
+    for sub in visible_subcommands(root) {
         command_sections(sub, &mut out)?;
     }
-    Ok(out)
+    Ok(ascii(&out))
+}
+
+/// `samlgate.1`, `samlgate-keys.1`, `samlgate-keys-generate.1`, …: file name and text of a page per
+/// command.
+fn per_command(cmd: &clap::Command, pages: &mut Vec<(String, Vec<u8>)>) -> std::io::Result<()> {
+    let man = new_man(cmd);
+    let mut out = Vec::new();
+    man.render(&mut out)?;
+    pages.push((man.get_filename(), ascii(&out)));
+    for sub in visible_subcommands(cmd) {
+        per_command(sub, pages)?;
+    }
+    Ok(())
+}
+
+/// A page whose footer names samlgate's version (a subcommand has none of its own).
+fn new_man(cmd: &clap::Command) -> clap_mangen::Man {
+    clap_mangen::Man::new(cmd.clone()).source(format!("samlgate {}", super::args::VERSION))
 }
 
 fn visible_subcommands(cmd: &clap::Command) -> impl Iterator<Item = &clap::Command> {
@@ -69,6 +99,20 @@ fn command_sections(cmd: &clap::Command, out: &mut Vec<u8>) -> std::io::Result<(
         command_sections(sub, out)?;
     }
     Ok(())
+}
+
+/// The page in ASCII: every other character (—, →, ✓, ↔ of the help texts) as a roff `\[uXXXX]`
+/// escape, so that troff renders it whatever the locale (without preconv).
+fn ascii(roff: &[u8]) -> Vec<u8> {
+    let mut out = String::new();
+    for c in String::from_utf8_lossy(roff).chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            out.push_str(&format!("\\[u{:04X}]", c as u32));
+        }
+    }
+    out.into_bytes()
 }
 
 /// Writes `bytes` to standard output; a closed pipe (`samlgate man | head`) is not an error.
