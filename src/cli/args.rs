@@ -111,7 +111,9 @@ impl ScopeArg {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the gateway (the default). The first start writes missing config, keys, metadata and store.
+    /// Run the gateway (the default).
+    ///
+    /// The first start writes missing config, keys, metadata and store.
     Serve {
         /// Listen address, overriding server.bind.
         #[arg(long)]
@@ -162,8 +164,9 @@ pub enum Command {
         #[command(subcommand)]
         command: SpCommand,
     },
-    /// Make a hand-off token for a customer (for trials; the partner backend makes its own) and print
-    /// the ready "go to console" link.
+    /// Make a hand-off token for a customer and print the "go to console" link.
+    ///
+    /// For trials: the partner backend makes its own tokens.
     Token {
         #[command(flatten)]
         customer: CustomerArgs,
@@ -189,17 +192,19 @@ pub enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
-    /// Is this install ready for production with the real Huawei Cloud? Checks the config, keys,
-    /// store and SP metadata item by item (✓/✗ and what to do), then prints the values to enter in
-    /// Partner Center. Writes nothing. Exit 0 when ready, 1 otherwise.
+    /// Is this install ready for production with the real Huawei Cloud? Exit 0 when ready, 1 otherwise.
+    ///
+    /// Checks the config, keys, store and SP metadata item by item (✓/✗ and what to do), then prints
+    /// the values to enter in Partner Center. Writes nothing.
     Check {
         /// `text` for people, `json` for automation.
         #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
         format: CheckFormat,
     },
-    /// Decode a SAML message and run every check the gateway would run on it, without storing or
-    /// spending anything: a Redirect URL, a query string, base64 (deflated or not) or raw XML; `-` reads
-    /// standard input. Exit 0 when every check passes, 1 otherwise.
+    /// Decode a SAML message and run every check the gateway would run on it.
+    ///
+    /// Nothing is stored or spent. The message: a Redirect URL, a query string, base64 (deflated or
+    /// not) or raw XML; `-` reads standard input. Exit 0 when every check passes, 1 otherwise.
     Decode {
         /// The message, or `-` for standard input.
         message: String,
@@ -207,8 +212,10 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Show what Huawei would receive for a customer: the NameID and the assertion's attributes with
-    /// Huawei's value rules applied, and the jump's isFirstLogin (nothing is signed or stored).
+    /// Show what Huawei would receive for a customer (nothing is signed or stored).
+    ///
+    /// The NameID and the assertion's attributes with Huawei's value rules applied, and the jump's
+    /// isFirstLogin.
     Preview {
         #[command(flatten)]
         customer: CustomerArgs,
@@ -216,8 +223,9 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Mint a signed SAMLResponse for a customer, exactly as the SSO hop would sign it for that SP
-    /// (Huawei's SP by default), for integration tests: print it, or POST it to the SP's ACS. Needs
+    /// Mint a signed SAMLResponse for a customer (integration tests): print it or POST it to the ACS.
+    ///
+    /// Built and signed exactly as the SSO hop would for that SP (Huawei's SP by default). Needs
     /// the IdP key, so only whoever can read the key can run it — and may then mint for any SP,
     /// Huawei's included (the admin API cannot unless admin.allow_minting_for_huawei). Every minted
     /// assertion is audited (`assert.minted`).
@@ -228,8 +236,9 @@ pub enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
-    /// Print the shell completion script for SHELL on standard output (needs no config). Load it with
-    /// e.g. `source <(samlgate completions bash)`, or save it where the shell looks:
+    /// Print the shell completion script for SHELL (needs no config).
+    ///
+    /// Load it with e.g. `source <(samlgate completions bash)`, or save it where the shell looks:
     /// `samlgate completions bash > /etc/bash_completion.d/samlgate`,
     /// `samlgate completions zsh > "${fpath[1]}/_samlgate"`,
     /// `samlgate completions fish > ~/.config/fish/completions/samlgate.fish`.
@@ -238,9 +247,11 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the man page of the whole CLI (roff, every command and option) on standard output, e.g.
-    /// `samlgate man | man -l -`; or, with --dir, write one page per command there (samlgate.1,
-    /// samlgate-keys-generate.1, …). Needs no config.
+    /// Print the man page of the whole CLI, or write one page per command (needs no config).
+    ///
+    /// Without --dir: one roff page with every command and option on standard output, e.g.
+    /// `samlgate man | man -l -`. With --dir DIR: samlgate.1, samlgate-keys.1,
+    /// samlgate-keys-generate.1, … in DIR (e.g. /usr/local/share/man/man1).
     Man {
         /// Write one man page per command into this directory (created when missing) instead.
         #[arg(long, value_name = "DIR")]
