@@ -93,7 +93,7 @@ fn token(
     use crate::gateway::api_tokens::{create_token, expiry, list_tokens, parse_scopes, revoke_token};
     match command {
         TokenCommand::Create { name, scopes, expires_in_days, no_expiry } => {
-            let scopes = parse_scopes(&scopes).map_err(gateway_error)?;
+            let scopes = parse_scopes(&scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>()).map_err(gateway_error)?;
             let days = (!no_expiry).then_some(expires_in_days);
             let expires_at = expiry(crate::util::now_unix(), days).map_err(gateway_error)?;
             let (token, info) = rt

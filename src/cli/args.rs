@@ -4,15 +4,29 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::config::Site;
+use crate::keys::KeyAlgorithm;
 use crate::mocksp::{DEFAULT_MOCK_URL, MOCK_X_ACCOUNT_TYPE};
 
+/// `samlgate --version`: the crate's version and the git revision it was built from (`build.rs`;
+/// `unknown` outside a git checkout).
+pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (git ", env!("SAMLGATE_GIT_REV"), ")");
+
+/// `samlgate`: the command line.
 #[derive(Debug, Parser)]
-#[command(name = "samlgate", version, about = "SAML 2.0 IdP and SSO gateway for Huawei Cloud partner sales platforms")]
+#[command(
+    name = "samlgate",
+    version = VERSION,
+    about = "SAML 2.0 IdP and SSO gateway for Huawei Cloud partner sales platforms",
+    long_about = "SAML 2.0 IdP and SSO gateway for Huawei Cloud partner sales platforms.\n\n\
+                  Without a command it runs `serve`. Exit codes: 0 ok, 2 usage or config error, 1 any other \
+                  failure."
+)]
 pub struct Cli {
     /// Configuration file; created with working defaults by `init` and on the first `serve`.
     #[arg(long, global = true, env = "SAMLGATE_CONFIG", default_value = "samlgate.toml")]
     pub config: PathBuf,
-    /// Log format.
+    /// Format of the log lines on standard error (the filter comes from SAMLGATE_LOG, default `info`).
     #[arg(long, global = true, value_enum, default_value = "text")]
     pub log_format: LogFormat,
     #[command(subcommand)]
@@ -21,13 +35,85 @@ pub struct Cli {
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum LogFormat {
+    /// Human-readable lines.
     Text,
+    /// One JSON object per line (for a log collector).
     Json,
+}
+
+/// `--site`: the Huawei Cloud site (huawei.site), as the CLI spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SiteArg {
+    /// Huawei Cloud China (auth.huaweicloud.com).
+    Cn,
+    /// Huawei Cloud International (auth-intl.huaweicloud.com).
+    Intl,
+    /// Huawei Cloud Europe (auth.eu.huaweicloud.com).
+    Eu,
+}
+
+impl From<SiteArg> for Site {
+    fn from(s: SiteArg) -> Site {
+        match s {
+            SiteArg::Cn => Site::Cn,
+            SiteArg::Intl => Site::Intl,
+            SiteArg::Eu => Site::Eu,
+        }
+    }
+}
+
+/// `--algorithm`: the kind of IdP key to make (the spellings `keys::KeyAlgorithm` reads are aliases).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AlgorithmArg {
+    /// RSA 2048 bits.
+    #[value(alias = "rsa-2048", alias = "rsa")]
+    Rsa2048,
+    /// RSA 3072 bits.
+    #[value(alias = "rsa-3072")]
+    Rsa3072,
+    /// RSA 4096 bits.
+    #[value(alias = "rsa-4096")]
+    Rsa4096,
+    /// ECDSA on curve P-256.
+    #[value(alias = "ecdsap256", alias = "p256", alias = "ec")]
+    EcdsaP256,
+}
+
+impl From<AlgorithmArg> for KeyAlgorithm {
+    fn from(a: AlgorithmArg) -> KeyAlgorithm {
+        match a {
+            AlgorithmArg::Rsa2048 => KeyAlgorithm::Rsa2048,
+            AlgorithmArg::Rsa3072 => KeyAlgorithm::Rsa3072,
+            AlgorithmArg::Rsa4096 => KeyAlgorithm::Rsa4096,
+            AlgorithmArg::EcdsaP256 => KeyAlgorithm::EcdsaP256,
+        }
+    }
+}
+
+/// `admin token create --scope`: what an API token may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScopeArg {
+    /// The admin API (`/admin/api/v1/`): everything the admin pages do.
+    Admin,
+    /// Only minting assertions (`POST /admin/api/v1/assertions`).
+    Assertions,
+}
+
+impl ScopeArg {
+    /// The scope's name, as `gateway::api_tokens::parse_scopes` reads it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScopeArg::Admin => "admin",
+            ScopeArg::Assertions => "assertions",
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the gateway (the default). The first start writes missing config, keys, metadata and store.
+    /// Run the gateway (the default).
+    ///
+    /// The first start writes missing config, keys, metadata and store.
     Serve {
         /// Listen address, overriding server.bind.
         #[arg(long)]
@@ -41,9 +127,9 @@ pub enum Command {
         /// The xAccountType Huawei assigned on the Access Configuration page.
         #[arg(long)]
         x_account_type: Option<String>,
-        /// Huawei Cloud site: cn, intl or eu.
-        #[arg(long)]
-        site: Option<String>,
+        /// Huawei Cloud site (huawei.site; default cn).
+        #[arg(long, value_enum, ignore_case = true)]
+        site: Option<SiteArg>,
         /// Your partner ID, sent as the `bpId` attribute (huawei.bp_id).
         #[arg(long)]
         bp_id: Option<String>,
@@ -62,21 +148,25 @@ pub enum Command {
     Demo(DemoArgs),
     /// Manage the IdP signing key and certificate.
     Keys {
+        /// The keys step to run.
         #[command(subcommand)]
         command: KeysCommand,
     },
     /// Export the IdP metadata (IDP Metadata.xml).
     Metadata {
+        /// What to do with the metadata.
         #[command(subcommand)]
         command: MetadataCommand,
     },
     /// Import and list service-provider metadata (Huawei's SP Metadata.xml).
     Sp {
+        /// What to do with SP metadata.
         #[command(subcommand)]
         command: SpCommand,
     },
-    /// Make a hand-off token for a customer (for trials; the partner backend makes its own) and print
-    /// the ready "go to console" link.
+    /// Make a hand-off token for a customer and print the "go to console" link.
+    ///
+    /// For trials: the partner backend makes its own tokens.
     Token {
         #[command(flatten)]
         customer: CustomerArgs,
@@ -92,25 +182,29 @@ pub enum Command {
     },
     /// List, show and remove xUserId ↔ HUAWEI CLOUD account bindings (from Huawei's bind notification).
     Bindings {
+        /// What to do with the bindings.
         #[command(subcommand)]
         command: BindingsCommand,
     },
     /// Manage the users of the admin pages (`/admin`).
     Admin {
+        /// What to do with admin users or API tokens.
         #[command(subcommand)]
         command: AdminCommand,
     },
-    /// Is this install ready for production with the real Huawei Cloud? Checks the config, keys,
-    /// store and SP metadata item by item (✓/✗ and what to do), then prints the values to enter in
-    /// Partner Center. Writes nothing. Exit 0 when ready, 1 otherwise.
+    /// Is this install ready for production with the real Huawei Cloud? Exit 0 when ready, 1 otherwise.
+    ///
+    /// Checks the config, keys, store and SP metadata item by item (✓/✗ and what to do), then prints
+    /// the values to enter in Partner Center. Writes nothing.
     Check {
         /// `text` for people, `json` for automation.
         #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
         format: CheckFormat,
     },
-    /// Decode a SAML message and run every check the gateway would run on it, without storing or
-    /// spending anything: a Redirect URL, a query string, base64 (deflated or not) or raw XML; `-` reads
-    /// standard input. Exit 0 when every check passes, 1 otherwise.
+    /// Decode a SAML message and run every check the gateway would run on it.
+    ///
+    /// Nothing is stored or spent. The message: a Redirect URL, a query string, base64 (deflated or
+    /// not) or raw XML; `-` reads standard input. Exit 0 when every check passes, 1 otherwise.
     Decode {
         /// The message, or `-` for standard input.
         message: String,
@@ -118,8 +212,10 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Show what Huawei would receive for a customer: the NameID and the assertion's attributes with
-    /// Huawei's value rules applied, and the jump's isFirstLogin (nothing is signed or stored).
+    /// Show what Huawei would receive for a customer (nothing is signed or stored).
+    ///
+    /// The NameID and the assertion's attributes with Huawei's value rules applied, and the jump's
+    /// isFirstLogin.
     Preview {
         #[command(flatten)]
         customer: CustomerArgs,
@@ -127,16 +223,39 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Mint a signed SAMLResponse for a customer, exactly as the SSO hop would sign it for that SP
-    /// (Huawei's SP by default), for integration tests: print it, or POST it to the SP's ACS. Needs
+    /// Mint a signed SAMLResponse for a customer (integration tests): print it or POST it to the ACS.
+    ///
+    /// Built and signed exactly as the SSO hop would for that SP (Huawei's SP by default). Needs
     /// the IdP key, so only whoever can read the key can run it — and may then mint for any SP,
     /// Huawei's included (the admin API cannot unless admin.allow_minting_for_huawei). Every minted
     /// assertion is audited (`assert.minted`).
     Assert(AssertArgs),
     /// Read the audit log.
     Audit {
+        /// What to do with the audit log.
         #[command(subcommand)]
         command: AuditCommand,
+    },
+    /// Print the shell completion script for SHELL (needs no config).
+    ///
+    /// Load it with e.g. `source <(samlgate completions bash)`, or save it where the shell looks:
+    /// `samlgate completions bash > /etc/bash_completion.d/samlgate`,
+    /// `samlgate completions zsh > "${fpath[1]}/_samlgate"`,
+    /// `samlgate completions fish > ~/.config/fish/completions/samlgate.fish`.
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page of the whole CLI, or write one page per command (needs no config).
+    ///
+    /// Without --dir: one roff page with every command and option on standard output, e.g.
+    /// `samlgate man | man -l -`. With --dir DIR: samlgate.1, samlgate-keys.1,
+    /// samlgate-keys-generate.1, … in DIR (e.g. /usr/local/share/man/man1).
+    Man {
+        /// Write one man page per command into this directory (created when missing) instead.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
     },
 }
 
@@ -174,7 +293,7 @@ pub struct AssertArgs {
     /// RelayState to post with the Response.
     #[arg(long)]
     pub relay_state: Option<String>,
-    /// What to print: the base64 SAMLResponse, the Response XML, or the auto-post HTML form.
+    /// What to print.
     #[arg(long, value_enum, default_value = "base64")]
     pub format: AssertFormat,
     /// POST it (with RelayState) to the SP's ACS from its metadata and print the HTTP status and
@@ -185,8 +304,11 @@ pub struct AssertArgs {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum AssertFormat {
+    /// The base64 SAMLResponse (as posted to the ACS).
     Base64,
+    /// The signed Response XML.
     Xml,
+    /// The auto-posting HTML form the SSO hop answers.
     Form,
 }
 
@@ -221,13 +343,17 @@ pub enum AuditCommand {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum CheckFormat {
+    /// ✓/✗ lines with what to do.
     Text,
+    /// One JSON document.
     Json,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum AuditFormat {
+    /// CSV with a header row (formula-safe).
     Csv,
+    /// JSON Lines: one event per line.
     Jsonl,
 }
 
@@ -253,6 +379,7 @@ pub enum AdminCommand {
     ListUsers,
     /// Bearer tokens of the JSON admin API (`/admin/api/v1/`).
     Token {
+        /// What to do with API tokens.
         #[command(subcommand)]
         command: TokenCommand,
     },
@@ -266,10 +393,9 @@ pub enum TokenCommand {
         /// The token's name (letters, digits, `.`, `_`, `-`, `@`; at most 64); audit events of its
         /// calls name it as `token:NAME`.
         name: String,
-        /// What it may do: `admin` (default; the admin API) or `assertions` (only `POST
-        /// /admin/api/v1/assertions`); repeat for several.
-        #[arg(long = "scope")]
-        scopes: Vec<String>,
+        /// What it may do (default admin); repeat for several.
+        #[arg(long = "scope", value_name = "SCOPE", value_enum)]
+        scopes: Vec<ScopeArg>,
         /// Days until it expires (1–3650).
         #[arg(long, value_name = "DAYS", default_value_t = crate::gateway::api_tokens::DEFAULT_TOKEN_DAYS,
               conflicts_with = "no_expiry")]
@@ -281,16 +407,19 @@ pub enum TokenCommand {
     /// List the API tokens: name, scopes, created by and when, last used, revoked.
     List,
     /// Revoke an API token (its next request gets 401). Audited `admin.token_revoked`.
-    Revoke { name: String },
+    Revoke {
+        /// The token's name.
+        name: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
 pub enum KeysCommand {
     /// Generate a new key and certificate (refuses to overwrite without --force).
     Generate {
-        /// rsa2048 (default), rsa3072, rsa4096 or ecdsa-p256.
-        #[arg(long, default_value = "rsa2048")]
-        algorithm: String,
+        /// The key's algorithm.
+        #[arg(long, value_enum, ignore_case = true, default_value = "rsa2048")]
+        algorithm: AlgorithmArg,
         /// Certificate subject CN (default: the host of the base URL).
         #[arg(long)]
         cn: Option<String>,
@@ -309,11 +438,14 @@ pub enum KeysCommand {
     },
     /// Import a certificate and key issued elsewhere (PEM, or PKCS#12 with --cert FILE.p12).
     Import {
-        #[arg(long)]
+        /// The certificate: PEM, or a PKCS#12 file (.p12/.pfx) holding certificate, key and chain.
+        #[arg(long, value_name = "FILE")]
         cert: PathBuf,
-        #[arg(long)]
+        /// The private key (PEM), unless --cert is PKCS#12.
+        #[arg(long, value_name = "FILE")]
         key: Option<PathBuf>,
-        #[arg(long)]
+        /// Intermediate CA certificates (PEM), published after the certificate.
+        #[arg(long, value_name = "FILE")]
         chain: Option<PathBuf>,
         /// Environment variable holding the PKCS#12 password.
         #[arg(long)]
@@ -325,6 +457,7 @@ pub enum KeysCommand {
     /// Zero-downtime key rollover: prepare → (upload IDP Metadata.xml in Partner Center) → activate →
     /// retire.
     Rollover {
+        /// The rollover step to run.
         #[command(subcommand)]
         step: RolloverCommand,
     },
@@ -335,9 +468,9 @@ pub enum RolloverCommand {
     /// Make a next key and certificate and publish them in the IdP metadata beside the current ones
     /// (signing goes on with the current key). Then upload IDP Metadata.xml in Partner Center.
     Prepare {
-        /// rsa2048, rsa3072, rsa4096 or ecdsa-p256 (default: the current key's algorithm).
-        #[arg(long)]
-        algorithm: Option<String>,
+        /// The next key's algorithm (default: the current key's).
+        #[arg(long, value_enum, ignore_case = true)]
+        algorithm: Option<AlgorithmArg>,
         /// Certificate subject CN (default: the host of the base URL).
         #[arg(long)]
         cn: Option<String>,
@@ -355,7 +488,8 @@ pub enum RolloverCommand {
 pub enum MetadataCommand {
     /// Write the IdP metadata to a file (default: idp.metadata_file) or `-` for stdout.
     Export {
-        #[arg(short, long)]
+        /// Where to write it: a file, or `-` for standard output (default: idp.metadata_file).
+        #[arg(short, long, value_name = "FILE")]
         output: Option<String>,
     },
 }
@@ -364,6 +498,8 @@ pub enum MetadataCommand {
 pub enum SpCommand {
     /// Import SP metadata from a file or an https URL.
     Import {
+        /// A metadata file, or an https URL to fetch it from.
+        #[arg(value_name = "FILE|URL")]
         source: String,
         /// Accept http:// endpoints (local trials only).
         #[arg(long)]
@@ -377,15 +513,23 @@ pub enum SpCommand {
 pub enum BindingsCommand {
     /// List bindings, newest first.
     List {
+        /// At most this many bindings.
         #[arg(long, default_value_t = 100)]
         limit: i64,
+        /// Skip this many (the newest) first.
         #[arg(long, default_value_t = 0)]
         offset: i64,
     },
     /// Show the binding of one partner customer (xUserId).
-    Show { x_user_id: String },
+    Show {
+        /// The partner's customer id (xUserId).
+        x_user_id: String,
+    },
     /// Find the bindings whose xUserId or HUAWEI CLOUD account ID (domainId) is VALUE.
-    Find { value: String },
+    Find {
+        /// An xUserId or a domainId.
+        value: String,
+    },
     /// Record that a customer is already associated with a HUAWEI CLOUD account — one created with
     /// Huawei's create-customer Partner API with `xaccount_id` = XUSERID — so that its first jump says
     /// isFirstLogin=false. Audited (`bind.added`).
@@ -401,7 +545,10 @@ pub enum BindingsCommand {
     },
     /// Remove the binding of one partner customer: their next "go to console" uses isFirstLogin=true.
     /// (Huawei's side of the association is not changed.) Audited.
-    Remove { x_user_id: String },
+    Remove {
+        /// The partner's customer id (xUserId).
+        x_user_id: String,
+    },
 }
 
 /// Command-line options of `samlgate mock-sp`.

@@ -19,8 +19,7 @@ pub fn run(settings: &Settings, command: KeysCommand) -> CliResult<()> {
     let paths = key_paths(settings);
     match command {
         KeysCommand::Generate { algorithm, cn, days, ca, ca_passphrase_env, force } => {
-            let algorithm: KeyAlgorithm =
-                algorithm.parse().map_err(|e| CliError::usage(format!("--algorithm: {e}")))?;
+            let algorithm = KeyAlgorithm::from(algorithm);
             let ca_passphrase = match ca_passphrase_env {
                 Some(var) => Some(
                     std::env::var(&var)
@@ -116,10 +115,7 @@ fn show(settings: &Settings) -> CliResult<()> {
 fn rollover_step(settings: &Settings, command: RolloverCommand) -> CliResult<()> {
     let (step, opts) = match command {
         RolloverCommand::Prepare { algorithm, cn, days } => {
-            let algorithm = algorithm
-                .map(|a| a.parse::<KeyAlgorithm>())
-                .transpose()
-                .map_err(|e| CliError::usage(format!("--algorithm: {e}")))?;
+            let algorithm = algorithm.map(KeyAlgorithm::from);
             if days == 0 || days > 36500 {
                 return Err(CliError::usage("--days must be between 1 and 36500"));
             }

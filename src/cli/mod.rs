@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::config::{ConfigError, Site};
+use crate::config::ConfigError;
 use crate::gateway::setup::{SetupError, existing_config};
 
 mod admin;
@@ -18,6 +18,7 @@ mod check;
 mod decode;
 pub mod demo;
 mod keys;
+mod man;
 mod metadata;
 pub mod mock_sp;
 mod serve;
@@ -25,8 +26,9 @@ mod sp;
 mod token;
 
 pub use args::{
-    AdminCommand, AssertArgs, AssertFormat, AuditCommand, AuditFormat, BindingsCommand, CheckFormat, Cli, Command,
-    CustomerArgs, DemoArgs, KeysCommand, LogFormat, MetadataCommand, MockSpArgs, SpCommand, TokenCommand,
+    AdminCommand, AlgorithmArg, AssertArgs, AssertFormat, AuditCommand, AuditFormat, BindingsCommand, CheckFormat, Cli,
+    Command, CustomerArgs, DemoArgs, KeysCommand, LogFormat, MetadataCommand, MockSpArgs, ScopeArg, SiteArg, SpCommand,
+    TokenCommand,
 };
 
 /// A failure with its exit code.
@@ -125,16 +127,21 @@ fn check_socket_addr(flag: &str, value: &str) -> CliResult<()> {
 
 pub fn run(cli: Cli) -> CliResult<()> {
     let command = cli.command.unwrap_or(Command::Serve { bind: None });
+    // These two describe the CLI itself: no config is read or created, no runtime started.
+    match command {
+        Command::Completions { shell } => return man::completions(shell),
+        Command::Man { dir } => return man::man(dir.as_deref()),
+        _ => {}
+    }
     let rt = runtime()?;
     let config = &cli.config;
     match command {
         Command::Serve { bind } => serve::serve(config, bind, &rt),
         Command::Init { base_url, x_account_type, site, bp_id, with_mock_sp, mock_sp_url } => {
-            let site = site.map(|s| s.parse::<Site>()).transpose().map_err(CliError::usage)?;
             let opts = serve::InitOptions {
                 base_url: base_url.as_deref(),
                 x_account_type: x_account_type.as_deref(),
-                site,
+                site: site.map(Into::into),
                 bp_id,
                 mock_sp_url: with_mock_sp.then_some(mock_sp_url.as_str()),
             };
@@ -165,5 +172,7 @@ pub fn run(cli: Cli) -> CliResult<()> {
         Command::Decode { message, json } => rt.block_on(decode::run(existing_config(config)?, &message, json)),
         Command::Assert(args) => rt.block_on(assert::run(existing_config(config)?, args)),
         Command::Audit { command } => rt.block_on(audit::run(&existing_config(config)?, command)),
+        Command::Completions { shell } => man::completions(shell),
+        Command::Man { dir } => man::man(dir.as_deref()),
     }
 }

@@ -18,7 +18,8 @@ pub const TOKEN_PREFIX: &str = "sgt_";
 pub enum Scope {
     /// The admin API (`/admin/api/v1/`): everything the admin pages do.
     Admin,
-    /// Reserved for minting assertions through the API (issue 15); stored, not used yet.
+    /// Minting signed assertions: `POST /admin/api/v1/assertions` (given only when asked for; the
+    /// `admin` scope does not include it).
     Assertions,
 }
 

@@ -177,7 +177,7 @@ pub fn check_extra_attributes(
     let mut out: Vec<(String, Vec<String>)> = Vec::new();
     for (name, value) in pairs {
         let shown: String = name.chars().take(64).collect();
-        if name.is_empty() || name.len() > MAX_ATTRIBUTE_NAME || name.chars().any(|c| c.is_control()) {
+        if name.is_empty() || name.len() > MAX_ATTRIBUTE_NAME || !crate::huawei::attributes::printable_in_xml(name) {
             return Err(bad(format!(
                 "attribute name `{shown}` must be 1–{MAX_ATTRIBUTE_NAME} bytes without control characters"
             )));
@@ -187,7 +187,7 @@ pub fn check_extra_attributes(
                 "attribute `{shown}` is one of Huawei's attributes: it comes from the customer (user, name, mobile, email) or huawei.bp_id"
             )));
         }
-        if value.len() > MAX_ATTRIBUTE_VALUE || value.chars().any(|c| c.is_control()) {
+        if value.len() > MAX_ATTRIBUTE_VALUE || !crate::huawei::attributes::printable_in_xml(value) {
             return Err(bad(format!(
                 "the value of attribute `{shown}` must be at most {MAX_ATTRIBUTE_VALUE} bytes without control characters"
             )));
@@ -266,6 +266,13 @@ pub struct Minted {
     pub assertion_id: String,
 }
 
+/// Whether SP metadata is Huawei Cloud's: its entityID or an ACS on a Huawei Cloud host.
+pub fn is_huawei_cloud_sp(md: &crate::saml::metadata::SpMetadata) -> bool {
+    let host = |u: &str| url::Url::parse(u).ok().and_then(|u| u.host_str().map(str::to_owned)).unwrap_or_default();
+    crate::huawei::is_huawei_cloud_host(&host(&md.entity_id))
+        || md.acs.iter().any(|a| crate::huawei::is_huawei_cloud_host(&host(&a.location)))
+}
+
 fn trimmed(v: &Option<String>) -> Option<String> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned)
 }
@@ -276,16 +283,20 @@ impl Gateway {
         let cfg = &self.settings.config;
         let huawei = self.huawei_sp_entity_id();
         let entity = trimmed(&req.sp_entity_id).unwrap_or_else(|| huawei.clone());
-        if matches!(minter, Minter::Api { .. }) && entity == huawei && !cfg.admin.allow_minting_for_huawei {
-            return Err(Error::refused(
+        let guarded = matches!(minter, Minter::Api { .. }) && !cfg.admin.allow_minting_for_huawei;
+        let refuse_huawei = |which: &str| {
+            Error::refused(
                 Kind::Forbidden,
                 "huawei_minting",
                 format!(
-                    "minting assertions for Huawei's SP `{huawei}` over the API is off: it would sign a customer in \
+                    "minting assertions for Huawei's SP `{which}` over the API is off: it would sign a customer in \
                      without the partner platform (set admin.allow_minting_for_huawei = true to allow it, or name \
                      another SP in sp_entity_id)"
                 ),
-            ));
+            )
+        };
+        if guarded && entity == huawei {
+            return Err(refuse_huawei(&huawei));
         }
         if let Some(id) = &req.in_response_to
             && !crate::saml::xml::is_ncname(id)
@@ -313,6 +324,11 @@ impl Gateway {
         crate::huawei::check_customer(&customer).map_err(|e| Error::invalid("attribute", e.to_string()))?;
         let extra = check_extra_attributes(&cfg.huawei.attributes, &req.attributes)?;
         let (sp, acs) = self.sp_and_post_acs(&entity).await?;
+        // Any SP that is Huawei Cloud's (another site's metadata imported beside the configured one,
+        // say), not only the configured entityID.
+        if guarded && is_huawei_cloud_sp(&sp.metadata) {
+            return Err(refuse_huawei(&sp.metadata.entity_id));
+        }
         Ok(CheckedMint { sp, acs, req, extra })
     }
 
@@ -373,16 +389,17 @@ pub struct CheckedInit {
 }
 
 impl Gateway {
-    /// Checks `GET /saml/init?sp=…` (or `/console?…&sp=…`): the SP is imported, its `[[sps]]` entry
-    /// allows IdP-initiated SSO (else `idp_initiated_off`, 403), it has an HTTP-POST ACS, and the
-    /// RelayState fits. Nothing is spent.
+    /// Checks `GET /saml/init?sp=…` (or `/console?…&sp=…`): its `[[sps]]` entry allows IdP-initiated
+    /// SSO (else `idp_initiated_off`, 403 — also for an SP not imported), it is imported with an
+    /// HTTP-POST ACS, and the RelayState fits. Nothing is spent.
     pub async fn check_idp_initiated(&self, sp: Option<&str>, relay_state: Option<String>) -> Result<CheckedInit> {
         let entity = sp
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .ok_or_else(|| Error::invalid("missing_sp", "name the service provider: `sp=<its entityID>`"))?;
         check_relay_state(relay_state.as_deref())?;
-        let (sp, acs) = self.sp_and_post_acs(entity).await?;
+        // The setting first: an SP that is not imported gets the same answer as one that does not
+        // allow it, so nobody without a session can list the imported SPs.
         let allowed = self.settings.config.sp_settings(entity).is_some_and(|s| s.allow_idp_initiated);
         if !allowed {
             let shown: String = entity.chars().take(200).collect();
@@ -395,6 +412,7 @@ impl Gateway {
                 ),
             ));
         }
+        let (sp, acs) = self.sp_and_post_acs(entity).await?;
         Ok(CheckedInit { sp, acs, relay_state })
     }
 
@@ -453,6 +471,37 @@ impl Gateway {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn any_huawei_cloud_sp_is_recognised_by_its_hosts() {
+        let md = |entity: &str, acs: &str| crate::saml::metadata::SpMetadata {
+            entity_id: entity.into(),
+            acs: vec![crate::saml::metadata::Endpoint {
+                binding: crate::saml::urn::BINDING_POST.into(),
+                location: acs.into(),
+                response_location: None,
+                index: Some(0),
+                is_default: true,
+            }],
+            slo: vec![],
+            signing_certs: vec![],
+            encryption_certs: vec![],
+            authn_requests_signed: true,
+            want_assertions_signed: true,
+            name_id_formats: vec![],
+            valid_until: None,
+            warnings: vec![],
+            signature: Default::default(),
+        };
+        assert!(is_huawei_cloud_sp(&md(
+            "https://auth-intl.huaweicloud.com/",
+            "https://auth-intl.huaweicloud.com/authui/saml/SAMLAssertionConsumer"
+        )));
+        assert!(is_huawei_cloud_sp(&md("urn:other", "https://auth.eu.huaweicloud.com/acs")));
+        assert!(is_huawei_cloud_sp(&md("https://AUTH.HUAWEICLOUD.COM./", "https://sp.example/acs")));
+        assert!(!is_huawei_cloud_sp(&md("https://sp.example/", "https://sp.example/acs")));
+        assert!(!is_huawei_cloud_sp(&md("https://huaweicloud.com.evil/", "https://evilhuaweicloud.com/acs")));
+    }
 
     #[test]
     fn extra_attributes_are_grouped_and_checked() {

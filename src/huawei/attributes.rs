@@ -33,6 +33,12 @@ impl HuaweiAttribute {
     }
 }
 
+/// No control characters and nothing XML 1.0 cannot carry (checked before a token is spent: the
+/// assertion writer would refuse it only later).
+pub fn printable_in_xml(s: &str) -> bool {
+    s.chars().all(|c| !c.is_control() && crate::saml::xml::is_xml_char(c))
+}
+
 /// Checks a value against Huawei's rule for that attribute; the error names attribute and rule.
 pub fn check_huawei_attribute(kind: HuaweiAttribute, value: &str) -> Result<(), AttributeRuleError> {
     let fail = |rule| Err(AttributeRuleError { attribute: kind.label(), rule });
@@ -76,6 +82,9 @@ pub fn check_huawei_attribute(kind: HuaweiAttribute, value: &str) -> Result<(), 
             }
             if value.chars().count() > 128 {
                 return fail("must be at most 128 characters");
+            }
+            if !printable_in_xml(value) {
+                return fail("must not contain control characters or characters XML cannot carry (U+FFFE, U+FFFF)");
             }
             Ok(())
         }
@@ -129,8 +138,8 @@ pub fn check_customer(c: &Customer<'_>) -> Result<(), ClaimError> {
         if e.chars().count() > MAX_EMAIL_CHARS {
             return Err(bad("must be at most 254 characters"));
         }
-        if e.chars().any(|ch| ch.is_control()) {
-            return Err(bad("must not contain control characters"));
+        if !printable_in_xml(e) {
+            return Err(bad("must not contain control characters or characters XML cannot carry"));
         }
         match e.rsplit_once('@') {
             Some((local, domain)) if !local.is_empty() && domain.contains('.') && !domain.starts_with('.') => {}
@@ -184,6 +193,16 @@ pub fn check_binding_fields(x_user_id: &str, domain_id: &str, domain_name: &str)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn characters_xml_cannot_carry_are_refused_before_anything_is_spent() {
+        for bad in ["x\u{fffe}", "x\u{ffff}", "a\u{7}b", "tab\t"] {
+            assert!(check_huawei_attribute(HuaweiAttribute::XUserId, bad).is_err(), "{bad:?}");
+            let c = Customer { sub: "cust-1", name: None, mobile: None, email: Some(&format!("{bad}@example.com")) };
+            assert!(check_customer(&c).is_err(), "email {bad:?}");
+        }
+        assert!(check_huawei_attribute(HuaweiAttribute::XUserId, "客户-001").is_ok());
+    }
 
     #[test]
     fn huawei_rules() {

@@ -180,6 +180,14 @@ pub fn encode_component(s: &str) -> String {
     utf8_percent_encode(s, COMPONENT).to_string()
 }
 
+/// Whether `host` is Huawei Cloud's (huaweicloud.com and its sites' domains, or a subdomain).
+pub fn is_huawei_cloud_host(host: &str) -> bool {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    ["huaweicloud.com", "huaweicloud.eu", "myhuaweicloud.com", "myhuaweicloud.eu"]
+        .iter()
+        .any(|d| host == *d || host.ends_with(&format!(".{d}")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -20,7 +20,8 @@ use axum::response::{IntoResponse, Response};
 use super::{Caller, Refusal};
 
 /// Endpoints under a rate limit.
-pub const LIMITED_PATHS: &[&str] = &["/console", "/saml/sso", "/saml/slo", "/logout", "/huawei/bind", "/admin/login"];
+pub const LIMITED_PATHS: &[&str] =
+    &["/console", "/saml/sso", "/saml/init", "/saml/slo", "/logout", "/huawei/bind", "/admin/login"];
 
 /// Largest total size of request headers accepted.
 pub const MAX_HEADER_BYTES: usize = 16 * 1024;

@@ -156,6 +156,72 @@ fn admin_users_page_adds_changes_and_removes_users() {
     }
 }
 
+/// Every route of the admin pages (read from `src/web/admin/mod.rs`, so a new one is covered at once):
+/// a GET without a session goes to the sign-in page, a POST without a session is refused 401, a POST
+/// with a session but without (or with a wrong) CSRF token 403, and from another origin 403 — and
+/// nothing is changed by any of them (no audit event is written).
+#[test]
+fn every_admin_route_needs_a_session_and_every_post_a_csrf_token() {
+    let src = std::fs::read_to_string(repo().join("src/web/admin/mod.rs")).unwrap();
+    let mut routes: Vec<(String, bool, bool)> = Vec::new();
+    for line in src.lines().map(str::trim).filter(|l| l.starts_with(".route(\"/admin")) {
+        let path = line.split('"').nth(1).unwrap().to_owned();
+        let has_get = line.contains("get(");
+        let has_post = line.contains("post(") || line.contains(".post(");
+        routes.push((path, has_get, has_post));
+    }
+    assert!(routes.len() >= 20, "{routes:?}");
+    let tmp = tempfile::tempdir().unwrap();
+    let g = start_with_admin(tmp.path());
+    let signed_in = client();
+    let csrf = admin_sign_in(&g, &signed_in);
+    let events_before = signed_in.get(g.url("/admin/audit.jsonl")).send().unwrap().text().unwrap();
+    for (path, has_get, has_post) in &routes {
+        if path == "/admin/login" {
+            continue; // the sign-in itself
+        }
+        if *has_get {
+            let r = client().get(g.url(path)).send().unwrap();
+            assert_eq!(r.status(), 303, "GET {path} without a session");
+            assert!(r.headers()["location"].to_str().unwrap().starts_with("/admin/login"), "GET {path}");
+        }
+        if *has_post {
+            // The upload takes multipart, every other POST a urlencoded form.
+            let post = |c: &reqwest::blocking::Client, token: Option<&str>, origin: Option<&str>| {
+                let mut fields = vec![("name", "x"), ("x_user_id", "x"), ("entity_id", "x")];
+                if let Some(t) = token {
+                    fields.push(("csrf", t));
+                }
+                let mut req = c.post(g.url(path));
+                if let Some(o) = origin {
+                    req = req.header("origin", o);
+                }
+                if path == "/admin/sps/upload" {
+                    let mut form = reqwest::blocking::multipart::Form::new();
+                    for (k, v) in fields {
+                        form = form.text(k, v.to_owned());
+                    }
+                    req.multipart(form).send().unwrap().status()
+                } else {
+                    req.form(&fields).send().unwrap().status()
+                }
+            };
+            assert_eq!(post(&client(), Some(&csrf), None), 401, "POST {path} without a session");
+            assert_eq!(post(&signed_in, None, None), 403, "POST {path} without the CSRF token");
+            assert_eq!(post(&signed_in, Some(&"0".repeat(64)), None), 403, "POST {path} with a wrong CSRF token");
+            assert_eq!(
+                post(&signed_in, Some(&csrf), Some("https://evil.example")),
+                403,
+                "POST {path} from another origin"
+            );
+        }
+    }
+    let events_after = signed_in.get(g.url("/admin/audit.jsonl")).send().unwrap().text().unwrap();
+    let changes: Vec<&str> =
+        events_after.lines().filter(|l| !events_before.contains(*l) && !l.contains("request.refused")).collect();
+    assert!(changes.is_empty(), "nothing changed: {changes:?}");
+}
+
 /// `/admin/sps`: Huawei's real SP Metadata.xml uploaded (its signature verified with the pinned
 /// certificate), a tampered copy refused with the check named (the stored one stays), another SP
 /// uploaded and deleted after confirmation; Huawei's SP cannot be deleted; CSRF required.

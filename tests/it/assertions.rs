@@ -489,7 +489,9 @@ fn idp_initiated_sso_reaches_the_mock_sp_and_is_refused_where_not_allowed() {
     let other = enc("https://other.example/");
     for (path, status, reason) in [
         (format!("/saml/init?sp={other}"), 403, "idp_initiated_off"),
-        (format!("/saml/init?sp={}", enc("https://unknown.example/")), 404, "unknown_sp"),
+        // An SP that is not imported answers as one that does not allow it (no listing of the SPs) …
+        (format!("/saml/init?sp={}", enc("https://unknown.example/")), 403, "idp_initiated_off"),
+        // … unless [[sps]] allows it: then the missing import is named.
         (format!("/saml/init?sp={}", enc("https://not-imported.example/")), 404, "unknown_sp"),
         ("/saml/init".to_owned(), 400, "missing_sp"),
         (format!("/saml/init?sp={}&RelayState={}", enc(&mock_entity), "r".repeat(5000)), 400, "relay_state"),
@@ -550,6 +552,24 @@ fn idp_initiated_sso_is_off_for_huaweis_sp_unless_set() {
     let r = c.get(g.url(&format!("/saml/init?sp={huawei}"))).header("accept", "application/json").send().unwrap();
     assert_eq!(r.status(), 403);
     assert_eq!(r.json::<Value>().unwrap()["error"], "idp_initiated_off");
+    drop(g);
+
+    // Set for Huawei's SP in [[sps]]: an unsolicited Response in Huawei's profile (NameQualifier, the
+    // attributes of the doc sample) is posted to Huawei's ACS from its metadata.
+    let sps = r#"[{entity_id = "https://auth.huaweicloud.com/", allow_idp_initiated = true}]"#;
+    let g = Gateway::start(tmp.path(), &[("SAMLGATE_SPS", sps)]);
+    let c = client();
+    let t = stdout(&run(tmp.path(), &["token", "--user", "cust-5002", "--raw"])).trim().to_owned();
+    let r = c.get(g.url(&format!("/console?token={t}&sp={huawei}"))).send().unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().unwrap_or_default());
+    let form = parse_post_form(&r.text().unwrap());
+    assert!(form.action.starts_with("https://auth.huaweicloud.com/"), "{}", form.action);
+    use base64::Engine as _;
+    let xml = String::from_utf8(base64::engine::general_purpose::STANDARD.decode(&form.message).unwrap()).unwrap();
+    assert!(
+        xml.contains("NameQualifier=") && xml.contains("Name=\"xUserId\"") && !xml.contains("InResponseTo"),
+        "{xml}"
+    );
 }
 
 /// The shell block of the README's "Testing your integration", run as written: `samlgate demo …`

@@ -138,7 +138,7 @@ fn init_warns_about_values_huawei_will_refuse() {
 
     let o = run(tmp.path(), &["init", "--site", "mars"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("unknown site"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("[possible values: cn, intl, eu]"), "{}", stderr(&o));
 }
 
 /// Only `init`, `serve` and `demo` create a missing config: every other command exits 2 naming the

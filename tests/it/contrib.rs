@@ -208,9 +208,9 @@ fn the_example_config_is_ready_for_production_once_its_placeholders_are_replaced
 }
 
 /// `systemd-analyze verify` on the unit (with ExecStart pointing at the built binary, which verify
-/// wants to exist), with no warning about the file; and `systemd-analyze security` rates its sandbox
-/// at most 2.0 ("OK"). Skipped, saying so, where systemd-analyze is not installed (scripts/test installs
-/// Debian's `systemd` package for it).
+/// wants to exist, and its man page where `man` finds it), with no warning about the file; and
+/// `systemd-analyze security` rates its sandbox at most 2.0 ("OK"). Skipped, saying so, where
+/// systemd-analyze is not installed (scripts/test installs Debian's `systemd` package for it).
 #[test]
 fn the_systemd_unit_verifies() {
     let unit = std::fs::read_to_string(repo().join("contrib/samlgate.service")).unwrap();
@@ -250,8 +250,19 @@ fn the_systemd_unit_verifies() {
     let tmp = tempfile::tempdir().unwrap();
     let file = tmp.path().join("samlgate.service");
     std::fs::write(&file, unit.replace("/usr/local/bin/samlgate", bin())).unwrap();
-    // --man=no: Documentation=man:samlgate(1) names the page `samlgate man` writes, not installed here.
-    let o = Command::new(analyze).args(["verify", "--man=no"]).arg(&file).output().unwrap();
+    // Documentation=man:samlgate(1) names the page `samlgate man` writes: verify looks it up with `man`
+    // in the pages written here (or, without `man`, is told not to look).
+    let mut verify = Command::new(analyze);
+    verify.arg("verify");
+    if Command::new("man").arg("--version").output().is_ok_and(|o| o.status.success()) {
+        let o = Command::new(bin()).arg("man").arg("--dir").arg(tmp.path().join("man/man1")).output().unwrap();
+        assert!(o.status.success(), "samlgate man --dir: {}", stderr(&o));
+        verify.env("MANPATH", tmp.path().join("man"));
+    } else {
+        eprintln!("note: man is not installed; Documentation=man:samlgate(1) not looked up");
+        verify.arg("--man=no");
+    }
+    let o = verify.arg(&file).output().unwrap();
     let out = format!("{}{}", stdout(&o), stderr(&o));
     assert!(o.status.success(), "systemd-analyze verify: {out}");
     let about_it: Vec<&str> = out.lines().filter(|l| l.contains("samlgate.service")).collect();

@@ -423,6 +423,22 @@ fn hand_off_token_and_service_corpus() {
         ("iat near i64::MIN", issue(&secret, &claims(i64::MIN + 5, now + 60)), "iam", 401, "token_lifetime"),
         ("garbage", "not.a.token".into(), "iam", 401, "token_malformed"),
         ("missing", String::new(), "iam", 401, "token_missing"),
+        // Review finding: U+FFFE is no control character but XML cannot carry it; the token was spent
+        // and the session stored before the assertion writer refused it. Refused first now.
+        (
+            "sub XML cannot carry",
+            issue(&secret, &Claims { sub: "cust-\u{fffe}".into(), ..claims(now, now + 60) }),
+            "iam",
+            400,
+            "claim",
+        ),
+        (
+            "email XML cannot carry",
+            issue(&secret, &Claims { email: Some("a\u{ffff}@example.com".into()), ..claims(now, now + 60) }),
+            "iam",
+            400,
+            "claim",
+        ),
     ];
     for bad in [
         "//evil.example/",

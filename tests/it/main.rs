@@ -14,6 +14,7 @@ mod audit;
 mod bind_slo;
 mod browser;
 mod cli;
+mod cli_guide;
 mod contrib;
 mod corpus;
 mod decode;

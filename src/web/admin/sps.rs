@@ -205,9 +205,13 @@ pub async fn upload(State(state): State<AppState>, admin: Admin, headers: Header
                     Err(e) => return bad(&format!("cannot read the uploaded file: {e}")),
                 }
             }
-            Some("file") => return check_csrf(&admin, "").err().unwrap_or_else(|| bad("no CSRF token")),
+            // Anything before the CSRF token is refused as a missing token: the form sends it first.
+            _ if !csrf_ok => return check_csrf(&admin, "").err().unwrap_or_else(|| bad("no CSRF token")),
             _ => return bad("unexpected field in the upload"),
         }
+    }
+    if !csrf_ok {
+        return check_csrf(&admin, "").err().unwrap_or_else(|| bad("no CSRF token"));
     }
     let Some((name, bytes)) = file else { return bad("choose the SP Metadata.xml file to upload") };
     let source = format!("upload:{name}");
