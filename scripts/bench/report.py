@@ -22,12 +22,16 @@ def main():
     r_half = ok_rate(half)
     r_py, r_sl = ok_rate(d.get("pysaml2")), ok_rate(d.get("samlify"))
     ms = lambda us: us / 1000.0
+    n_srv = d.get("server_n", d["cores"])
+    where = "cores %s (wrk on %s)" % (d.get("server_cpus", "all"), d.get("load_cpus", "all"))
     rows = [
-        ("openssl speed -multi %d rsa2048 (before / after; baseline = mean)" % d["cores"],
+        ("openssl speed -multi %d rsa2048 on %s (before / after; baseline = mean)" % (n_srv, where),
          "%.0f / %.0f sign/s" % (d["openssl_before"], d["openssl_after"]), "1.00", "—"),
-        ("samlgate hops/s at saturation (wrk -c%d, %d s)" % (d["connections"], d["duration_s"]),
-         "%.0f" % r_sat, "%.2f" % (r_sat / base), "≥ 0.85"),
-        ("samlgate p50 / p99 at saturation", "%.1f / %.1f ms" % (ms(sat["p50_us"]), ms(sat["p99_us"])), "", ""),
+        ("samlgate hops/s at saturation (%s store, wrk -c%d, %d s): throughput" % (d.get("store", "sqlite"),
+                                                                                d["connections"], d["duration_s"]),
+         "%.0f" % r_sat, "%.2f" % (r_sat / base), "≥ 0.70"),
+        ("samlgate p50 / p99 at saturation", "%.1f / %.1f ms" % (ms(sat["p50_us"]), ms(sat["p99_us"])),
+         "p99 = %.1f × p50" % (sat["p99_us"] / max(1, sat["p50_us"])), "< 5 × p50"),
         ("samlgate p99 at half rate (%.0f hops/s achieved, target %.0f)" % (r_half, d["half_target"]),
          "%.1f ms (p50 %.1f)" % (ms(half["p99_us"]), ms(half["p50_us"])), "", "< 10 ms"),
         ("samlgate RSS idle / peak", "%.1f / %.1f MB" % (d["idle_rss_kb"] / 1024, d["peak_rss_kb"] / 1024), "",
@@ -38,16 +42,21 @@ def main():
     # Where the CPU of a hop goes (saturated run): one RSA-2048 signature costs cores/baseline seconds of
     # one core; everything the gateway and the load generator spend beyond it is overhead.
     hops_sat = sat["requests"] - sat["non2xx"] - sat["socket_errors"]
+    efficiency = None
     if d.get("samlgate_cpu_s") and hops_sat:
-        sign_ms = d["cores"] * 1000.0 / base
+        # One signature costs n_srv / baseline seconds of one core (the baseline is n_srv processes).
+        sign_ms = n_srv * 1000.0 / base
         sg_ms = d["samlgate_cpu_s"] * 1000.0 / hops_sat
         cl_ms = sat.get("client_cpu_s", 0) * 1000.0 / hops_sat
-        rows.append(("CPU per hop at saturation: samlgate / wrk (one RSA-2048 sign = %.3f ms)" % sign_ms,
-                     "%.3f / %.3f ms" % (sg_ms, cl_ms), "sign = %.0f %% of samlgate" % (100 * sign_ms / sg_ms), ""))
-        # A gateway that spent nothing but the signature, with wrk's CPU per hop on the same cores.
-        rows.append(("ceiling for this machine and load generator: sign / (sign + wrk CPU per hop)",
-                     "%.0f hops/s" % (d["cores"] * 1000.0 / (sign_ms + cl_ms)), "%.2f" % (sign_ms / (sign_ms + cl_ms)),
-                     ""))
+        efficiency = sign_ms / sg_ms
+        target = "≥ 0.70" if d.get("store", "sqlite") == "sqlite" else "≥ 0.50"
+        rows.append(("efficiency: one RSA-2048 sign (%.3f ms) ÷ samlgate CPU per hop (wrk: %.3f ms, other cores)"
+                     % (sign_ms, cl_ms), "%.3f ms" % sg_ms, "%.2f" % efficiency, target))
+        if d.get("store") == "postgres" and d.get("postgres_cpu_s"):
+            pg_ms = d["postgres_cpu_s"] * 1000.0 / hops_sat
+            efficiency = sign_ms / (sg_ms + pg_ms)
+            rows.append(("efficiency counting PostgreSQL's CPU too (%.3f ms per hop)" % pg_ms,
+                         "%.3f ms" % (sg_ms + pg_ms), "%.2f" % efficiency, target))
     sm = d.get("store_metrics") or {}
     if sm.get("samlgate_store_batch_ops_count"):
         n = sm["samlgate_store_batch_ops_count"]
@@ -56,26 +65,27 @@ def main():
                                         1000 * sm.get("samlgate_store_commit_seconds_sum", 0) / n), "", ""))
     if r_py is not None:
         p = d["pysaml2"]
-        rows.append(("pysaml2 7.5.5 IdP, gunicorn -w %d (xmlsec1 signs)" % d["cores"],
+        rows.append(("pysaml2 7.5.5 IdP, gunicorn -w %d (xmlsec1 signs), same cores" % n_srv,
                      "%.1f hops/s, p99 %.0f ms, peak RSS %.0f MB" % (r_py, ms(p["p99_us"]), d["pysaml2_peak_rss_kb"] / 1024),
-                     "%.3f" % (r_py / base), "samlgate ×%.0f (≥ 10)" % (r_sat / r_py)))
+                     "%.3f" % (r_py / base), "samlgate ×%.0f (≥ 20)" % (r_sat / r_py)))
     if r_sl is not None:
         s = d["samlify"]
-        rows.append(("samlify 2.13.1 IdP, Node %d workers (schema validator stubbed)" % d["cores"],
+        rows.append(("samlify 2.13.1 IdP, Node %d workers (schema validator stubbed), same cores" % n_srv,
                      "%.0f hops/s, p99 %.0f ms, peak RSS %.0f MB" % (r_sl, ms(s["p99_us"]), d["samlify_peak_rss_kb"] / 1024),
-                     "%.3f" % (r_sl / base), "samlgate ×%.1f (≥ 3)" % (r_sat / r_sl)))
+                     "%.3f" % (r_sl / base), "samlgate ×%.1f (≥ 4)" % (r_sat / r_sl)))
     errors = {k: (d[k]["non2xx"], d[k]["socket_errors"]) for k in ("saturated", "half", "pysaml2", "samlify") if d.get(k)}
 
     md = ["| measure | figure | ratio to openssl | target |", "|---|---|---|---|"]
     md += ["| %s | %s | %s | %s |" % r for r in rows]
     text = "\n".join(md)
     print()
-    print("machine: %d cores, %s; load average at start %s, at end %s (other work on the machine shares the"
-          " cores with the load run)" % (d["cores"], d["cpu"], d["loadavg_start"], d["loadavg_end"]))
+    print("machine: %d cores, %s; samlgate and its peers on %s; load average at start %s, at end %s"
+          % (d["cores"], d["cpu"], where, d["loadavg_start"], d["loadavg_end"]))
     print("command: %s" % d["command"])
     print(text)
     print("errors (non-2xx, socket) per run: %s" % errors)
     d["results"] = {"baseline_sign_per_s": base, "samlgate_hops_per_s": r_sat, "ratio_to_openssl": r_sat / base,
+                    "throughput": r_sat / base, "efficiency": efficiency,
                     "half_rate_hops_per_s": r_half, "half_rate_p99_ms": ms(half["p99_us"]),
                     "pysaml2_hops_per_s": r_py, "samlify_hops_per_s": r_sl,
                     "vs_pysaml2": (r_sat / r_py) if r_py else None, "vs_samlify": (r_sat / r_sl) if r_sl else None,
