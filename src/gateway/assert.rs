@@ -268,7 +268,7 @@ pub struct Minted {
 
 /// Whether SP metadata is Huawei Cloud's: its entityID or an ACS on a Huawei Cloud host.
 pub fn is_huawei_cloud_sp(md: &crate::saml::metadata::SpMetadata) -> bool {
-    let host = |u: &str| url::Url::parse(u).ok().and_then(|u| u.host_str().map(str::to_owned)).unwrap_or_default();
+    use crate::util::url::host_of as host;
     crate::huawei::is_huawei_cloud_host(&host(&md.entity_id))
         || md.acs.iter().any(|a| crate::huawei::is_huawei_cloud_host(&host(&a.location)))
 }

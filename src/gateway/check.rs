@@ -13,6 +13,7 @@ use super::setup;
 use crate::config::{self, Settings};
 use crate::saml::metadata::{MetadataSignature, SpMetadata};
 use crate::store::Store;
+use crate::util::url::host_of;
 
 /// A certificate with fewer days left than this is not ready (time for a rollover).
 pub const CERT_MIN_DAYS: i64 = 30;
@@ -72,10 +73,6 @@ fn is_placeholder(v: &str) -> bool {
         || ["change_me", "changeme", "placeholder", "your_", "your-", "example", "xxx", "todo"]
             .iter()
             .any(|p| l.contains(p))
-}
-
-fn host_of(u: &str) -> String {
-    url::Url::parse(u).ok().and_then(|u| u.host_str().map(str::to_owned)).unwrap_or_default()
 }
 
 /// Whether `host` is Huawei Cloud's (huaweicloud.com and its sites).

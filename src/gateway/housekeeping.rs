@@ -36,17 +36,18 @@ pub async fn reload_keys(gw: &Gateway) {
 /// SIGHUP: a stream registered at once (so a SIGHUP right after start is not the default
 /// "terminate"), or None where there is none.
 #[cfg(unix)]
-type Hangups = Option<tokio::signal::unix::Signal>;
+pub type Hangups = Option<tokio::signal::unix::Signal>;
 #[cfg(not(unix))]
-type Hangups = Option<std::convert::Infallible>;
+pub type Hangups = Option<std::convert::Infallible>;
 
-fn hangups() -> Hangups {
+/// Registers for SIGHUP (also used by the TLS listener to re-read its certificate).
+pub fn hangups() -> Hangups {
     #[cfg(unix)]
     {
         match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
             Ok(s) => Some(s),
             Err(e) => {
-                tracing::warn!(error = %e, "cannot listen for SIGHUP; the key directory is re-read every minute");
+                tracing::warn!(error = %e, "cannot listen for SIGHUP; files are re-read on their schedule only");
                 None
             }
         }
@@ -55,8 +56,8 @@ fn hangups() -> Hangups {
     None
 }
 
-/// The next SIGHUP; never, without one.
-async fn hangup(s: &mut Hangups) {
+/// The next SIGHUP; never, without one (or once the stream has ended).
+pub async fn hangup(s: &mut Hangups) {
     #[cfg(unix)]
     if let Some(sig) = s {
         if sig.recv().await.is_none() {

@@ -98,6 +98,12 @@ pub enum ConsoleTargetError {
     HostNotAllowed(String),
 }
 
+/// The host of `u` as the URL parser reads it (lowercase, punycode); empty when `u` is not a URL
+/// with a host.
+pub fn host_of(u: &str) -> String {
+    url::Url::parse(u).ok().and_then(|u| u.host_str().map(str::to_owned)).unwrap_or_default()
+}
+
 /// **A console page a customer is sent to**: `https://<one of allowed_hosts>/…` without userinfo or
 /// port, and the raw text must start with exactly the scheme and host the parser saw (this refuses
 /// `https:/\host`, `https://host.evil`, `https://evil@host` style confusions outright).

@@ -277,11 +277,11 @@ fn tls_stamp(
 }
 
 async fn reload_tls(config: axum_server::tls_rustls::RustlsConfig, cert: std::path::PathBuf, key: std::path::PathBuf) {
-    let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
+    let mut hup = crate::gateway::housekeeping::hangups();
     let mut seen = tls_stamp(&cert, &key);
     loop {
         let by_signal = tokio::select! {
-            _ = async { match hup.as_mut() { Some(h) => { h.recv().await; } None => std::future::pending::<()>().await } } => true,
+            _ = crate::gateway::housekeeping::hangup(&mut hup) => true,
             _ = tokio::time::sleep(TLS_POLL) => false,
         };
         let now = tls_stamp(&cert, &key);
