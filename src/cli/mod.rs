@@ -111,8 +111,11 @@ pub fn init_logging(json: bool) {
 }
 
 fn runtime() -> CliResult<tokio::runtime::Runtime> {
+    // The SQLite store commits when a worker has nothing left to run (group commit without a fixed wait).
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .on_thread_start(crate::store::runtime_thread_started)
+        .on_thread_park(crate::store::runtime_parked)
         .build()
         .map_err(|e| CliError::failure(format!("cannot start the async runtime: {e}")))
 }

@@ -365,6 +365,12 @@ fn is_name_char(c: char) -> bool {
 
 /// Whether `s` is an NCName (a name without a colon), the lexical space of xs:ID.
 pub fn is_ncname(s: &str) -> bool {
+    // The names samlgate writes are ASCII: check those byte by byte.
+    if s.is_ascii() {
+        let b = s.as_bytes();
+        return b.first().is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_')
+            && b.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.'));
+    }
     let mut chars = s.chars();
     match chars.next() {
         Some(c) if is_name_start(c) => chars.all(is_name_char),
@@ -386,43 +392,94 @@ pub fn is_xml_char(c: char) -> bool {
 
 /// Refuses characters XML 1.0 cannot carry, naming where they were found.
 pub fn check_chars(s: &str, context: &str) -> Result<(), XmlWriteError> {
+    // A `str` cannot hold surrogates, so the only characters to refuse are the C0 controls other than
+    // tab, newline and carriage return, and U+FFFE / U+FFFF (UTF-8 EF BF BE / EF BF BF): a byte scan
+    // finds them without decoding the text.
+    let b = s.as_bytes();
+    let suspect = b.iter().any(|&c| (c < 0x20 && !matches!(c, b'\t' | b'\n' | b'\r')) || c == 0xEF);
+    if !suspect {
+        return Ok(());
+    }
     match s.chars().find(|c| !is_xml_char(*c)) {
         Some(c) => Err(XmlWriteError::InvalidChar(c as u32, context.to_owned())),
         None => Ok(()),
     }
 }
 
-/// Canonical escaping of character data.
-pub fn escape_text_into(out: &mut String, s: &str) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '\r' => out.push_str("&#xD;"),
-            _ => out.push(c),
+/// Appends `s` to `out`, replacing each ASCII byte that `replace` maps to an entity. The bytes replaced
+/// are all ASCII, so the runs between them are whole UTF-8 sequences, copied in one piece.
+fn escape_runs_into(out: &mut String, s: &str, replace: impl Fn(u8) -> Option<&'static str>) {
+    let mut start = 0;
+    for (i, &b) in s.as_bytes().iter().enumerate() {
+        if let Some(entity) = replace(b) {
+            out.push_str(&s[start..i]);
+            out.push_str(entity);
+            start = i + 1;
         }
     }
+    out.push_str(&s[start..]);
+}
+
+/// Canonical escaping of character data.
+pub fn escape_text_into(out: &mut String, s: &str) {
+    escape_runs_into(out, s, |b| match b {
+        b'&' => Some("&amp;"),
+        b'<' => Some("&lt;"),
+        b'>' => Some("&gt;"),
+        b'\r' => Some("&#xD;"),
+        _ => None,
+    });
 }
 
 /// Canonical escaping of attribute values.
 pub fn escape_attr_into(out: &mut String, s: &str) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '"' => out.push_str("&quot;"),
-            '\t' => out.push_str("&#x9;"),
-            '\n' => out.push_str("&#xA;"),
-            '\r' => out.push_str("&#xD;"),
-            _ => out.push(c),
-        }
-    }
+    escape_runs_into(out, s, |b| match b {
+        b'&' => Some("&amp;"),
+        b'<' => Some("&lt;"),
+        b'"' => Some("&quot;"),
+        b'\t' => Some("&#x9;"),
+        b'\n' => Some("&#xA;"),
+        b'\r' => Some("&#xD;"),
+        _ => None,
+    });
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn check_chars_refuses_only_what_xml_cannot_carry() {
+        for ok in ["", "plain ASCII", "tab\tnl\ncr\r", "张三 é", "！fullwidth ｍ", "\u{FFFD}\u{10000}"] {
+            assert!(check_chars(ok, "t").is_ok(), "{ok:?}");
+        }
+        for (bad, code) in [("a\u{0}b", 0u32), ("x\u{1f}", 0x1f), ("\u{FFFE}", 0xFFFE), ("ok\u{FFFF}", 0xFFFF)] {
+            match check_chars(bad, "t") {
+                Err(XmlWriteError::InvalidChar(c, _)) => assert_eq!(c, code, "{bad:?}"),
+                other => panic!("{bad:?}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn escaping_keeps_runs_and_multibyte_text() {
+        let mut t = String::new();
+        escape_text_into(&mut t, "a<b>&c\r张\"'\t\n");
+        assert_eq!(t, "a&lt;b&gt;&amp;c&#xD;张\"'\t\n");
+        let mut a = String::new();
+        escape_attr_into(&mut a, "张<\"&\t\n\r>'");
+        assert_eq!(a, "张&lt;&quot;&amp;&#x9;&#xA;&#xD;>'");
+    }
+
+    #[test]
+    fn ncnames_ascii_and_not() {
+        for ok in ["_a", "a1.b-c", "Assertion", "名前"] {
+            assert!(is_ncname(ok), "{ok}");
+        }
+        for bad in ["", "1a", "-a", "a:b", "a b", ".a"] {
+            assert!(!is_ncname(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn writes_start_and_end_tags_and_sorted_attributes() {

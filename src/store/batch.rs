@@ -12,6 +12,16 @@
 //! Each operation is atomic on its own: a multi-statement operation (`record_hop`) runs inside a
 //! savepoint, so a failure or a refusal (replay) leaves nothing of it in the batch.
 //!
+//! **When to commit.** For operations from a runtime that reports its idle moments ([`runtime_parked`]
+//! and [`runtime_thread_started`], installed as Tokio's `on_thread_park` and `on_thread_start` hooks by
+//! the CLI's runtime), the writer commits when a runtime worker has
+//! nothing left to run, or at the latest [`MAX_GATHER`] after the first queued operation. A quiet
+//! gateway parks right after a hop hands over its write, so the commit starts at once (no added
+//! latency); a saturated one keeps signing other requests meanwhile, and the commit then carries all of
+//! them — one fsync, one writer wake-up, one answer round for many hops, instead of one per hop or two.
+//! Operations from other threads (tests' runtimes, other embedders) are committed as soon as the writer
+//! has them, waiting [`GATHER`] for more only while commits keep overlapping.
+//!
 //! **Reads** (`get_session`, the one read of every SSO hop) run on the calling thread with a pooled
 //! read connection. A primary-key lookup in a WAL database never waits for the writer (readers see the
 //! last commit), so it costs a few microseconds: less than handing it to another thread and back.
@@ -20,8 +30,9 @@
 //! store tests run through this one.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, mpsc};
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, OptionalExtension, params};
 use tokio::sync::oneshot;
@@ -37,6 +48,9 @@ const MAX_BATCH: usize = 256;
 const GATHER: Duration = Duration::from_micros(500);
 const BUSY_GAP: Duration = Duration::from_millis(2);
 const BUSY_SPELL: u32 = 8;
+/// With the idle hook: the longest a queued operation waits for the runtime to go idle before its
+/// commit starts anyway (a saturated gateway never idles; this bounds the batch and the added latency).
+pub(crate) const MAX_GATHER: Duration = Duration::from_millis(8);
 /// Idle read connections kept for reuse (one per thread that reads at the same time is enough).
 const MAX_IDLE_READERS: usize = 8;
 /// How long a statement waits for a lock held by another connection (admin writes, the CLI).
@@ -106,11 +120,144 @@ fn open_connection(path: &Path, op: &'static str) -> Result<Connection, StoreErr
     Ok(conn)
 }
 
+thread_local! {
+    /// Whether this thread belongs to a runtime that reports its idle moments ([`runtime_thread_started`]).
+    static IDLE_AWARE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+/// How many times a runtime worker went idle (parked) so far.
+static PARKS: AtomicU64 = AtomicU64::new(0);
+/// Writers waiting for the next idle moment.
+static IDLE_WAITERS: AtomicUsize = AtomicUsize::new(0);
+static IDLE_LOCK: Mutex<()> = Mutex::new(());
+static IDLE: Condvar = Condvar::new();
+
+/// To be called by every runtime worker thread just before it parks (Tokio's `on_thread_park`): the
+/// runtime has nothing left to run, so a queued commit should start now. Cheap when no writer waits
+/// (two atomic operations).
+pub fn runtime_parked() {
+    PARKS.fetch_add(1, Ordering::SeqCst);
+    if IDLE_WAITERS.load(Ordering::SeqCst) > 0 {
+        let _g = IDLE_LOCK.lock();
+        IDLE.notify_all();
+    }
+}
+
+/// To be called when a thread of a runtime that calls [`runtime_parked`] starts (Tokio's
+/// `on_thread_start`): operations this thread hands to a writer are committed at the runtime's idle
+/// moments (see the module docs). Operations from other threads are committed as soon as the writer
+/// has them.
+pub fn runtime_thread_started() {
+    IDLE_AWARE.with(|a| a.set(true));
+}
+
+/// Blocks until a runtime worker parked after `epoch` (read when the first operation of the batch was
+/// queued), at most until `deadline`.
+fn wait_for_idle(epoch: u64, deadline: Instant) {
+    let mut g = IDLE_LOCK.lock().unwrap_or_else(|p| p.into_inner());
+    IDLE_WAITERS.fetch_add(1, Ordering::SeqCst);
+    while PARKS.load(Ordering::SeqCst) == epoch {
+        let now = Instant::now();
+        if now >= deadline {
+            break;
+        }
+        g = match IDLE.wait_timeout(g, deadline - now) {
+            Ok((g, _)) => g,
+            Err(p) => p.into_inner().0,
+        };
+    }
+    IDLE_WAITERS.fetch_sub(1, Ordering::SeqCst);
+}
+
+/// The operations waiting for the writer.
+#[derive(Default)]
+struct Queue {
+    state: Mutex<Pending>,
+    /// Signalled when the first operation is queued, and when the last handle is dropped.
+    arrived: Condvar,
+}
+
+#[derive(Default)]
+struct Pending {
+    ops: Vec<Op>,
+    /// [`PARKS`] when the oldest queued operation arrived, and when.
+    since: Option<(u64, Instant)>,
+    /// Every queued operation came from a runtime thread that reports its idle moments.
+    idle_aware: bool,
+    closed: bool,
+}
+
+impl Queue {
+    fn lock(&self) -> MutexGuard<'_, Pending> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn push(&self, op: Op) -> bool {
+        let mut p = self.lock();
+        if p.closed {
+            return false;
+        }
+        let first = p.ops.is_empty();
+        let aware = IDLE_AWARE.with(|a| a.get());
+        p.idle_aware = aware && (first || p.idle_aware);
+        p.ops.push(op);
+        if first {
+            p.since = Some((PARKS.load(Ordering::SeqCst), Instant::now()));
+            drop(p);
+            self.arrived.notify_one();
+        }
+        true
+    }
+
+    /// Waits for work: when the oldest operation arrived, and whether its commit may wait for an idle
+    /// moment; `None` once every handle is gone and nothing is left.
+    fn wait(&self) -> Option<(u64, Instant, bool)> {
+        let mut p = self.lock();
+        loop {
+            if let Some((epoch, at)) = p.since.filter(|_| !p.ops.is_empty()) {
+                return Some((epoch, at, p.idle_aware && !p.closed));
+            }
+            if p.closed {
+                return None;
+            }
+            p = self.arrived.wait(p).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    /// Moves up to `MAX_BATCH - batch.len()` queued operations into `batch`.
+    fn take(&self, batch: &mut Vec<Op>) {
+        let mut p = self.lock();
+        let n = p.ops.len().min(MAX_BATCH.saturating_sub(batch.len()));
+        batch.extend(p.ops.drain(..n));
+        p.since = if p.ops.is_empty() { None } else { Some((PARKS.load(Ordering::SeqCst), Instant::now())) };
+    }
+
+    fn len(&self) -> usize {
+        self.lock().ops.len()
+    }
+}
+
+/// Closes the queue when the last [`Batcher`] clone is dropped, which ends the writer thread once it has
+/// committed what is left.
+struct Lifeline(Arc<Queue>);
+
+impl Drop for Lifeline {
+    fn drop(&mut self) {
+        self.0.lock().closed = true;
+        self.0.arrived.notify_all();
+    }
+}
+
+impl std::fmt::Debug for Lifeline {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Lifeline")
+    }
+}
+
 /// Handle to the writer thread and the read connections; cheap to clone. The writer thread ends
 /// when the last handle is dropped.
 #[derive(Debug, Clone)]
 pub(crate) struct Batcher {
-    tx: mpsc::Sender<Op>,
+    queue: Arc<Lifeline>,
     readers: Arc<Readers>,
 }
 
@@ -133,12 +280,16 @@ impl Batcher {
              PRAGMA wal_autocheckpoint = 10000;",
         )
         .map_err(failed("open writer"))?;
-        let (tx, rx) = mpsc::channel();
+        let queue = Arc::new(Queue::default());
+        let q = queue.clone();
         std::thread::Builder::new()
             .name("samlgate-sqlite-writer".into())
-            .spawn(move || writer(conn, rx))
+            .spawn(move || writer(conn, &q))
             .map_err(|e| StoreError::Failed { op: "open writer", message: e.to_string() })?;
-        Ok(Batcher { tx, readers: Arc::new(Readers { path: path.to_path_buf(), idle: Mutex::new(Vec::new()) }) })
+        Ok(Batcher {
+            queue: Arc::new(Lifeline(queue)),
+            readers: Arc::new(Readers { path: path.to_path_buf(), idle: Mutex::new(Vec::new()) }),
+        })
     }
 
     fn submit<T: Send + 'static>(
@@ -147,7 +298,7 @@ impl Batcher {
         rx: oneshot::Receiver<Result<T, StoreError>>,
     ) -> StoreFuture<'static, T> {
         let name = op.name();
-        let sent = self.tx.send(op).is_ok();
+        let sent = self.queue.0.push(op);
         Box::pin(async move {
             if !sent {
                 return Err(gone(name));
@@ -211,40 +362,38 @@ fn session_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Session> {
     })
 }
 
-fn writer(conn: Connection, rx: mpsc::Receiver<Op>) {
+fn writer(conn: Connection, queue: &Queue) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
-    let mut last_commit: Option<std::time::Instant> = None;
-    // Commits left in the current "busy" spell: set when a commit carried several operations (so
-    // requests overlap), counted down by each commit that carried one.
+    let mut last_commit: Option<Instant> = None;
+    // Operations from other threads: commits left in the current "busy" spell — set when a commit carried
+    // several operations (so requests overlap), counted down by each commit that carried one.
     let mut busy_left = 0u32;
-    while let Ok(first) = rx.recv() {
-        batch.push(first);
-        drain(&rx, &mut batch);
-        // Under concurrent load wait a little for more before committing: fewer, larger commits cost
-        // less CPU per write. One request at a time (a quiet gateway, or one client in a loop) never
-        // waits.
-        let recent = last_commit.is_some_and(|t| t.elapsed() < BUSY_GAP);
-        if busy_left > 0 && recent && batch.len() < MAX_BATCH {
-            std::thread::sleep(GATHER);
-            drain(&rx, &mut batch);
+    while let Some((epoch, since, idle_aware)) = queue.wait() {
+        if idle_aware {
+            // Commit when the runtime has nothing else to run (at once on a quiet gateway), or when
+            // the oldest operation has waited MAX_GATHER.
+            if queue.len() < MAX_BATCH {
+                wait_for_idle(epoch, since + MAX_GATHER);
+            }
+            queue.take(&mut batch);
+        } else {
+            queue.take(&mut batch);
+            // Under concurrent load wait a little for more before committing: fewer, larger commits
+            // cost less CPU per write. One request at a time never waits.
+            let recent = last_commit.is_some_and(|t| t.elapsed() < BUSY_GAP);
+            if busy_left > 0 && recent && batch.len() < MAX_BATCH {
+                std::thread::sleep(GATHER);
+                queue.take(&mut batch);
+            }
+            busy_left = if batch.len() > 1 { BUSY_SPELL } else { busy_left.saturating_sub(1) };
         }
-        busy_left = if batch.len() > 1 { BUSY_SPELL } else { busy_left.saturating_sub(1) };
         commit_batch(&conn, &mut batch);
-        last_commit = Some(std::time::Instant::now());
-    }
-}
-
-fn drain(rx: &mpsc::Receiver<Op>, batch: &mut Vec<Op>) {
-    while batch.len() < MAX_BATCH {
-        match rx.try_recv() {
-            Ok(op) => batch.push(op),
-            Err(_) => break,
-        }
+        last_commit = Some(Instant::now());
     }
 }
 
 fn commit_batch(conn: &Connection, ops: &mut Vec<Op>) {
-    let started = std::time::Instant::now();
+    let started = Instant::now();
     metrics::histogram!("samlgate_store_batch_ops").record(ops.len() as f64);
     if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
         let msg = e.to_string();
@@ -293,7 +442,9 @@ fn append_audit(conn: &Connection, e: &NewAuditEvent) -> rusqlite::Result<i64> {
 /// Spends the request ID and, only when it was fresh, updates the session and appends the audit event;
 /// all of it or nothing (savepoint).
 fn record_hop(conn: &Connection, h: &HopRecord) -> rusqlite::Result<bool> {
-    conn.execute_batch("SAVEPOINT hop")?;
+    // Cached statements: these run once per hop, `execute_batch` would parse them each time.
+    let exec = |sql: &str| conn.prepare_cached(sql).and_then(|mut st| st.execute([])).map(|_| ());
+    exec("SAVEPOINT hop")?;
     let r = (|| {
         if !use_once(conn, &h.once_kind, &h.once_id, h.once_expires_at)? {
             return Ok(false);
@@ -303,8 +454,11 @@ fn record_hop(conn: &Connection, h: &HopRecord) -> rusqlite::Result<bool> {
         Ok(true)
     })();
     match r {
-        Ok(true) => conn.execute_batch("RELEASE hop")?,
-        _ => conn.execute_batch("ROLLBACK TO hop; RELEASE hop")?,
+        Ok(true) => exec("RELEASE hop")?,
+        _ => {
+            exec("ROLLBACK TO hop")?;
+            exec("RELEASE hop")?;
+        }
     }
     r
 }

@@ -18,6 +18,7 @@ mod batch;
 pub mod postgres;
 pub mod sqlite;
 
+pub use batch::{runtime_parked, runtime_thread_started};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 

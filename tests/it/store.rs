@@ -778,3 +778,88 @@ async fn audit_search_filters_and_keyset_pages(ctx: &Ctx) {
     assert_eq!(seen, ids.iter().rev().copied().collect::<Vec<_>>());
     assert!(p4.is_empty());
 }
+
+/// The runtime `samlgate serve` runs on: its threads report their idle moments to the SQLite writer.
+fn idle_reporting_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .on_thread_start(store::runtime_thread_started)
+        .on_thread_park(store::runtime_parked)
+        .build()
+        .unwrap()
+}
+
+fn spent_on_disk(db: &std::path::Path, id: &str) -> bool {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    conn.query_row("SELECT COUNT(*) FROM one_time_ids WHERE id = ?1", [id], |r| r.get::<_, i64>(0)).unwrap() > 0
+}
+
+/// The two idle-commit cases in one test: every runtime's idle moment wakes every writer of the
+/// process, so another such runtime running in parallel would blur what the busy case checks.
+#[test]
+fn idle_commits() {
+    idle_commits_do_not_wait_forever_on_a_busy_runtime();
+    idle_commits_group_concurrent_hops_and_stay_durable();
+}
+
+/// Writes from such a runtime are committed when it goes idle: many concurrent hops share commits,
+/// every answer comes only after its commit, and a replay inside the same batch is still refused.
+fn idle_commits_group_concurrent_hops_and_stay_durable() {
+    let rt = idle_reporting_runtime();
+    let (ctx, sess) = rt.block_on(async {
+        let ctx = sqlite_ctx().await;
+        let sess = Session {
+            id: "sess-idle".into(),
+            user_id: "user-1".into(),
+            attributes_json: "{}".into(),
+            created_at: now(),
+            expires_at: now() + 3600,
+        };
+        ctx.store.put_session(&sess).await.unwrap();
+        (ctx, sess)
+    });
+    let mut tasks = Vec::new();
+    for i in 0..40 {
+        let s = ctx.store.clone();
+        // Requests 0..20 twice each: exactly one of each pair may win.
+        let h = hop(&format!("_idle{}", i % 20), &sess, &format!("c{i}"));
+        tasks.push(rt.spawn(async move { s.record_hop(h).await.unwrap() }));
+    }
+    let won = rt.block_on(async {
+        let mut won = 0;
+        for t in tasks {
+            won += t.await.unwrap() as usize;
+        }
+        won
+    });
+    assert_eq!(won, 20);
+    let db = ctx.base.join("data/samlgate.db");
+    assert!((0..20).all(|i| spent_on_disk(&db, &format!("_idle{i}"))));
+}
+
+/// A runtime that never goes idle (a saturated gateway) still gets its writes committed, within the
+/// writer's longest gather; before that nothing is answered.
+fn idle_commits_do_not_wait_forever_on_a_busy_runtime() {
+    let rt = idle_reporting_runtime();
+    let ctx = rt.block_on(sqlite_ctx());
+    let db = ctx.base.join("data/samlgate.db");
+    let s = ctx.store.clone();
+    let committed_while_busy = rt.block_on(rt.spawn(async move {
+        let started = std::time::Instant::now();
+        let spend = s.use_once("authn", "_busy", now() + 300);
+        // The worker stays busy (it never parks), far longer than the writer's longest gather. After
+        // 2 ms a writer that did not wait would have committed; one that waits has not, unless the
+        // check itself came too late to tell (a loaded machine): then only the late check counts.
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        let early = spent_on_disk(&db, "_busy");
+        let early_checked = started.elapsed() < std::time::Duration::from_millis(6);
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        let late = spent_on_disk(&db, "_busy");
+        assert!(spend.await.unwrap());
+        (early && early_checked, late)
+    }));
+    let (early, late) = committed_while_busy.unwrap();
+    assert!(!early, "committed before the runtime went idle or the gather ended");
+    assert!(late, "not committed although the longest gather had passed");
+}
