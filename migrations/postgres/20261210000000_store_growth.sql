@@ -29,18 +29,18 @@ $$;
 CREATE TRIGGER bindings_count AFTER INSERT OR DELETE ON bindings FOR EACH ROW EXECUTE FUNCTION bindings_count();
 
 -- The audit search (store/sql.rs, audit_search_sql) lists newest first by (at, id) and reads, for each
--- filter, one range per branch of an index that starts with the filter's column and goes on with
--- (at, id):
---   (kind, at, id)     a kind; a kind prefix and no kind at all, one range per stored kind, merged; a
---                      time range in each; the purge by age, kind by kind. It replaces (kind, id) and
---                      (at): one index instead of two for every appended event.
+-- filter, one range per branch of an index that goes on with (at, id) after the filter's column:
+--   (at)               no filter, a time range, the purge by age (kept from 20261206000000; ties on at
+--                      are put in id order by an incremental sort)
+--   (kind, at, id)     a kind; a kind prefix, one range per stored kind under it, merged. It replaces
+--                      (kind, id), which could not serve a time range or a prefix in order.
 --   (actor, at, id)    a customer or admin (`who`), as the actor
 --   (subject, at, id)  … and as the subject; the two ranges merged.
--- The correlation id keeps its index. Every SSO hop appends one event: four secondary indexes are
--- written per event instead of three. On a large existing log the indexes are built inside this
--- migration (appends wait for it).
+-- The correlation id keeps its index. Every SSO hop appends one event: five secondary indexes are
+-- written per event instead of three (actor, the customer, is the one whose entries land anywhere in
+-- the index; the others grow at their right edge for hop events). On a large existing log the indexes
+-- are built inside this migration (appends wait for it).
 DROP INDEX IF EXISTS audit_events_kind;
-DROP INDEX IF EXISTS audit_events_at;
 CREATE INDEX audit_events_kind_at ON audit_events (kind, at, id);
 CREATE INDEX audit_events_actor_at ON audit_events (actor, at, id);
 CREATE INDEX audit_events_subject_at ON audit_events (subject, at, id);

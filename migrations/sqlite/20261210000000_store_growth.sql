@@ -24,18 +24,18 @@ BEGIN
 END;
 
 -- The audit search (store/sql.rs, audit_search_sql) lists newest first by (at, id) and reads, for each
--- filter, one range per branch of an index that starts with the filter's column and goes on with `at`
--- (and, implicitly in SQLite, the rowid = id):
---   (kind, at)     a kind; a kind prefix and no kind at all, one range per stored kind, merged; a time
---                  range in each; the purge by age, kind by kind. It replaces (kind, id) and (at): one
---                  index instead of two for every appended event.
+-- filter, one range per branch of an index that goes on with `at` (and, implicitly in SQLite, the
+-- rowid = id) after the filter's column:
+--   (at)           no filter, a time range, the purge by age (kept from 20261206000000)
+--   (kind, at)     a kind; a kind prefix, one range per stored kind under it, merged. It replaces
+--                  (kind, id), which could not serve a time range or a prefix in order.
 --   (actor, at)    a customer or admin (`who`), as the actor
 --   (subject, at)  … and as the subject; the two ranges merged.
--- The correlation id keeps its index. Every SSO hop appends one event: four secondary indexes are
--- written per event instead of three (actor is the one more; subject, kind and at grow at their right
--- edge for hop events).
+-- The correlation id keeps its index. Every SSO hop appends one event: five secondary indexes are
+-- written per event instead of three. For a hop's event at, kind/at and subject (the SP) grow at their
+-- right edge, which costs little; actor (the customer) lands anywhere in its index, like the
+-- correlation id: that is the one costly addition.
 DROP INDEX IF EXISTS audit_events_kind;
-DROP INDEX IF EXISTS audit_events_at;
 CREATE INDEX audit_events_kind_at ON audit_events (kind, at);
 CREATE INDEX audit_events_actor_at ON audit_events (actor, at);
 CREATE INDEX audit_events_subject_at ON audit_events (subject, at);

@@ -283,8 +283,8 @@ pub trait Store: Send + Sync {
     /// Returns the id assigned to the event.
     fn append_audit<'a>(&'a self, event: &'a NewAuditEvent) -> StoreFuture<'a, i64>;
     /// Deletes audit events with `at < before`; returns the number removed. In short transactions of
-    /// at most [`PURGE_BATCH`] rows found by the `(kind, at)` index, and at most [`PURGE_MAX_BATCHES`]
-    /// of them per call (the next call goes on).
+    /// at most [`PURGE_BATCH`] rows found by the `at` index, and at most [`PURGE_MAX_BATCHES`] of them
+    /// per call (the next call goes on).
     fn purge_audit_before(&self, before: i64) -> StoreFuture<'_, u64>;
     /// The newest `limit` events, optionally only those of one kind (exactly): the overview's list.
     fn list_audit<'a>(&'a self, limit: i64, kind: Option<&'a str>) -> StoreFuture<'a, Vec<AuditEvent>> {
@@ -303,8 +303,9 @@ pub trait Store: Send + Sync {
     ///
     /// Every filter reads index ranges of about `limit` entries, however long the log (see
     /// `migrations/*/…_store_growth.sql`): a correlation id its own index; a customer or admin
-    /// (`who`) the `(actor, at)` and `(subject, at)` indexes, merged; a kind, a kind prefix or no
-    /// kind the `(kind, at)` index, one range per kind, merged; a time range is part of each range.
+    /// (`who`) the `(actor, at)` and `(subject, at)` indexes, merged; a kind the `(kind, at)` index (a
+    /// prefix one range per stored kind under it, merged); no filter or a time range the `(at)`
+    /// index; a time range is part of each range.
     fn search_audit<'a>(
         &'a self,
         q: &'a AuditQuery,

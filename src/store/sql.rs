@@ -63,13 +63,14 @@ pub(crate) const SQL_FIND_BINDINGS: &str = "SELECT x_user_id, domain_id, domain_
      ORDER BY created_at DESC, x_user_id DESC LIMIT $3";
 /// The bindings counter (see the `…_store_growth.sql` migrations).
 pub(crate) const SQL_COUNT_BINDINGS: &str = "SELECT value FROM counters WHERE name = 'bindings'";
-/// One batch of a purge (`$1` now or the cutoff, `$2` the batch size; the audit's `$1` kind first).
+/// One batch of a purge (`$1` now or the cutoff, `$2` the batch size), found by the `expires_at` and
+/// `at` indexes (no ORDER BY: sorting by id would walk the whole table when nothing is due).
 pub(crate) const SQL_PURGE_SESSIONS: &str =
     "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE expires_at <= $1 LIMIT $2)";
 pub(crate) const SQL_PURGE_ONE_TIME_IDS: &str = "DELETE FROM one_time_ids WHERE (kind, id) IN \
      (SELECT kind, id FROM one_time_ids WHERE expires_at <= $1 LIMIT $2)";
 pub(crate) const SQL_PURGE_AUDIT: &str =
-    "DELETE FROM audit_events WHERE id IN (SELECT id FROM audit_events WHERE kind = $1 AND at < $2 LIMIT $3)";
+    "DELETE FROM audit_events WHERE id IN (SELECT id FROM audit_events WHERE at < $1 LIMIT $2)";
 
 /// Every statement of the admin pages, the API and housekeeping that reads a table which grows with
 /// use, with sample values, for the query-plan tests (each must read an index range, never the
@@ -89,7 +90,7 @@ pub fn hot_queries(kinds: &[String]) -> Vec<(String, Sql)> {
         plain("count_bindings", SQL_COUNT_BINDINGS, vec![]),
         plain("purge sessions", SQL_PURGE_SESSIONS, vec![Arg::Int(1_800_000_000), Arg::Int(5000)]),
         plain("purge one_time_ids", SQL_PURGE_ONE_TIME_IDS, vec![Arg::Int(1_800_000_000), Arg::Int(5000)]),
-        plain("purge audit", SQL_PURGE_AUDIT, vec![val("sso.response"), Arg::Int(1_800_000_000), Arg::Int(5000)]),
+        plain("purge audit", SQL_PURGE_AUDIT, vec![Arg::Int(1_800_000_000), Arg::Int(5000)]),
         plain("audit kinds", SQL_AUDIT_KINDS, vec![]),
         plain("audit cursor", SQL_AUDIT_CURSOR, vec![Arg::Int(1000)]),
     ];
@@ -162,16 +163,16 @@ impl Sql {
 
 /// Phase one of an audit search (see [`Store::search_audit`](super::Store::search_audit)): the
 /// `(at, id)` of at most `limit` matching events, newest first, after `cursor` (an `(at, id)`,
-/// exclusive). `kinds` are the distinct kinds stored ([`SQL_AUDIT_KINDS`]; only read without `who`
-/// and correlation id). `None`: nothing can match (a kind prefix no stored kind has).
+/// exclusive). `kinds` are the distinct kinds stored ([`SQL_AUDIT_KINDS`]; only read for a kind
+/// prefix). `None`: nothing can match (a kind prefix no stored kind has).
 ///
 /// One filter drives — its index is read in order, about `limit` entries per branch — and the
 /// others are checked on the rows it yields, written so that no index can be used for them (`|| ''`,
 /// `+ 0`): without statistics SQLite might otherwise pick the index of a filter that matches
 /// millions of rows. The driver, most selective first: the correlation id (its own index; the few
-/// rows are sorted), `who` (two branches, `(actor, at)` and `(subject, at)`), else the kind: one
-/// branch per kind on `(kind, at)` (the kind given, the stored kinds under a prefix, or every stored
-/// kind). A time range and the cursor are ranges of `at` in every branch.
+/// rows are sorted), `who` (two branches, `(actor, at)` and `(subject, at)`), a kind (`(kind, at)`;
+/// a prefix one branch per stored kind under it), else `(at)` alone. A time range and the cursor
+/// are ranges of `at` in every branch.
 pub fn audit_search_sql(
     q: &super::AuditQuery,
     kinds: &[String],
@@ -182,6 +183,7 @@ pub fn audit_search_sql(
         Correlation(&'a str),
         Who(&'a str),
         Kinds(Vec<&'a str>),
+        Time,
     }
     let prefix = q.kind.as_deref().filter(|k| k.ends_with('.'));
     let driver = if let Some(c) = q.correlation_id.as_deref() {
@@ -189,20 +191,23 @@ pub fn audit_search_sql(
     } else if let Some(w) = q.who.as_deref() {
         Driver::Who(w)
     } else {
-        let list: Vec<&str> = match (q.kind.as_deref(), prefix) {
-            (_, Some(p)) => kinds.iter().map(String::as_str).filter(|k| k.starts_with(p)).collect(),
-            (Some(k), None) => vec![k],
-            (None, None) => kinds.iter().map(String::as_str).collect(),
-        };
-        if list.is_empty() {
-            return None;
+        match (q.kind.as_deref(), prefix) {
+            (_, Some(p)) => {
+                let list: Vec<&str> = kinds.iter().map(String::as_str).filter(|k| k.starts_with(p)).collect();
+                if list.is_empty() {
+                    return None;
+                }
+                Driver::Kinds(list)
+            }
+            (Some(k), None) => Driver::Kinds(vec![k]),
+            (None, None) => Driver::Time,
         }
-        Driver::Kinds(list)
     };
-    let branches: Vec<(&str, &str)> = match &driver {
-        Driver::Correlation(c) => vec![("correlation_id", c)],
-        Driver::Who(w) => vec![("actor", w), ("subject", w)],
-        Driver::Kinds(list) => list.iter().map(|k| ("kind", *k)).collect(),
+    let branches: Vec<Option<(&str, &str)>> = match &driver {
+        Driver::Correlation(c) => vec![Some(("correlation_id", *c))],
+        Driver::Who(w) => vec![Some(("actor", *w)), Some(("subject", *w))],
+        Driver::Kinds(list) => list.iter().map(|k| Some(("kind", *k))).collect(),
+        Driver::Time => vec![None],
     };
     // Under the correlation id's index `at` and `id` are checked, not ranged.
     let at = if matches!(driver, Driver::Correlation(_)) { "at + 0" } else { "at" };
@@ -210,11 +215,15 @@ pub fn audit_search_sql(
     let limit = super::clamp(limit);
     let mut sql = Sql::default();
     let many = branches.len() > 1;
-    for (i, (column, value)) in branches.iter().enumerate() {
+    for (i, branch) in branches.iter().enumerate() {
         if many {
             sql.push(if i == 0 { "SELECT at, id FROM (" } else { " UNION SELECT at, id FROM (" });
         }
-        sql.push("SELECT at, id FROM audit_events WHERE ").push(column).push(" = ").text(value);
+        sql.push("SELECT at, id FROM audit_events WHERE ");
+        match branch {
+            Some((column, value)) => sql.push(column).push(" = ").text(value),
+            None => sql.push("1 = 1"),
+        };
         if let Some(t) = q.since {
             sql.push(" AND ").push(at).push(" >= ").int(t);
         }
@@ -225,7 +234,7 @@ pub fn audit_search_sql(
             sql.push(" AND ").push(at).push(" <= ").int(a);
             sql.push(" AND (").push(at).push(" < ").int(a).push(" OR ").push(id).push(" < ").int(b).push(")");
         }
-        if !matches!(driver, Driver::Kinds(_)) {
+        if matches!(driver, Driver::Correlation(_) | Driver::Who(_)) {
             match (q.kind.as_deref(), prefix) {
                 (_, Some(p)) => {
                     sql.push(&format!(" AND substr(kind, 1, {}) = ", p.chars().count())).text(p);
@@ -545,29 +554,18 @@ macro_rules! impl_sql_store {
 
             fn purge_audit_before(&self, before: i64) -> $crate::store::StoreFuture<'_, u64> {
                 Box::pin(async move {
-                    // Kind by kind, each batch one range of the (kind, at) index: the oldest events
-                    // of a kind are found at once, and no batch walks the events it keeps.
-                    let err = $crate::store::query_err("purge_audit_before");
-                    let kinds: Vec<String> = sqlx::query_scalar($crate::store::sql::SQL_AUDIT_KINDS)
-                        .fetch_all(&self.pool)
-                        .await
-                        .map_err(err)?;
-                    let (mut total, mut batches) = (0, 0);
-                    for kind in &kinds {
-                        while batches < $crate::store::PURGE_MAX_BATCHES {
-                            batches += 1;
-                            let n = sqlx::query($crate::store::sql::SQL_PURGE_AUDIT)
-                            .bind(kind.as_str())
+                    let mut total = 0;
+                    for _ in 0..$crate::store::PURGE_MAX_BATCHES {
+                        let n = sqlx::query($crate::store::sql::SQL_PURGE_AUDIT)
                             .bind(before)
                             .bind($crate::store::PURGE_BATCH)
                             .execute(&self.pool)
                             .await
                             .map_err($crate::store::query_err("purge_audit_before"))?
                             .rows_affected();
-                            total += n;
-                            if n < $crate::store::PURGE_BATCH as u64 {
-                                break;
-                            }
+                        total += n;
+                        if n < $crate::store::PURGE_BATCH as u64 {
+                            break;
                         }
                     }
                     Ok(total)
@@ -699,7 +697,7 @@ macro_rules! impl_sql_store {
                     };
                     let kinds: Vec<String> = if q.correlation_id.is_none()
                         && q.who.is_none()
-                        && q.kind.as_deref().is_none_or(|k| k.ends_with('.'))
+                        && q.kind.as_deref().is_some_and(|k| k.ends_with('.'))
                     {
                         sqlx::query_scalar(SQL_AUDIT_KINDS).fetch_all(&self.pool).await.map_err(err())?
                     } else {
