@@ -511,13 +511,17 @@ pub enum SpCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum BindingsCommand {
-    /// List bindings, newest first.
+    /// List bindings, newest first, a page at a time: when there are more, the last line (on standard
+    /// error) is the command for the next page.
     List {
         /// At most this many bindings.
         #[arg(long, default_value_t = 100)]
         limit: i64,
-        /// Skip this many (the newest) first.
-        #[arg(long, default_value_t = 0)]
+        /// Start after this binding (`CREATED_AT.X_USER_ID`, as the previous page's last line names it).
+        #[arg(long)]
+        before: Option<String>,
+        /// No longer supported beyond 0 (it read every skipped binding): page with --before.
+        #[arg(long, default_value_t = 0, hide = true)]
         offset: i64,
     },
     /// Show the binding of one partner customer (xUserId).

@@ -4,20 +4,37 @@ use super::{BindingsCommand, CliError, CliResult};
 use crate::config::Settings;
 use crate::gateway::bindings::{AddBindingError, add_binding, remove_binding};
 use crate::gateway::sp::format_time;
+use crate::store::BindingCursor;
 
 pub async fn run(settings: &Settings, command: BindingsCommand) -> CliResult<()> {
     let store = crate::store::open(&settings.config.store.url, &settings.dir).await?;
     match command {
-        BindingsCommand::List { limit, offset } => {
-            if limit < 1 || offset < 0 {
-                return Err(CliError::usage("--limit must be at least 1 and --offset at least 0"));
+        BindingsCommand::List { limit, before, offset } => {
+            if limit < 1 {
+                return Err(CliError::usage("--limit must be at least 1"));
             }
-            let list = store.list_bindings(limit, offset).await?;
+            if offset != 0 {
+                return Err(CliError::usage(
+                    "--offset is no longer supported (it read every skipped binding); page with --before, \
+                     which the previous page's last line names",
+                ));
+            }
+            let before = before
+                .as_deref()
+                .map(|b| BindingCursor::parse(b.trim()))
+                .transpose()
+                .map_err(|m| CliError::usage(format!("--before: {m}")))?;
+            let mut list = store.list_bindings(limit + 1, before.as_ref()).await?;
+            let more = list.len() as i64 > limit;
+            list.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
             if list.is_empty() {
                 println!("no bindings");
             }
-            for b in list {
+            for b in &list {
                 println!("{}\t{}\t{}\t{}", b.x_user_id, b.domain_id, b.domain_name, format_time(b.created_at));
+            }
+            if let (true, Some(last)) = (more, list.last()) {
+                eprintln!("more: samlgate bindings list --limit {limit} --before '{}'", BindingCursor::of(last));
             }
             Ok(())
         }

@@ -20,6 +20,7 @@ pub mod sqlite;
 
 pub use batch::{runtime_parked, runtime_thread_started};
 pub use postgres::PgStore;
+pub use sql::{Arg, Sql, audit_search_sql, hot_queries};
 pub use sqlite::SqliteStore;
 
 /// The future every [`Store`] method returns.
@@ -90,6 +91,39 @@ pub struct Binding {
     pub user_name: Option<String>,
     pub user_id: Option<String>,
     pub created_at: i64,
+}
+
+/// Where a page of [`Store::list_bindings`] starts: the bindings older than this one, in the list's
+/// order (`created_at` descending, then `x_user_id` descending). Written as `CREATED_AT.X_USER_ID`
+/// in links, the API (`before`, `next`) and the CLI (`--before`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BindingCursor {
+    pub created_at: i64,
+    pub x_user_id: String,
+}
+
+impl BindingCursor {
+    /// The cursor after `b` (the last binding of a page).
+    pub fn of(b: &Binding) -> BindingCursor {
+        BindingCursor { created_at: b.created_at, x_user_id: b.x_user_id.clone() }
+    }
+
+    /// Reads `CREATED_AT.X_USER_ID` (the unix seconds are digits, so the first `.` separates them
+    /// from an xUserId that may hold dots itself).
+    pub fn parse(s: &str) -> Result<BindingCursor, String> {
+        let bad = || format!("`{s}` is not a bindings cursor (CREATED_AT.X_USER_ID, as `next` gave it)");
+        let (at, x) = s.split_once('.').ok_or_else(bad)?;
+        if at.is_empty() || !at.bytes().all(|b| b.is_ascii_digit()) || x.is_empty() || x.chars().count() > 128 {
+            return Err(bad());
+        }
+        Ok(BindingCursor { created_at: at.parse().map_err(|_| bad())?, x_user_id: x.to_owned() })
+    }
+}
+
+impl std::fmt::Display for BindingCursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.created_at, self.x_user_id)
+    }
 }
 
 /// Result of [`Store::put_binding`].
@@ -212,10 +246,13 @@ pub trait Store: Send + Sync {
     /// userName and userId from `binding`. `false` when no such incomplete binding exists (atomic).
     fn complete_binding<'a>(&'a self, binding: &'a Binding) -> StoreFuture<'a, bool>;
     fn get_binding<'a>(&'a self, x_user_id: &'a str) -> StoreFuture<'a, Option<Binding>>;
-    /// Newest first.
-    fn list_bindings(&self, limit: i64, offset: i64) -> StoreFuture<'_, Vec<Binding>>;
+    /// Newest first (`created_at`, then `x_user_id`, both descending), at most `limit`, after the
+    /// binding `before` names (keyset paging: pass [`BindingCursor::of`] the last binding of the
+    /// previous page). Reads one index range, however many bindings there are.
+    fn list_bindings<'a>(&'a self, limit: i64, before: Option<&'a BindingCursor>) -> StoreFuture<'a, Vec<Binding>>;
     fn remove_binding<'a>(&'a self, x_user_id: &'a str) -> StoreFuture<'a, bool>;
-    /// The bindings whose xUserId or domainId is exactly `value`, newest first (at most `limit`).
+    /// The bindings whose xUserId or domainId is exactly `value`, newest first as in
+    /// [`list_bindings`](Store::list_bindings) (at most `limit`).
     fn find_bindings<'a>(&'a self, value: &'a str, limit: i64) -> StoreFuture<'a, Vec<Binding>>;
 
     // --- Sessions ---
@@ -226,6 +263,8 @@ pub trait Store: Send + Sync {
     fn delete_session<'a>(&'a self, id: &'a str) -> StoreFuture<'a, bool>;
     fn delete_sessions_for_user<'a>(&'a self, user_id: &'a str) -> StoreFuture<'a, u64>;
     /// Deletes expired sessions and one-time IDs (`expires_at <= now`); returns the number removed.
+    /// In short transactions of at most [`PURGE_BATCH`] rows found by the `expires_at` indexes, and at
+    /// most [`PURGE_MAX_BATCHES`] of them per table and call (the next call goes on).
     fn purge_expired(&self, now: i64) -> StoreFuture<'_, u64>;
 
     // --- One-time IDs (replay cache) ---
@@ -244,12 +283,30 @@ pub trait Store: Send + Sync {
     // --- Audit ---
     /// Returns the id assigned to the event.
     fn append_audit<'a>(&'a self, event: &'a NewAuditEvent) -> StoreFuture<'a, i64>;
-    /// Deletes audit events with `at < before` (in batches); returns the number removed.
+    /// Deletes audit events with `at < before`; returns the number removed. In short transactions of
+    /// at most [`PURGE_BATCH`] rows found by the `at` index, and at most [`PURGE_MAX_BATCHES`] of them
+    /// per call (the next call goes on).
     fn purge_audit_before(&self, before: i64) -> StoreFuture<'_, u64>;
-    /// Newest first, optionally only events of one kind.
-    fn list_audit<'a>(&'a self, limit: i64, offset: i64, kind: Option<&'a str>) -> StoreFuture<'a, Vec<AuditEvent>>;
-    /// Newest first, the events matching `q` with an id below `before_id` (keyset paging: pass the
-    /// last id of the previous page), at most `limit`.
+    /// The newest `limit` events, optionally only those of one kind (exactly): the overview's list.
+    fn list_audit<'a>(&'a self, limit: i64, kind: Option<&'a str>) -> StoreFuture<'a, Vec<AuditEvent>> {
+        Box::pin(async move {
+            // A kind never ends in `.` (that would make it a prefix search).
+            let q = AuditQuery { kind: kind.filter(|k| !k.ends_with('.')).map(str::to_owned), ..Default::default() };
+            if kind.is_some() && q.kind.is_none() {
+                return Ok(Vec::new());
+            }
+            self.search_audit(&q, None, limit).await
+        })
+    }
+    /// The events matching `q`, newest first — by `at`, then by id, both descending — after the event
+    /// `before_id` (keyset paging: pass the id of the last event of the previous page; an id no longer
+    /// stored pages on from the nearest older one), at most `limit`.
+    ///
+    /// Every filter reads index ranges of about `limit` entries, however long the log (see
+    /// `migrations/*/…_store_growth.sql`): a correlation id its own index; a customer or admin
+    /// (`who`) the `(actor, at)` and `(subject, at)` indexes, merged; a kind the `(kind, at)` index (a
+    /// prefix one range per stored kind under it, merged); no filter or a time range the `(at)`
+    /// index; a time range is part of each range.
     fn search_audit<'a>(
         &'a self,
         q: &'a AuditQuery,
@@ -287,7 +344,8 @@ pub trait Store: Send + Sync {
     fn put_setting<'a>(&'a self, key: &'a str, value: &'a str) -> StoreFuture<'a, ()>;
     /// `true` when a row was deleted (the config file's value applies again).
     fn delete_setting<'a>(&'a self, key: &'a str) -> StoreFuture<'a, bool>;
-    /// Number of stored bindings (admin overview).
+    /// Number of stored bindings (admin overview): a counter kept exact by triggers in the same
+    /// transaction as every insert and delete of a binding, so reading it costs one row.
     fn count_bindings(&self) -> StoreFuture<'_, i64>;
 
     /// A cheap round trip to the database.
@@ -327,7 +385,13 @@ pub fn redact_url(url: &str) -> String {
 
 pub(crate) use crate::util::now_unix;
 
-/// Negative limits/offsets make no sense; treat them as 0 (and a zero limit as "no rows").
+/// Negative limits make no sense; treat them as 0 (and a zero limit as "no rows").
 pub(crate) fn clamp(n: i64) -> i64 {
     n.max(0)
 }
+
+/// Most rows one purge statement deletes (one short transaction: the SQLite writer lock, or
+/// PostgreSQL's row locks, are held briefly, so the SSO hop's commits go on in between).
+pub const PURGE_BATCH: i64 = 5000;
+/// Most purge statements per table in one call (housekeeping calls every minute and goes on).
+pub const PURGE_MAX_BATCHES: u64 = 100;

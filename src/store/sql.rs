@@ -31,20 +31,233 @@ pub(crate) const SQL_GET_SESSION: &str = "SELECT id, user_id, attributes_json, c
      FROM sessions WHERE id = $1 AND expires_at > $2";
 
 /// Appends an audit event and returns its id.
-/// `s` with the LIKE wildcards `%`, `_` and the escape `\` escaped.
-pub(crate) fn like_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
+pub(crate) const SQL_APPEND_AUDIT: &str = "INSERT INTO audit_events (at, kind, actor, subject, detail_json, correlation_id) \
+     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
+
+/// Every distinct audit kind stored, in index order: a loose scan of the `(kind, at)` index (one
+/// seek per kind, a few dozen at most), whatever the number of events.
+pub(crate) const SQL_AUDIT_KINDS: &str = "WITH RECURSIVE k(kind) AS (SELECT MIN(kind) FROM audit_events \
+     UNION ALL SELECT (SELECT MIN(a.kind) FROM audit_events a WHERE a.kind > k.kind) FROM k WHERE k.kind IS NOT NULL) \
+     SELECT kind FROM k WHERE kind IS NOT NULL";
+
+/// The keyset position of an audit search's `before_id`: the event itself, or the nearest older one
+/// when it is no longer stored.
+pub(crate) const SQL_AUDIT_CURSOR: &str = "SELECT at, id FROM audit_events WHERE id <= $1 ORDER BY id DESC LIMIT 1";
+
+/// The events of the ids found by [`audit_search_sql`].
+pub(crate) const SQL_AUDIT_COLUMNS: &str =
+    "SELECT id, at, kind, actor, subject, detail_json, correlation_id FROM audit_events WHERE id IN (";
+
+/// The newest bindings (`$1` limit), and those after a cursor (`$1`, `$2` created_at, `$3` xUserId,
+/// `$4` limit): one range of the `(created_at, x_user_id)` index, read backwards. The cursor as
+/// `created_at <= c AND (created_at < c OR x_user_id < x)` is an index range in both databases; only
+/// ties on created_at are checked one by one.
+pub(crate) const SQL_LIST_BINDINGS: &str = "SELECT x_user_id, domain_id, domain_name, user_name, user_id, created_at \
+     FROM bindings ORDER BY created_at DESC, x_user_id DESC LIMIT $1";
+pub(crate) const SQL_LIST_BINDINGS_BEFORE: &str = "SELECT x_user_id, domain_id, domain_name, user_name, user_id, \
+     created_at FROM bindings WHERE created_at <= $1 AND (created_at < $2 OR x_user_id < $3) \
+     ORDER BY created_at DESC, x_user_id DESC LIMIT $4";
+/// The bindings of an xUserId (`$1`) or domainId (`$2`), at most `$3`.
+pub(crate) const SQL_FIND_BINDINGS: &str = "SELECT x_user_id, domain_id, domain_name, user_name, user_id, created_at \
+     FROM bindings WHERE x_user_id = $1 OR (domain_id = $2 AND domain_id <> '') \
+     ORDER BY created_at DESC, x_user_id DESC LIMIT $3";
+/// The bindings counter (see the `…_store_growth.sql` migrations).
+pub(crate) const SQL_COUNT_BINDINGS: &str = "SELECT value FROM counters WHERE name = 'bindings'";
+/// One batch of a purge (`$1` now or the cutoff, `$2` the batch size), found by the `expires_at` and
+/// `at` indexes (no ORDER BY: sorting by id would walk the whole table when nothing is due).
+pub(crate) const SQL_PURGE_SESSIONS: &str =
+    "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE expires_at <= $1 LIMIT $2)";
+pub(crate) const SQL_PURGE_ONE_TIME_IDS: &str = "DELETE FROM one_time_ids WHERE (kind, id) IN \
+     (SELECT kind, id FROM one_time_ids WHERE expires_at <= $1 LIMIT $2)";
+pub(crate) const SQL_PURGE_AUDIT: &str =
+    "DELETE FROM audit_events WHERE id IN (SELECT id FROM audit_events WHERE at < $1 LIMIT $2)";
+
+/// Every statement of the admin pages, the API and housekeeping that reads a table which grows with
+/// use, with sample values, for the query-plan tests (each must read an index range, never the
+/// whole table). `kinds` stand for the stored audit kinds.
+pub fn hot_queries(kinds: &[String]) -> Vec<(String, Sql)> {
+    use super::AuditQuery;
+    let plain = |name: &str, text: &str, args: Vec<Arg>| (name.to_owned(), Sql { text: text.to_owned(), args });
+    let val = |s: &str| Arg::Text(s.to_owned());
+    let mut out = vec![
+        plain("list_bindings", SQL_LIST_BINDINGS, vec![Arg::Int(51)]),
+        plain(
+            "list_bindings before",
+            SQL_LIST_BINDINGS_BEFORE,
+            vec![Arg::Int(1_800_000_000), Arg::Int(1_800_000_000), val("cust-1"), Arg::Int(51)],
+        ),
+        plain("find_bindings", SQL_FIND_BINDINGS, vec![val("cust-1"), val("cust-1"), Arg::Int(51)]),
+        plain("count_bindings", SQL_COUNT_BINDINGS, vec![]),
+        plain("purge sessions", SQL_PURGE_SESSIONS, vec![Arg::Int(1_800_000_000), Arg::Int(5000)]),
+        plain("purge one_time_ids", SQL_PURGE_ONE_TIME_IDS, vec![Arg::Int(1_800_000_000), Arg::Int(5000)]),
+        plain("purge audit", SQL_PURGE_AUDIT, vec![Arg::Int(1_800_000_000), Arg::Int(5000)]),
+        plain("audit kinds", SQL_AUDIT_KINDS, vec![]),
+        plain("audit cursor", SQL_AUDIT_CURSOR, vec![Arg::Int(1000)]),
+    ];
+    let some = |s: &str| Some(s.to_owned());
+    let searches = [
+        ("audit: no filter", AuditQuery::default()),
+        ("audit: kind", AuditQuery { kind: some("bind.created"), ..Default::default() }),
+        ("audit: kind prefix", AuditQuery { kind: some("bind."), ..Default::default() }),
+        ("audit: who", AuditQuery { who: some("cust-1"), ..Default::default() }),
+        ("audit: correlation id", AuditQuery { correlation_id: some("0123456789abcdef"), ..Default::default() }),
+        (
+            "audit: time range",
+            AuditQuery { since: Some(1_700_000_000), until: Some(1_700_086_400), ..Default::default() },
+        ),
+        ("audit: until", AuditQuery { until: Some(1_700_086_400), ..Default::default() }),
+        (
+            "audit: who, kind prefix, since",
+            AuditQuery { who: some("cust-1"), kind: some("sso."), since: Some(1_700_000_000), ..Default::default() },
+        ),
+        (
+            "audit: correlation id and who",
+            AuditQuery { correlation_id: some("0123456789abcdef"), who: some("cust-1"), ..Default::default() },
+        ),
+    ];
+    for (name, q) in searches {
+        for (suffix, cursor) in [("", None), (", page 2", Some((1_700_000_000, 1000)))] {
+            if let Some(sql) = audit_search_sql(&q, kinds, cursor, 51) {
+                out.push((format!("{name}{suffix}"), sql));
+            }
         }
-        out.push(c);
     }
     out
 }
 
-pub(crate) const SQL_APPEND_AUDIT: &str = "INSERT INTO audit_events (at, kind, actor, subject, detail_json, correlation_id) \
-     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
+/// A value bound to a statement built at run time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Arg {
+    Text(String),
+    Int(i64),
+}
+
+/// A statement built at run time: placeholders `$1, $2, …` in order of appearance, each used once
+/// (so it reads the same in SQLite and PostgreSQL).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Sql {
+    pub text: String,
+    pub args: Vec<Arg>,
+}
+
+impl Sql {
+    pub fn push(&mut self, s: &str) -> &mut Sql {
+        self.text.push_str(s);
+        self
+    }
+
+    pub fn arg(&mut self, a: Arg) -> &mut Sql {
+        self.args.push(a);
+        self.text.push_str(&format!("${}", self.args.len()));
+        self
+    }
+
+    pub fn text(&mut self, v: &str) -> &mut Sql {
+        self.arg(Arg::Text(v.to_owned()))
+    }
+
+    pub fn int(&mut self, v: i64) -> &mut Sql {
+        self.arg(Arg::Int(v))
+    }
+}
+
+/// Phase one of an audit search (see [`Store::search_audit`](super::Store::search_audit)): the
+/// `(at, id)` of at most `limit` matching events, newest first, after `cursor` (an `(at, id)`,
+/// exclusive). `kinds` are the distinct kinds stored ([`SQL_AUDIT_KINDS`]; only read for a kind
+/// prefix). `None`: nothing can match (a kind prefix no stored kind has).
+///
+/// One filter drives — its index is read in order, about `limit` entries per branch — and the
+/// others are checked on the rows it yields, written so that no index can be used for them (`|| ''`,
+/// `+ 0`): without statistics SQLite might otherwise pick the index of a filter that matches
+/// millions of rows. The driver, most selective first: the correlation id (its own index; the few
+/// rows are sorted), `who` (two branches, `(actor, at)` and `(subject, at)`), a kind (`(kind, at)`;
+/// a prefix one branch per stored kind under it), else `(at)` alone. A time range and the cursor
+/// are ranges of `at` in every branch.
+pub fn audit_search_sql(
+    q: &super::AuditQuery,
+    kinds: &[String],
+    cursor: Option<(i64, i64)>,
+    limit: i64,
+) -> Option<Sql> {
+    enum Driver<'a> {
+        Correlation(&'a str),
+        Who(&'a str),
+        Kinds(Vec<&'a str>),
+        Time,
+    }
+    let prefix = q.kind.as_deref().filter(|k| k.ends_with('.'));
+    let driver = if let Some(c) = q.correlation_id.as_deref() {
+        Driver::Correlation(c)
+    } else if let Some(w) = q.who.as_deref() {
+        Driver::Who(w)
+    } else {
+        match (q.kind.as_deref(), prefix) {
+            (_, Some(p)) => {
+                let list: Vec<&str> = kinds.iter().map(String::as_str).filter(|k| k.starts_with(p)).collect();
+                if list.is_empty() {
+                    return None;
+                }
+                Driver::Kinds(list)
+            }
+            (Some(k), None) => Driver::Kinds(vec![k]),
+            (None, None) => Driver::Time,
+        }
+    };
+    let branches: Vec<Option<(&str, &str)>> = match &driver {
+        Driver::Correlation(c) => vec![Some(("correlation_id", *c))],
+        Driver::Who(w) => vec![Some(("actor", *w)), Some(("subject", *w))],
+        Driver::Kinds(list) => list.iter().map(|k| Some(("kind", *k))).collect(),
+        Driver::Time => vec![None],
+    };
+    // Under the correlation id's index `at` and `id` are checked, not ranged.
+    let at = if matches!(driver, Driver::Correlation(_)) { "at + 0" } else { "at" };
+    let id = if matches!(driver, Driver::Correlation(_)) { "id + 0" } else { "id" };
+    let limit = super::clamp(limit);
+    let mut sql = Sql::default();
+    let many = branches.len() > 1;
+    for (i, branch) in branches.iter().enumerate() {
+        if many {
+            sql.push(if i == 0 { "SELECT at, id FROM (" } else { " UNION SELECT at, id FROM (" });
+        }
+        sql.push("SELECT at, id FROM audit_events WHERE ");
+        match branch {
+            Some((column, value)) => sql.push(column).push(" = ").text(value),
+            None => sql.push("1 = 1"),
+        };
+        if let Some(t) = q.since {
+            sql.push(" AND ").push(at).push(" >= ").int(t);
+        }
+        if let Some(t) = q.until {
+            sql.push(" AND ").push(at).push(" < ").int(t);
+        }
+        if let Some((a, b)) = cursor {
+            sql.push(" AND ").push(at).push(" <= ").int(a);
+            sql.push(" AND (").push(at).push(" < ").int(a).push(" OR ").push(id).push(" < ").int(b).push(")");
+        }
+        if matches!(driver, Driver::Correlation(_) | Driver::Who(_)) {
+            match (q.kind.as_deref(), prefix) {
+                (_, Some(p)) => {
+                    sql.push(&format!(" AND substr(kind, 1, {}) = ", p.chars().count())).text(p);
+                }
+                (Some(k), None) => {
+                    sql.push(" AND kind || '' = ").text(k);
+                }
+                (None, None) => {}
+            }
+        }
+        if let (Driver::Correlation(_), Some(w)) = (&driver, q.who.as_deref()) {
+            sql.push(" AND (actor || '' = ").text(w).push(" OR subject || '' = ").text(w).push(")");
+        }
+        sql.push(" ORDER BY at DESC, id DESC LIMIT ").int(limit);
+        if many {
+            sql.push(&format!(") AS b{i}"));
+        }
+    }
+    if many {
+        sql.push(" ORDER BY at DESC, id DESC LIMIT ").int(limit);
+    }
+    Some(sql)
+}
 
 /// PostgreSQL's `record_hop` in one statement, so one round trip and one implicit transaction: spend the
 /// request ID (`$1`–`$4` as in [`SQL_USE_ONCE`]) and, only when it was fresh, update the session (`$5`
@@ -215,21 +428,31 @@ macro_rules! impl_sql_store {
                 })
             }
 
-            fn list_bindings(
-                &self,
+            fn list_bindings<'a>(
+                &'a self,
                 limit: i64,
-                offset: i64,
-            ) -> $crate::store::StoreFuture<'_, Vec<$crate::store::Binding>> {
+                before: Option<&'a $crate::store::BindingCursor>,
+            ) -> $crate::store::StoreFuture<'a, Vec<$crate::store::Binding>> {
                 Box::pin(async move {
-                    sqlx::query_as::<_, $crate::store::Binding>(
-                        "SELECT x_user_id, domain_id, domain_name, user_name, user_id, created_at \
-                         FROM bindings ORDER BY created_at DESC, x_user_id LIMIT $1 OFFSET $2",
-                    )
-                    .bind($crate::store::clamp(limit))
-                    .bind($crate::store::clamp(offset))
-                    .fetch_all(&self.pool)
-                    .await
-                    .map_err($crate::store::query_err("list_bindings"))
+                    let limit = $crate::store::clamp(limit);
+                    let rows = match before {
+                        None => {
+                            sqlx::query_as::<_, $crate::store::Binding>($crate::store::sql::SQL_LIST_BINDINGS)
+                                .bind(limit)
+                                .fetch_all(&self.pool)
+                                .await
+                        }
+                        Some(c) => {
+                            sqlx::query_as::<_, $crate::store::Binding>($crate::store::sql::SQL_LIST_BINDINGS_BEFORE)
+                                .bind(c.created_at)
+                                .bind(c.created_at)
+                                .bind(c.x_user_id.as_str())
+                                .bind(limit)
+                                .fetch_all(&self.pool)
+                                .await
+                        }
+                    };
+                    rows.map_err($crate::store::query_err("list_bindings"))
                 })
             }
 
@@ -239,11 +462,8 @@ macro_rules! impl_sql_store {
                 limit: i64,
             ) -> $crate::store::StoreFuture<'a, Vec<$crate::store::Binding>> {
                 Box::pin(async move {
-                    sqlx::query_as::<_, $crate::store::Binding>(
-                        "SELECT x_user_id, domain_id, domain_name, user_name, user_id, created_at \
-                         FROM bindings WHERE x_user_id = $1 OR (domain_id = $1 AND domain_id <> '') \
-                         ORDER BY created_at DESC, x_user_id LIMIT $2",
-                    )
+                    sqlx::query_as::<_, $crate::store::Binding>($crate::store::sql::SQL_FIND_BINDINGS)
+                    .bind(value)
                     .bind(value)
                     .bind($crate::store::clamp(limit))
                     .fetch_all(&self.pool)
@@ -323,38 +543,46 @@ macro_rules! impl_sql_store {
 
             fn purge_expired(&self, now: i64) -> $crate::store::StoreFuture<'_, u64> {
                 Box::pin(async move {
-                    let s = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
-                        .bind(now)
-                        .execute(&self.pool)
-                        .await
-                        .map_err($crate::store::query_err("purge_expired (sessions)"))?;
-                    let o = sqlx::query("DELETE FROM one_time_ids WHERE expires_at <= $1")
-                        .bind(now)
-                        .execute(&self.pool)
-                        .await
-                        .map_err($crate::store::query_err("purge_expired (one-time ids)"))?;
-                    Ok(s.rows_affected() + o.rows_affected())
+                    let mut total = 0;
+                    for (sql, op) in [
+                        ($crate::store::sql::SQL_PURGE_SESSIONS, "purge_expired (sessions)"),
+                        ($crate::store::sql::SQL_PURGE_ONE_TIME_IDS, "purge_expired (one-time ids)"),
+                    ] {
+                        for _ in 0..$crate::store::PURGE_MAX_BATCHES {
+                            let n = sqlx::query(sql)
+                                .bind(now)
+                                .bind($crate::store::PURGE_BATCH)
+                                .execute(&self.pool)
+                                .await
+                                .map_err($crate::store::query_err(op))?
+                                .rows_affected();
+                            total += n;
+                            if n < $crate::store::PURGE_BATCH as u64 {
+                                break;
+                            }
+                        }
+                    }
+                    Ok(total)
                 })
             }
 
             fn purge_audit_before(&self, before: i64) -> $crate::store::StoreFuture<'_, u64> {
                 Box::pin(async move {
-                    // Small batches keep each transaction (and the SQLite writer lock) short.
                     let mut total = 0;
-                    loop {
-                        let r = sqlx::query(
-                            "DELETE FROM audit_events WHERE id IN \
-                             (SELECT id FROM audit_events WHERE at < $1 ORDER BY id LIMIT 5000)",
-                        )
-                        .bind(before)
-                        .execute(&self.pool)
-                        .await
-                        .map_err($crate::store::query_err("purge_audit_before"))?;
-                        total += r.rows_affected();
-                        if r.rows_affected() < 5000 {
-                            return Ok(total);
+                    for _ in 0..$crate::store::PURGE_MAX_BATCHES {
+                        let n = sqlx::query($crate::store::sql::SQL_PURGE_AUDIT)
+                            .bind(before)
+                            .bind($crate::store::PURGE_BATCH)
+                            .execute(&self.pool)
+                            .await
+                            .map_err($crate::store::query_err("purge_audit_before"))?
+                            .rows_affected();
+                        total += n;
+                        if n < $crate::store::PURGE_BATCH as u64 {
+                            break;
                         }
                     }
+                    Ok(total)
                 })
             }
 
@@ -462,42 +690,6 @@ macro_rules! impl_sql_store {
                 })
             }
 
-            fn list_audit<'a>(
-                &'a self,
-                limit: i64,
-                offset: i64,
-                kind: Option<&'a str>,
-            ) -> $crate::store::StoreFuture<'a, Vec<$crate::store::AuditEvent>> {
-                Box::pin(async move {
-                    let limit = $crate::store::clamp(limit);
-                    let offset = $crate::store::clamp(offset);
-                    let rows = match kind {
-                        Some(kind) => {
-                            sqlx::query_as::<_, $crate::store::AuditEvent>(
-                                "SELECT id, at, kind, actor, subject, detail_json, correlation_id \
-                                 FROM audit_events WHERE kind = $1 ORDER BY id DESC LIMIT $2 OFFSET $3",
-                            )
-                            .bind(kind)
-                            .bind(limit)
-                            .bind(offset)
-                            .fetch_all(&self.pool)
-                            .await
-                        }
-                        None => {
-                            sqlx::query_as::<_, $crate::store::AuditEvent>(
-                                "SELECT id, at, kind, actor, subject, detail_json, correlation_id \
-                                 FROM audit_events ORDER BY id DESC LIMIT $1 OFFSET $2",
-                            )
-                            .bind(limit)
-                            .bind(offset)
-                            .fetch_all(&self.pool)
-                            .await
-                        }
-                    };
-                    rows.map_err($crate::store::query_err("list_audit"))
-                })
-            }
-
             fn is_used<'a>(&'a self, kind: &'a str, id: &'a str) -> $crate::store::StoreFuture<'a, bool> {
                 Box::pin(async move {
                     let n = sqlx::query_scalar::<_, i64>(
@@ -520,48 +712,55 @@ macro_rules! impl_sql_store {
                 limit: i64,
             ) -> $crate::store::StoreFuture<'a, Vec<$crate::store::AuditEvent>> {
                 Box::pin(async move {
-                    // Only the filters given, each as a plain comparison: SQLite picks an index only for
-                    // those (an `(? IS NULL OR col = ?)` clause makes it scan the whole table).
-                    let mut b = sqlx::QueryBuilder::new(
-                        "SELECT id, at, kind, actor, subject, detail_json, correlation_id FROM audit_events WHERE 1 = 1",
-                    );
-                    match q.kind.as_deref() {
-                        // `bind.`: LIKE 'bind.%' (wildcards escaped) is right under any collation; on
-                        // SQLite (byte order) the range `bind.` ≤ kind < `bind/` also lets it use the index.
-                        Some(k) if k.ends_with('.') => {
-                            if $crate::store::Store::backend(self) == "sqlite" {
-                                let upper = format!("{}/", &k[..k.len() - 1]);
-                                b.push(" AND kind >= ").push_bind(k.to_owned()).push(" AND kind < ").push_bind(upper);
+                    use $crate::store::sql::{Arg, SQL_AUDIT_COLUMNS, SQL_AUDIT_CURSOR, SQL_AUDIT_KINDS, audit_search_sql};
+                    let err = || $crate::store::query_err("search_audit");
+                    let cursor = match before_id {
+                        None => None,
+                        Some(b) => {
+                            let found: Option<(i64, i64)> = sqlx::query_as(SQL_AUDIT_CURSOR)
+                                .bind(b)
+                                .fetch_optional(&self.pool)
+                                .await
+                                .map_err(err())?;
+                            match found {
+                                // Exclusive: `b` itself, or past the nearest older event kept.
+                                Some((at, id)) => Some((at, (id + 1).min(b))),
+                                None => return Ok(Vec::new()),
                             }
-                            b.push(" AND kind LIKE ")
-                                .push_bind(format!("{}%", $crate::store::sql::like_escape(k)))
-                                .push(" ESCAPE '\\'");
                         }
-                        Some(k) => {
-                            b.push(" AND kind = ").push_bind(k.to_owned());
-                        }
-                        None => {}
+                    };
+                    let kinds: Vec<String> = if q.correlation_id.is_none()
+                        && q.who.is_none()
+                        && q.kind.as_deref().is_some_and(|k| k.ends_with('.'))
+                    {
+                        sqlx::query_scalar(SQL_AUDIT_KINDS).fetch_all(&self.pool).await.map_err(err())?
+                    } else {
+                        Vec::new()
+                    };
+                    let Some(sql) = audit_search_sql(q, &kinds, cursor, limit) else { return Ok(Vec::new()) };
+                    let mut found = sqlx::query_as::<_, (i64, i64)>(sqlx::AssertSqlSafe(sql.text));
+                    for a in sql.args {
+                        found = match a {
+                            Arg::Text(s) => found.bind(s),
+                            Arg::Int(n) => found.bind(n),
+                        };
                     }
-                    if let Some(w) = &q.who {
-                        b.push(" AND (actor = ").push_bind(w.clone()).push(" OR subject = ").push_bind(w.clone()).push(")");
+                    let ids: Vec<(i64, i64)> = found.fetch_all(&self.pool).await.map_err(err())?;
+                    if ids.is_empty() {
+                        return Ok(Vec::new());
                     }
-                    if let Some(c) = &q.correlation_id {
-                        b.push(" AND correlation_id = ").push_bind(c.clone());
+                    let mut text = String::from(SQL_AUDIT_COLUMNS);
+                    for i in 1..=ids.len() {
+                        text.push_str(&format!("{}${i}", if i > 1 { ", " } else { "" }));
                     }
-                    if let Some(t) = q.since {
-                        b.push(" AND at >= ").push_bind(t);
+                    text.push(')');
+                    let mut rows = sqlx::query_as::<_, $crate::store::AuditEvent>(sqlx::AssertSqlSafe(text));
+                    for (_, id) in &ids {
+                        rows = rows.bind(*id);
                     }
-                    if let Some(t) = q.until {
-                        b.push(" AND at < ").push_bind(t);
-                    }
-                    if let Some(id) = before_id {
-                        b.push(" AND id < ").push_bind(id);
-                    }
-                    b.push(" ORDER BY id DESC LIMIT ").push_bind($crate::store::clamp(limit));
-                    b.build_query_as::<$crate::store::AuditEvent>()
-                        .fetch_all(&self.pool)
-                        .await
-                        .map_err($crate::store::query_err("search_audit"))
+                    let mut events = rows.fetch_all(&self.pool).await.map_err(err())?;
+                    events.sort_by(|a, b| (b.at, b.id).cmp(&(a.at, a.id)));
+                    Ok(events)
                 })
             }
 
@@ -762,7 +961,7 @@ macro_rules! impl_sql_store {
 
             fn count_bindings(&self) -> $crate::store::StoreFuture<'_, i64> {
                 Box::pin(async move {
-                    sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM bindings")
+                    sqlx::query_scalar::<_, i64>($crate::store::sql::SQL_COUNT_BINDINGS)
                         .fetch_one(&self.pool)
                         .await
                         .map_err($crate::store::query_err("count_bindings"))
@@ -777,4 +976,62 @@ macro_rules! impl_sql_store {
             }
         }
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::AuditQuery;
+
+    /// Each built statement numbers its placeholders `$1…$n` in order of appearance, each once, with
+    /// one value per placeholder (what SQLite and PostgreSQL both read the same way).
+    #[test]
+    fn built_statements_number_each_placeholder_once_in_order() {
+        let kinds = vec!["bind.created".to_owned(), "bind.removed".to_owned(), "sso.response".to_owned()];
+        for (name, sql) in hot_queries(&kinds) {
+            let mut seen = Vec::new();
+            let b = sql.text.as_bytes();
+            let mut i = 0;
+            while i < b.len() {
+                if b[i] == b'$' {
+                    let j = (i + 1..b.len()).find(|&j| !b[j].is_ascii_digit()).unwrap_or(b.len());
+                    seen.push(sql.text[i + 1..j].parse::<usize>().unwrap());
+                    i = j;
+                } else {
+                    i += 1;
+                }
+            }
+            if name.starts_with("audit: ") {
+                assert_eq!(seen, (1..=sql.args.len()).collect::<Vec<_>>(), "{name}: {}", sql.text);
+            } else {
+                assert_eq!(seen.iter().max().copied().unwrap_or(0), sql.args.len(), "{name}: {}", sql.text);
+            }
+        }
+    }
+
+    /// The driver of each search: a prefix no stored kind has matches nothing without a query; a
+    /// prefix reads one branch per stored kind under it; `who` two branches with the kind checked, not
+    /// ranged; the correlation id one, with time and cursor checked, not ranged.
+    #[test]
+    fn searches_pick_their_index() {
+        let kinds = vec!["bind.created".to_owned(), "bind.removed".to_owned(), "sso.response".to_owned()];
+        let q = |kind: Option<&str>, who: Option<&str>, cid: Option<&str>| AuditQuery {
+            kind: kind.map(str::to_owned),
+            who: who.map(str::to_owned),
+            correlation_id: cid.map(str::to_owned),
+            since: Some(10),
+            until: None,
+        };
+        assert_eq!(audit_search_sql(&q(Some("nope."), None, None), &kinds, None, 5), None);
+        let prefix = audit_search_sql(&q(Some("bind."), None, None), &kinds, Some((5, 9)), 5).unwrap();
+        assert_eq!(prefix.text.matches("WHERE kind = ").count(), 2, "{}", prefix.text);
+        assert!(prefix.text.contains("at >= $2 AND at <= $3 AND (at < $4 OR id < $5)"), "{}", prefix.text);
+        let who = audit_search_sql(&q(Some("bind."), Some("c"), None), &kinds, None, 5).unwrap();
+        assert!(who.text.contains("WHERE actor = ") && who.text.contains("WHERE subject = "), "{}", who.text);
+        assert!(who.text.contains("substr(kind, 1, 5) = ") && !who.text.contains("kind = $"), "{}", who.text);
+        let cid = audit_search_sql(&q(None, Some("c"), Some("ab")), &kinds, Some((5, 9)), 5).unwrap();
+        assert!(cid.text.starts_with("SELECT at, id FROM audit_events WHERE correlation_id = $1 AND at + 0 >= $2"));
+        assert!(cid.text.contains("id + 0 < ") && cid.text.contains("actor || '' = "), "{}", cid.text);
+        assert!(!cid.text.contains("UNION"), "{}", cid.text);
+    }
 }

@@ -95,7 +95,7 @@ fn audit_count(dir: &Path, kind: &str) -> usize {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     rt.block_on(async {
         let store = samlgate::store::open("sqlite://data/samlgate.db", dir).await.unwrap();
-        store.list_audit(1000, 0, Some(kind)).await.unwrap().len()
+        store.list_audit(1000, Some(kind)).await.unwrap().len()
     })
 }
 

@@ -135,8 +135,8 @@ fn sigkill_loses_nothing_acknowledged() {
     let (created, responses) = rt.block_on(async {
         let store = samlgate::store::open("sqlite://data/samlgate.db", &dir).await.unwrap();
         (
-            store.list_audit(10_000, 0, Some("bind.created")).await.unwrap().len(),
-            store.list_audit(10_000, 0, Some("sso.response")).await.unwrap().len(),
+            store.list_audit(10_000, Some("bind.created")).await.unwrap().len(),
+            store.list_audit(10_000, Some("sso.response")).await.unwrap().len(),
         )
     });
     assert!(created >= binds.len(), "audit rows for bindings: {created} < {}", binds.len());

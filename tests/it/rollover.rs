@@ -89,7 +89,7 @@ impl Env {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         rt.block_on(async {
             let store = samlgate::store::open("sqlite://data/samlgate.db", &self.dir).await.unwrap();
-            store.list_audit(100, 0, Some(kind)).await.unwrap()
+            store.list_audit(100, Some(kind)).await.unwrap()
         })
     }
 }

@@ -8,7 +8,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use samlgate::store::{
-    self, AuditQuery, BindOutcome, Binding, HopRecord, NewAuditEvent, Session, SpRecord, Store, StoreError,
+    self, AuditQuery, BindOutcome, Binding, BindingCursor, HopRecord, NewAuditEvent, Session, SpRecord, Store,
+    StoreError,
 };
 
 const DEFAULT_PG: &str = "postgres://postgres@127.0.0.1:5432/test";
@@ -123,6 +124,10 @@ suite!(
     bindings_created_same_conflict,
     bindings_concurrent_first_writer_wins,
     bindings_list_and_remove,
+    bindings_keyset_pages_through_ties,
+    bindings_counter_stays_exact,
+    audit_search_matches_a_reference,
+    hot_queries_read_indexes,
     sessions_crud_and_expiry,
     use_once_first_use_and_expiry,
     use_once_concurrent,
@@ -298,24 +303,95 @@ async fn bindings_list_and_remove(ctx: &Ctx) {
         b.user_id = Some(format!("uid-{i}"));
         s.put_binding(&b).await.unwrap();
     }
-    let all = s.list_bindings(100, 0).await.unwrap();
+    let all = s.list_bindings(100, None).await.unwrap();
     assert_eq!(all.len(), 5);
     // Newest first.
     assert_eq!(all[0].x_user_id, "xu-4");
     assert_eq!(all[0].user_name, None);
     assert_eq!(all[0].user_id.as_deref(), Some("uid-4"));
-    let page = s.list_bindings(2, 2).await.unwrap();
+    let page = s.list_bindings(2, Some(&BindingCursor::of(&all[1]))).await.unwrap();
     let ids: Vec<_> = page.iter().map(|b| b.x_user_id.as_str()).collect();
     assert_eq!(ids, ["xu-2", "xu-1"]);
-    assert!(s.list_bindings(0, 0).await.unwrap().is_empty());
-    assert!(s.list_bindings(-5, -5).await.unwrap().is_empty());
+    assert!(s.list_bindings(0, None).await.unwrap().is_empty());
+    assert!(s.list_bindings(-5, None).await.unwrap().is_empty());
 
     assert!(s.remove_binding("xu-2").await.unwrap());
     assert!(!s.remove_binding("xu-2").await.unwrap());
     assert_eq!(s.get_binding("xu-2").await.unwrap(), None);
-    assert_eq!(s.list_bindings(100, 0).await.unwrap().len(), 4);
+    assert_eq!(s.list_bindings(100, None).await.unwrap().len(), 4);
     // After removal the xUserId may be bound again, to any domain.
     assert_eq!(s.put_binding(&binding("xu-2", "dom-new")).await.unwrap(), BindOutcome::Created);
+}
+
+/// Keyset pages over the bindings: every binding exactly once, newest first, through ties on
+/// created_at (several bindings in one second), whatever the page size — and the cursor's own
+/// text form (`CREATED_AT.X_USER_ID`, an xUserId with dots) reads back.
+async fn bindings_keyset_pages_through_ties(ctx: &Ctx) {
+    let s = &ctx.store;
+    let mut want = Vec::new();
+    for i in 0..23 {
+        let mut b = binding(&format!("cust.{:02}", (i * 7) % 23), "dom");
+        b.created_at = 5000 + i / 4; // four to a second
+        s.put_binding(&b).await.unwrap();
+        want.push((b.created_at, b.x_user_id));
+    }
+    want.sort_by(|a, b| b.cmp(a));
+    for size in [1, 3, 4, 5, 22, 23, 50] {
+        let (mut seen, mut cursor) = (Vec::new(), None::<BindingCursor>);
+        loop {
+            let page = s.list_bindings(size, cursor.as_ref()).await.unwrap();
+            assert!(page.len() as i64 <= size);
+            seen.extend(page.iter().map(|b| (b.created_at, b.x_user_id.clone())));
+            match page.last() {
+                Some(last) if page.len() as i64 == size => {
+                    let c = BindingCursor::of(last);
+                    assert_eq!(BindingCursor::parse(&c.to_string()).unwrap(), c);
+                    cursor = Some(c);
+                }
+                _ => break,
+            }
+        }
+        assert_eq!(seen, want, "pages of {size}");
+    }
+    for bad in ["", "5000", ".cust", "50a0.cust", "5000."] {
+        assert!(BindingCursor::parse(bad).is_err(), "{bad}");
+    }
+}
+
+/// The bindings counter stays exact through every way a binding comes and goes: insert, the same
+/// binding again, a conflict, completing a binding recorded without its account, removal, removing
+/// what is gone, binding again, and concurrent first binds of one xUserId; it survives a reopen.
+async fn bindings_counter_stays_exact(ctx: &Ctx) {
+    let s = &ctx.store;
+    assert_eq!(s.count_bindings().await.unwrap(), 0);
+    for i in 0..10 {
+        s.put_binding(&binding(&format!("c-{i}"), &format!("d-{i}"))).await.unwrap();
+    }
+    assert_eq!(s.count_bindings().await.unwrap(), 10);
+    assert_eq!(s.put_binding(&binding("c-1", "d-1")).await.unwrap(), BindOutcome::AlreadySame);
+    assert!(matches!(s.put_binding(&binding("c-1", "other")).await.unwrap(), BindOutcome::Conflict { .. }));
+    assert_eq!(s.count_bindings().await.unwrap(), 10);
+    s.put_binding(&binding("open", "")).await.unwrap();
+    assert!(s.complete_binding(&binding("open", "d-open")).await.unwrap());
+    assert_eq!(s.count_bindings().await.unwrap(), 11);
+    assert!(s.remove_binding("c-3").await.unwrap());
+    assert!(!s.remove_binding("c-3").await.unwrap());
+    assert_eq!(s.count_bindings().await.unwrap(), 10);
+    assert_eq!(s.put_binding(&binding("c-3", "d-new")).await.unwrap(), BindOutcome::Created);
+    assert_eq!(s.count_bindings().await.unwrap(), 11);
+    let tasks: Vec<_> = (0..8)
+        .map(|i| {
+            let s = s.clone();
+            tokio::spawn(async move { s.put_binding(&binding("racer", &format!("d-{i}"))).await.unwrap() })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    assert_eq!(s.count_bindings().await.unwrap(), 12);
+    let listed = s.list_bindings(1000, None).await.unwrap().len() as i64;
+    assert_eq!(listed, 12);
+    assert_eq!(ctx.reopen().await.count_bindings().await.unwrap(), 12);
 }
 
 async fn sessions_crud_and_expiry(ctx: &Ctx) {
@@ -425,7 +501,7 @@ async fn record_hop_all_or_nothing(ctx: &Ctx) {
     sess.attributes_json = r#"{"issued":["first"]}"#.into();
     assert!(s.record_hop(hop("_req1", &sess, "c1")).await.unwrap());
     assert_eq!(s.get_session(&sess.id).await.unwrap().unwrap().attributes_json, sess.attributes_json);
-    let audit = s.list_audit(10, 0, Some("sso.response")).await.unwrap();
+    let audit = s.list_audit(10, Some("sso.response")).await.unwrap();
     assert_eq!(audit.len(), 1);
     assert_eq!(audit[0].correlation_id, "c1");
 
@@ -434,11 +510,11 @@ async fn record_hop_all_or_nothing(ctx: &Ctx) {
     replayed.attributes_json = r#"{"issued":["first","replayed"]}"#.into();
     assert!(!s.record_hop(hop("_req1", &replayed, "c2")).await.unwrap());
     assert_eq!(s.get_session(&sess.id).await.unwrap().unwrap().attributes_json, sess.attributes_json);
-    assert_eq!(s.list_audit(10, 0, Some("sso.response")).await.unwrap().len(), 1);
+    assert_eq!(s.list_audit(10, Some("sso.response")).await.unwrap().len(), 1);
     // The request ID is the same namespace use_once spends.
     assert!(!s.use_once("authn", "_req1", now() + 300).await.unwrap());
     assert!(s.record_hop(hop("_req2", &replayed, "c3")).await.unwrap());
-    assert_eq!(s.list_audit(10, 0, Some("sso.response")).await.unwrap().len(), 2);
+    assert_eq!(s.list_audit(10, Some("sso.response")).await.unwrap().len(), 2);
     // A session ended meanwhile (logout) is not brought back by a hop that was answered concurrently.
     let ended = Session { id: "e".repeat(64), ..sess.clone() };
     s.put_session(&ended).await.unwrap();
@@ -471,7 +547,7 @@ async fn record_hop_concurrent_replays(ctx: &Ctx) {
         fresh += t.await.unwrap() as usize;
     }
     assert_eq!(fresh, 50);
-    assert_eq!(ctx.store.list_audit(500, 0, Some("sso.response")).await.unwrap().len(), 50);
+    assert_eq!(ctx.store.list_audit(500, Some("sso.response")).await.unwrap().len(), 50);
 }
 
 async fn purge_expired_removes_only_expired(ctx: &Ctx) {
@@ -499,7 +575,7 @@ async fn purge_expired_removes_only_expired(ctx: &Ctx) {
 
 async fn audit_append_and_list(ctx: &Ctx) {
     let s = &ctx.store;
-    assert!(s.list_audit(10, 0, None).await.unwrap().is_empty());
+    assert!(s.list_audit(10, None).await.unwrap().is_empty());
     let mut ids = Vec::new();
     for (i, kind) in ["sp.import", "bind", "sp.import", "login"].iter().enumerate() {
         let id = s
@@ -517,7 +593,7 @@ async fn audit_append_and_list(ctx: &Ctx) {
     }
     assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
 
-    let all = s.list_audit(10, 0, None).await.unwrap();
+    let all = s.list_audit(10, None).await.unwrap();
     assert_eq!(all.len(), 4);
     assert_eq!(all[0].id, ids[3]);
     assert_eq!(all[0].kind, "login");
@@ -527,13 +603,14 @@ async fn audit_append_and_list(ctx: &Ctx) {
     assert_eq!(all[0].correlation_id, "corr-3");
     assert_eq!(all[3].id, ids[0]);
 
-    let imports = s.list_audit(10, 0, Some("sp.import")).await.unwrap();
+    let imports = s.list_audit(10, Some("sp.import")).await.unwrap();
     let got: Vec<_> = imports.iter().map(|e| e.id).collect();
     assert_eq!(got, [ids[2], ids[0]]);
-    let page = s.list_audit(2, 1, None).await.unwrap();
+    let page = s.list_audit(2, None).await.unwrap();
     let got: Vec<_> = page.iter().map(|e| e.id).collect();
-    assert_eq!(got, [ids[2], ids[1]]);
-    assert!(s.list_audit(10, 0, Some("nothing")).await.unwrap().is_empty());
+    assert_eq!(got, [ids[3], ids[2]]);
+    assert!(s.list_audit(10, Some("sp.")).await.unwrap().is_empty(), "a kind, not a prefix");
+    assert!(s.list_audit(10, Some("nothing")).await.unwrap().is_empty());
 }
 
 fn audit_at(at: i64, n: i64) -> NewAuditEvent {
@@ -558,7 +635,7 @@ async fn audit_purge_by_age(ctx: &Ctx) {
     s.append_audit(&audit_at(cutoff, 1)).await.unwrap();
     s.append_audit(&audit_at(now - 10, 2)).await.unwrap();
     assert_eq!(s.purge_audit_before(cutoff).await.unwrap(), 5_100);
-    let left: Vec<i64> = s.list_audit(100, 0, None).await.unwrap().iter().map(|e| e.at).collect();
+    let left: Vec<i64> = s.list_audit(100, None).await.unwrap().iter().map(|e| e.at).collect();
     assert_eq!(left, [now - 10, cutoff]);
     assert_eq!(s.purge_audit_before(cutoff).await.unwrap(), 0);
 }
@@ -591,7 +668,7 @@ async fn reopen_keeps_data(ctx: &Ctx) {
         assert!(s.get_sp("https://keep.example/").await.unwrap().is_some());
         assert_eq!(s.get_binding("xu-keep").await.unwrap().unwrap().domain_id, "dom-keep");
         assert!(!s.use_once("jti", "keep", t + 300).await.unwrap());
-        let audit = s.list_audit(1, 0, None).await.unwrap();
+        let audit = s.list_audit(1, None).await.unwrap();
         assert_eq!(audit[0].id, audit_id);
         s.health().await.unwrap();
     }
@@ -689,7 +766,7 @@ async fn sqlite_upgrade_keeps_audit_ids_and_one_time_ids() {
             .unwrap();
     }
     let s = store::open("sqlite://up.db", dir.path()).await.unwrap();
-    let ids: Vec<i64> = s.list_audit(10, 0, None).await.unwrap().iter().map(|e| e.id).collect();
+    let ids: Vec<i64> = s.list_audit(10, None).await.unwrap().iter().map(|e| e.id).collect();
     assert_eq!(ids, [3, 2, 1]);
     assert!(!s.use_once("authn", "_old", now() + 300).await.unwrap(), "spent IDs survive the upgrade");
     let next = s
@@ -862,4 +939,156 @@ fn idle_commits_do_not_wait_forever_on_a_busy_runtime() {
     let (early, late) = committed_while_busy.unwrap();
     assert!(!early, "committed before the runtime went idle or the gather ended");
     assert!(late, "not committed although the longest gather had passed");
+}
+
+/// The audit search against a plain reference (filter, then newest first by time and id): every
+/// filter alone and together — kinds, prefixes (LIKE wildcards literal), who as actor or subject, the
+/// correlation id, time ranges — over events whose times go back and forth against their ids and tie
+/// often; and keyset pages of every size give the same events, each once.
+async fn audit_search_matches_a_reference(ctx: &Ctx) {
+    let s = &ctx.store;
+    let kinds =
+        ["sso.response", "sso.status", "bind.created", "bind.removed", "bind_x.odd", "admin.login", "console.jump"];
+    let actors = ["cust-1", "cust-2", "ops", ""];
+    let subjects = ["https://sp.example/", "cust-1", "cust-3", "/console", "ops"];
+    let mut stored = Vec::new();
+    for i in 0..140usize {
+        let e = NewAuditEvent {
+            at: 1000 + ((i * 37) % 50) as i64,
+            kind: kinds[(i * 5) % kinds.len()].into(),
+            actor: actors[(i * 3) % actors.len()].into(),
+            subject: subjects[(i * 11) % subjects.len()].into(),
+            detail_json: format!(r#"{{"i":{i}}}"#),
+            correlation_id: format!("{:016x}", i % 9),
+        };
+        let id = s.append_audit(&e).await.unwrap();
+        stored.push((id, e));
+    }
+    let reference = |q: &AuditQuery| {
+        let mut v: Vec<(i64, i64)> = stored
+            .iter()
+            .filter(|(_, e)| match q.kind.as_deref() {
+                Some(k) if k.ends_with('.') => e.kind.starts_with(k),
+                Some(k) => e.kind == k,
+                None => true,
+            })
+            .filter(|(_, e)| q.who.as_deref().is_none_or(|w| e.actor == w || e.subject == w))
+            .filter(|(_, e)| q.correlation_id.as_deref().is_none_or(|c| e.correlation_id == c))
+            .filter(|(_, e)| q.since.is_none_or(|t| e.at >= t) && q.until.is_none_or(|t| e.at < t))
+            .map(|(id, e)| (e.at, *id))
+            .collect();
+        v.sort_by(|a, b| b.cmp(a));
+        v
+    };
+    let k = |v: &str| Some(v.to_owned());
+    let queries = [
+        AuditQuery::default(),
+        AuditQuery { kind: k("sso.response"), ..Default::default() },
+        AuditQuery { kind: k("bind."), ..Default::default() },
+        AuditQuery { kind: k("sso."), ..Default::default() },
+        AuditQuery { kind: k("nothing."), ..Default::default() },
+        AuditQuery { kind: k("nothing"), ..Default::default() },
+        AuditQuery { who: k("cust-1"), ..Default::default() },
+        AuditQuery { who: k("ops"), ..Default::default() },
+        AuditQuery { who: k("%"), ..Default::default() },
+        AuditQuery { correlation_id: k("0000000000000004"), ..Default::default() },
+        AuditQuery { since: Some(1010), until: Some(1030), ..Default::default() },
+        AuditQuery { until: Some(1005), ..Default::default() },
+        AuditQuery { since: Some(1045), ..Default::default() },
+        AuditQuery { who: k("cust-1"), kind: k("bind."), ..Default::default() },
+        AuditQuery { who: k("cust-2"), kind: k("sso.response"), since: Some(1010), ..Default::default() },
+        AuditQuery { kind: k("bind."), since: Some(1020), until: Some(1040), ..Default::default() },
+        AuditQuery { correlation_id: k("0000000000000002"), who: k("ops"), until: Some(1040), ..Default::default() },
+        AuditQuery { correlation_id: k("0000000000000003"), kind: k("sso."), since: Some(1001), ..Default::default() },
+    ];
+    for q in &queries {
+        let want = reference(q);
+        let all: Vec<(i64, i64)> = s.search_audit(q, None, 1000).await.unwrap().iter().map(|e| (e.at, e.id)).collect();
+        assert_eq!(all, want, "{q:?}");
+        for size in [1, 4, 7] {
+            let (mut seen, mut before) = (Vec::new(), None);
+            loop {
+                let page = s.search_audit(q, before, size).await.unwrap();
+                seen.extend(page.iter().map(|e| (e.at, e.id)));
+                if (page.len() as i64) < size {
+                    break;
+                }
+                before = page.last().map(|e| e.id);
+            }
+            assert_eq!(seen, want, "pages of {size}: {q:?}");
+        }
+    }
+    // The events come back whole.
+    let q = AuditQuery { correlation_id: k("0000000000000000"), ..Default::default() };
+    let got = s.search_audit(&q, None, 1).await.unwrap().remove(0);
+    let (id, e) = stored.iter().find(|(id, _)| *id == reference(&q)[0].1).unwrap();
+    assert_eq!(
+        (got.id, got.at, &got.kind, &got.actor, &got.subject, &got.detail_json, &got.correlation_id),
+        (*id, e.at, &e.kind, &e.actor, &e.subject, &e.detail_json, &e.correlation_id)
+    );
+}
+
+/// Every statement the admin pages, the API and housekeeping run on the tables that grow with use
+/// (`store::hot_queries`) reads index ranges: SQLite's plan scans none of those tables whole (and
+/// sorts no bindings list or single-kind audit page), PostgreSQL's — with sequential scans priced out —
+/// has no sequential scan of them (so an index can serve each; with the statistics of a big table the
+/// planner picks it).
+async fn hot_queries_read_indexes(ctx: &Ctx) {
+    for kind in ["bind.created", "sso.response"] {
+        let mut e = audit_at(now(), 1);
+        e.kind = kind.into();
+        ctx.store.append_audit(&e).await.unwrap();
+    }
+    let kinds = vec!["bind.created".to_owned(), "sso.response".to_owned()];
+    let tables = ["audit_events", "bindings", "one_time_ids", "sessions"];
+    let queries = store::hot_queries(&kinds);
+    assert!(queries.len() > 20, "{}", queries.len());
+    macro_rules! explain {
+        ($conn:expr, $row:ty, $prefix:literal, $sql:expr) => {{
+            let mut q = sqlx::query_as::<_, $row>(sqlx::AssertSqlSafe(format!(concat!($prefix, " {}"), $sql.text)));
+            for a in &$sql.args {
+                q = match a {
+                    store::Arg::Text(s) => q.bind(s.clone()),
+                    store::Arg::Int(n) => q.bind(*n),
+                };
+            }
+            q.fetch_all($conn).await.unwrap()
+        }};
+    }
+    if ctx.pg_schema.is_none() {
+        let s = store::SqliteStore::open(&ctx.url, &ctx.base).await.unwrap();
+        for (name, sql) in &queries {
+            let plan: Vec<(i64, i64, i64, String)> =
+                explain!(s.pool(), (i64, i64, i64, String), "EXPLAIN QUERY PLAN", sql);
+            let lines: Vec<&str> = plan.iter().map(|r| r.3.as_str()).collect();
+            for l in &lines {
+                assert!(
+                    !tables.iter().any(|t| *l == format!("SCAN {t}")),
+                    "{name}: a full scan in {lines:?}\n{}",
+                    sql.text
+                );
+                let sorted_whole =
+                    name.starts_with("list_bindings") || name.starts_with("audit: kind,") || *name == "audit: kind";
+                assert!(!(sorted_whole && l.contains("TEMP B-TREE")), "{name}: sorts in {lines:?}");
+            }
+        }
+        s.close().await;
+    } else {
+        let s = store::PgStore::open(&ctx.url).await.unwrap();
+        let mut conn = s.pool().acquire().await.unwrap();
+        sqlx::query("SET enable_seqscan = off").execute(&mut *conn).await.unwrap();
+        for (name, sql) in &queries {
+            let plan: Vec<(String,)> = explain!(&mut *conn, (String,), "EXPLAIN", sql);
+            let text: Vec<&str> = plan.iter().map(|r| r.0.as_str()).collect();
+            for t in tables {
+                assert!(
+                    !text.iter().any(|l| l.contains(&format!("Seq Scan on {t}"))),
+                    "{name}: {text:#?}\n{}",
+                    sql.text
+                );
+            }
+        }
+        drop(conn);
+        s.close().await;
+    }
 }

@@ -55,7 +55,7 @@ async fn handoff_sso_and_logout_check_then_commit() {
     let replay = gw.prepare_response(checked_again, session, user, &Caller::new("cid-u1", None)).unwrap();
     assert_eq!(refused(gw.commit_response(replay).await.unwrap_err()), (Kind::Invalid, "replay"));
     // The audit holds the hop with its correlation id.
-    let audit = gw.store.list_audit(20, 0, None).await.unwrap();
+    let audit = gw.store.list_audit(20, None).await.unwrap();
     assert!(audit.iter().any(|e| e.kind == "sso.response" && e.correlation_id == "cid-u1"));
 
     // Logout: checked, then answered once; the session it names ends.
@@ -99,7 +99,7 @@ async fn checks_refuse_with_stable_reasons() {
     let checked = gw.check_redirect_authn_request(path.strip_prefix("/saml/sso?").unwrap()).await.unwrap();
     assert_eq!(refused(gw.login_redirect(&checked, Some(&path)).unwrap_err()), (Kind::Unauthenticated, "no_session"));
     assert!(gw.session(Some("not-a-session-id")).await.unwrap().is_none());
-    let audit = gw.store.list_audit(50, 0, None).await.unwrap();
+    let audit = gw.store.list_audit(50, None).await.unwrap();
     assert!(audit.iter().all(|e| e.kind.starts_with("sp.")), "only the start-up SP import is audited");
 }
 
@@ -143,10 +143,10 @@ async fn mint_check_then_commit_and_the_mocks_unsolicited_switch() {
     assert_eq!(refused(gw.check_mint(&bad, &cli).await.unwrap_err()), (Kind::Invalid, "in_response_to"));
     let bad = MintRequest { attributes: vec![("xAccountId".into(), "x".into())], ..req.clone() };
     assert_eq!(refused(gw.check_mint(&bad, &cli).await.unwrap_err()), (Kind::Invalid, "attribute"));
-    assert!(gw.store.list_audit(50, 0, Some("assert.minted")).await.unwrap().is_empty(), "checking writes nothing");
+    assert!(gw.store.list_audit(50, Some("assert.minted")).await.unwrap().is_empty(), "checking writes nothing");
     let m = gw.mint(checked, &cli, &Caller::new("cid-m1", None)).await.unwrap();
     assert!(m.in_response_to.is_none() && !m.xml.contains("InResponseTo"));
-    let events = gw.store.list_audit(50, 0, Some("assert.minted")).await.unwrap();
+    let events = gw.store.list_audit(50, Some("assert.minted")).await.unwrap();
     assert_eq!(events.len(), 1);
     assert_eq!((events[0].actor.as_str(), events[0].subject.as_str()), ("cli:ops", "cust-m1"));
     assert_eq!(events[0].correlation_id, "cid-m1");

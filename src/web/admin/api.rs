@@ -733,36 +733,64 @@ impl From<&crate::store::Binding> for BindingAnswer {
 /// `GET /bindings`.
 #[derive(Serialize, ToSchema)]
 pub struct BindingList {
-    /// At most `limit`, newest first.
+    /// At most `limit`, newest first (`created_at`, then `x_user_id`, both descending).
     pub bindings: Vec<BindingAnswer>,
     /// Every binding, or with `q` every match.
     pub total: i64,
+    /// The `before` of the next page (`CREATED_AT.X_USER_ID`); null on the last page and with `q`.
+    #[schema(required = true)]
+    pub next: Option<String>,
 }
 
-/// Bindings, newest first, or those whose xUserId or domainId is `q`.
+/// Bindings, newest first, or those whose xUserId or domainId is `q`; page on with `before` = the
+/// answer's `next`.
 #[utoipa::path(get, path = "/admin/api/v1/bindings", tag = "bindings",
     params(("q" = Option<String>, Query, description = "an xUserId or domainId"),
            ("limit" = Option<i64>, Query, description = "at most this many (default 50, at most 500)"),
-           ("offset" = Option<i64>, Query, description = "skip this many (without q)")),
-    responses((status = 200, description = "a page of bindings", body = BindingList)))]
+           ("before" = Option<String>, Query, description = "the `next` of the previous page (without q)"),
+           ("offset" = Option<i64>, Query, description = "deprecated: only 0 is taken; page with `before`")),
+    responses((status = 200, description = "a page of bindings", body = BindingList),
+              (status = 400, description = "a parameter is malformed, or `offset` (no longer taken) was sent",
+               body = ApiError)))]
 async fn list_bindings(State(state): State<AppState>, _auth: ApiAuth, RawQuery(raw): RawQuery) -> Answer {
-    let q = query(raw.as_deref(), &["q", "limit", "offset"])?;
+    let q = query(raw.as_deref(), &["q", "limit", "before", "offset"])?;
+    // `offset=0` (a first page) still reads as it did; skipping rows is refused: it read every row skipped.
+    if number(&q, "offset", 0)? > 0 {
+        return Err(refused(
+            StatusCode::BAD_REQUEST,
+            "parameter",
+            "offset: no longer supported (it read every skipped row); page with before = the answer's next",
+        ));
+    }
     let limit = number(&q, "limit", 50)?.clamp(1, MAX_LIMIT);
-    let offset = number(&q, "offset", 0)?;
     let search = q.get("q").map(|s| s.trim().to_owned()).unwrap_or_default();
     if search.len() > 256 {
         return Err(refused(StatusCode::BAD_REQUEST, "parameter", "q: at most 256 characters"));
     }
-    // `total`: every binding, or (with q) every match — an exact xUserId or domainId, so few.
-    let (list, total) = if search.is_empty() {
-        (state.store.list_bindings(limit, offset).await?, state.store.count_bindings().await?)
+    let before = match q.get("before") {
+        None => None,
+        Some(_) if !search.is_empty() => {
+            return Err(refused(StatusCode::BAD_REQUEST, "parameter", "before: not with q (a search is one page)"));
+        }
+        Some(b) => Some(
+            crate::store::BindingCursor::parse(b.trim())
+                .map_err(|m| refused(StatusCode::BAD_REQUEST, "parameter", format!("before: {m}")))?,
+        ),
+    };
+    // `total`: every binding (a counter), or (with q) every match — an exact xUserId or domainId, so few.
+    let (list, total, next) = if search.is_empty() {
+        let mut list = state.store.list_bindings(limit + 1, before.as_ref()).await?;
+        let more = list.len() as i64 > limit;
+        list.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        let next = if more { list.last().map(|b| crate::store::BindingCursor::of(b).to_string()) } else { None };
+        (list, state.store.count_bindings().await?, next)
     } else {
         let mut found = state.store.find_bindings(&search, MAX_LIMIT + 1).await?;
         let total = i64::try_from(found.len()).unwrap_or(i64::MAX);
         found.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-        (found, total)
+        (found, total, None)
     };
-    ok(BindingList { bindings: list.iter().map(BindingAnswer::from).collect(), total })
+    ok(BindingList { bindings: list.iter().map(BindingAnswer::from).collect(), total, next })
 }
 
 /// A customer bound through Huawei's create-customer Partner API.

@@ -317,7 +317,7 @@ pub async fn overview(State(state): State<AppState>, admin: Admin) -> Result<Res
     let checks = checks.list;
 
     let bindings = state.store.count_bindings().await?;
-    let recent = state.store.list_audit(10, 0, None).await?.into_iter().map(|e| AuditRow::new(t, e)).collect();
+    let recent = state.store.list_audit(10, None).await?.into_iter().map(|e| AuditRow::new(t, e)).collect();
     let page = OverviewPage {
         t: t.clone(),
         nav: admin.nav("overview"),
@@ -362,14 +362,22 @@ pub async fn metadata(State(state): State<AppState>, _admin: Admin) -> Response 
     resp
 }
 
-/// `page` (1-based) from the query.
-fn page_number(q: &std::collections::HashMap<String, String>) -> Result<i64, Refusal> {
-    match q.get("page") {
-        None => Ok(1),
-        Some(p) => match p.parse::<i64>() {
-            Ok(n) if (1..=1_000_000).contains(&n) => Ok(n),
-            _ => Err(Refusal::bad_request("page", "page must be a number from 1")),
-        },
+/// `before` (a bindings cursor, from the page's "older" link) from the query; the page number of
+/// earlier versions is refused with what to use instead.
+fn bindings_cursor(
+    q: &std::collections::HashMap<String, String>,
+) -> Result<Option<crate::store::BindingCursor>, Refusal> {
+    if q.contains_key("page") {
+        return Err(Refusal::bad_request(
+            "page",
+            "page: the bindings are paged with before= (follow the page's older link), not page numbers",
+        ));
+    }
+    match q.get("before") {
+        None => Ok(None),
+        Some(b) => {
+            crate::store::BindingCursor::parse(b.trim()).map(Some).map_err(|m| Refusal::bad_request("before", m))
+        }
     }
 }
 
@@ -388,8 +396,10 @@ struct BindingsPage {
     nav: Nav,
     rows: Vec<BindingRow>,
     total: i64,
-    page: i64,
-    has_next: bool,
+    /// Whether this is a later page (a `before` cursor was given): the "newest" link.
+    paged: bool,
+    /// The cursor of the next (older) page, when there is one.
+    older: Option<String>,
     /// The search (xUserId or domainId), empty for the plain list.
     search: String,
     /// After a removal: which binding was removed.
@@ -402,14 +412,15 @@ struct BindingsPage {
     form_domain_name: String,
 }
 
-/// `GET /admin/bindings?page=N`, `GET /admin/bindings?q=XUSERID-or-DOMAINID` (search).
+/// `GET /admin/bindings?before=CURSOR` (keyset pages, newest first), `GET
+/// /admin/bindings?q=XUSERID-or-DOMAINID` (search).
 pub async fn bindings(State(state): State<AppState>, admin: Admin, RawQuery(raw): RawQuery) -> Response {
-    let q = match query_params(raw.as_deref().unwrap_or(""), &["page", "added", "removed", "q"]) {
+    let q = match query_params(raw.as_deref().unwrap_or(""), &["page", "before", "added", "removed", "q"]) {
         Ok(q) => q,
         Err(r) => return r.into_response(),
     };
-    let page = match page_number(&q) {
-        Ok(p) => p,
+    let before = match bindings_cursor(&q) {
+        Ok(c) => c,
         Err(r) => return r.into_response(),
     };
     let short = |k: &str| q.get(k).map(|x| x.trim().to_owned()).filter(|x| x.chars().count() <= 128);
@@ -419,13 +430,13 @@ pub async fn bindings(State(state): State<AppState>, admin: Admin, RawQuery(raw)
         return Refusal::bad_request("q", "search for one xUserId or domainId (at most 128 characters)")
             .into_response();
     }
-    let view = View { page, search: short("q").unwrap_or_default(), added, removed, error: None };
+    let view = View { before, search: short("q").unwrap_or_default(), added, removed, error: None };
     bindings_page(&state, admin, view, ["", "", ""]).await
 }
 
 /// What the bindings page shows besides the list.
 struct View {
-    page: i64,
+    before: Option<crate::store::BindingCursor>,
     search: String,
     added: Option<String>,
     removed: Option<String>,
@@ -507,7 +518,7 @@ pub async fn add_binding(State(state): State<AppState>, form: super::auth::Admin
         Err(AddBindingError::Store(e)) => Internal::from(e).into_response(),
         Err(e) => {
             let msg = binding_error(&form.admin.page, &e, [&x, &d, &n]);
-            let view = View { page: 1, search: String::new(), added: None, removed: None, error: Some(msg) };
+            let view = View { before: None, search: String::new(), added: None, removed: None, error: Some(msg) };
             let mut r = bindings_page(&state, form.admin, view, [&x, &d, &n]).await;
             *r.status_mut() = StatusCode::BAD_REQUEST;
             r
@@ -534,20 +545,22 @@ fn binding_error(t: &Page, e: &crate::gateway::bindings::AddBindingError, [x, d,
 }
 
 async fn bindings_page(state: &AppState, admin: Admin, view: View, form: [&str; 3]) -> Response {
-    let View { page, search, added, removed, error } = view;
+    let View { before, search, added, removed, error } = view;
     let result = async {
         let mut list = if search.is_empty() {
-            state.store.list_bindings(PAGE_SIZE + 1, (page - 1) * PAGE_SIZE).await?
+            state.store.list_bindings(PAGE_SIZE + 1, before.as_ref()).await?
         } else {
             state.store.find_bindings(&search, PAGE_SIZE + 1).await?
         };
+        // A counter, not a COUNT(*): as cheap with a million bindings as with none.
         let total = state.store.count_bindings().await?;
-        let has_next = list.len() as i64 > PAGE_SIZE && search.is_empty();
+        let more = list.len() as i64 > PAGE_SIZE && search.is_empty();
         list.truncate(PAGE_SIZE as usize);
-        Ok::<_, crate::store::StoreError>((list, total, has_next))
+        let older = if more { list.last().map(|b| crate::store::BindingCursor::of(b).to_string()) } else { None };
+        Ok::<_, crate::store::StoreError>((list, total, older))
     }
     .await;
-    let (list, total, has_next) = match result {
+    let (list, total, older) = match result {
         Ok(r) => r,
         Err(e) => return Internal::from(e).into_response(),
     };
@@ -561,8 +574,8 @@ async fn bindings_page(state: &AppState, admin: Admin, view: View, form: [&str; 
             nav: admin.nav("bindings"),
             rows,
             total,
-            page,
-            has_next,
+            paged: before.is_some() && search.is_empty(),
+            older,
             search,
             removed,
             added,
