@@ -51,6 +51,13 @@ const BUSY_SPELL: u32 = 8;
 /// With the idle hook: the longest a queued operation waits for the runtime to go idle before its
 /// commit starts anyway (a saturated gateway never idles; this bounds the batch and the added latency).
 pub(crate) const MAX_GATHER: Duration = Duration::from_millis(8);
+/// How often the checkpointer copies committed WAL pages into the database (`PASSIVE`: beside the
+/// writer, never blocking it).
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
+/// A WAL longer than this (pages) is restarted by a `RESTART` checkpoint, which waits for the commit
+/// under way and holds the next one while it copies what the passive ones left (little) and starts the
+/// WAL over. Without it a writer that never pauses would let the WAL grow without end.
+const WAL_RESTART_PAGES: i64 = 20_000;
 /// Idle read connections kept for reuse (one per thread that reads at the same time is enough).
 const MAX_IDLE_READERS: usize = 8;
 /// How long a statement waits for a lock held by another connection (admin writes, the CLI).
@@ -174,6 +181,8 @@ struct Queue {
     state: Mutex<Pending>,
     /// Signalled when the first operation is queued, and when the last handle is dropped.
     arrived: Condvar,
+    /// Signalled when the last handle is dropped (the checkpointer waits on it).
+    closing: Condvar,
 }
 
 #[derive(Default)]
@@ -234,6 +243,18 @@ impl Queue {
     fn len(&self) -> usize {
         self.lock().ops.len()
     }
+
+    /// Waits up to `d`; whether the queue is still open.
+    fn open_after(&self, d: Duration) -> bool {
+        let p = self.lock();
+        if p.closed {
+            return false;
+        }
+        match self.closing.wait_timeout_while(p, d, |p| !p.closed) {
+            Ok((p, _)) => !p.closed,
+            Err(e) => !e.into_inner().0.closed,
+        }
+    }
 }
 
 /// Closes the queue when the last [`Batcher`] clone is dropped, which ends the writer thread once it has
@@ -244,6 +265,7 @@ impl Drop for Lifeline {
     fn drop(&mut self) {
         self.0.lock().closed = true;
         self.0.arrived.notify_all();
+        self.0.closing.notify_all();
     }
 }
 
@@ -272,20 +294,26 @@ impl Batcher {
     /// writer thread.
     pub(crate) fn start(path: &Path) -> Result<Batcher, StoreError> {
         let conn = open_connection(path, "open writer")?;
-        // Checkpoints run inside a commit and hold every hop waiting for it, so the writer runs them ten
-        // times less often than SQLite's default (every 10,000 WAL pages, a WAL of ≤ 40 MB): each copies
-        // about the same hot pages, so the tail latency they cause comes ten times less often.
+        // No checkpoint inside a commit (it would hold every hop waiting for that commit while it copies
+        // pages, which on a big store are scattered): the checkpointer thread does them beside the
+        // writer. A 32 MiB page cache keeps the hot index pages of a big store in memory.
         conn.execute_batch(
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
-             PRAGMA wal_autocheckpoint = 10000;",
+             PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -32768;",
         )
         .map_err(failed("open writer"))?;
+        let checkpoints = open_connection(path, "open checkpointer")?;
         let queue = Arc::new(Queue::default());
         let q = queue.clone();
         std::thread::Builder::new()
             .name("samlgate-sqlite-writer".into())
             .spawn(move || writer(conn, &q))
             .map_err(|e| StoreError::Failed { op: "open writer", message: e.to_string() })?;
+        let q = queue.clone();
+        std::thread::Builder::new()
+            .name("samlgate-sqlite-checkpoint".into())
+            .spawn(move || checkpointer(checkpoints, &q))
+            .map_err(|e| StoreError::Failed { op: "open checkpointer", message: e.to_string() })?;
         Ok(Batcher {
             queue: Arc::new(Lifeline(queue)),
             readers: Arc::new(Readers { path: path.to_path_buf(), idle: Mutex::new(Vec::new()) }),
@@ -390,6 +418,26 @@ fn writer(conn: Connection, queue: &Queue) {
         commit_batch(&conn, &mut batch);
         last_commit = Some(Instant::now());
     }
+}
+
+/// Copies committed WAL pages into the database beside the writer, and starts the WAL over when it has
+/// grown long (see [`WAL_RESTART_PAGES`]). Ends with the queue.
+fn checkpointer(conn: Connection, queue: &Queue) {
+    while queue.open_after(CHECKPOINT_EVERY) {
+        let passive = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get::<_, i64>(1));
+        match passive {
+            Ok(log) if log > WAL_RESTART_PAGES => {
+                let started = Instant::now();
+                if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(RESTART)", [], |_| Ok(())) {
+                    tracing::warn!(error = %e, "SQLite WAL restart failed (retried at the next checkpoint)");
+                }
+                metrics::histogram!("samlgate_store_wal_restart_seconds").record(started.elapsed().as_secs_f64());
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "SQLite checkpoint failed (retried in a moment)"),
+        }
+    }
+    let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
 }
 
 fn commit_batch(conn: &Connection, ops: &mut Vec<Op>) {

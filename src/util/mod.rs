@@ -11,6 +11,11 @@ pub fn now_unix() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
 
+/// Milliseconds since the Unix epoch (0 for a clock before it).
+pub fn now_unix_millis() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+}
+
 /// SHA-256 of a DER certificate.
 pub fn sha256_fingerprint(der: &[u8]) -> [u8; 32] {
     openssl::sha::sha256(der)

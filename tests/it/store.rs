@@ -1092,3 +1092,30 @@ async fn hot_queries_read_indexes(ctx: &Ctx) {
         s.close().await;
     }
 }
+
+/// The SQLite writer runs no checkpoint inside a commit; the checkpointer thread copies committed pages
+/// into the database file beside it: within a second or two the file alone (without its WAL) holds them.
+#[tokio::test]
+async fn sqlite_checkpoints_beside_the_writer() {
+    let ctx = sqlite_ctx().await;
+    let exp = now() + 300;
+    for i in 0..50 {
+        assert!(ctx.store.use_once("authn", &format!("_ckpt{i}"), exp).await.unwrap());
+    }
+    let db = ctx.base.join("data/samlgate.db");
+    let copy = ctx.base.join("copy.db");
+    let mut found = false;
+    for _ in 0..40 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        std::fs::copy(&db, &copy).unwrap();
+        let _ = std::fs::remove_file(ctx.base.join("copy.db-wal"));
+        // (Until the first checkpoint the file may not even hold the schema.)
+        let conn = rusqlite::Connection::open(&copy).unwrap();
+        let n = conn.query_row("SELECT COUNT(*) FROM one_time_ids WHERE id = '_ckpt49'", [], |r| r.get::<_, i64>(0));
+        if n.is_ok_and(|n| n == 1) {
+            found = true;
+            break;
+        }
+    }
+    assert!(found, "the database file never received the committed pages");
+}
