@@ -351,7 +351,7 @@ fn check_logo_url(u: &str) -> Result<(), String> {
         let b64 = rest.split_once(";base64,").map(|(_, b)| b);
         return match b64 {
             Some(b) if ok_type && u.len() <= 64 * 1024 => {
-                if b.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'=')) {
+                if crate::util::is_base64_text(b) {
                     Ok(())
                 } else {
                     Err("the data URL is not base64".into())

@@ -365,11 +365,10 @@ fn is_name_char(c: char) -> bool {
 
 /// Whether `s` is an NCName (a name without a colon), the lexical space of xs:ID.
 pub fn is_ncname(s: &str) -> bool {
-    // The names samlgate writes are ASCII: check those byte by byte.
+    // The names samlgate writes are ASCII: check those byte by byte, without decoding characters.
     if s.is_ascii() {
         let b = s.as_bytes();
-        return b.first().is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_')
-            && b.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.'));
+        return b.first().is_some_and(|&c| is_name_start(c as char)) && b.iter().all(|&c| is_name_char(c as char));
     }
     let mut chars = s.chars();
     match chars.next() {

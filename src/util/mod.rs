@@ -16,6 +16,24 @@ pub fn now_unix_millis() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
 }
 
+/// The bytes of standard base64 (A-Z a-z 0-9 + / =), as a table.
+const BASE64_BYTES: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'=';
+        i += 1;
+    }
+    t
+};
+
+/// Whether `s` holds only the characters of standard base64 (not whether it decodes). Without a
+/// branch per byte: the auto-post form checks a ≈ 9 KB message on every SSO hop.
+pub fn is_base64_text(s: &str) -> bool {
+    s.bytes().fold(true, |ok, b| ok & BASE64_BYTES[b as usize])
+}
+
 /// SHA-256 of a DER certificate.
 pub fn sha256_fingerprint(der: &[u8]) -> [u8; 32] {
     openssl::sha::sha256(der)
