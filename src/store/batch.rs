@@ -83,31 +83,27 @@ impl Op {
     }
 }
 
-/// Result of one operation inside a batch, held until the commit is known.
-enum Done {
-    Bool(&'static str, Reply<bool>, Result<bool, StoreError>),
-    Unit(&'static str, Reply<()>, Result<(), StoreError>),
-    Id(&'static str, Reply<i64>, Result<i64, StoreError>),
+/// What an operation returned inside a batch, held until the commit is known.
+enum Outcome {
+    Bool(bool),
+    Unit,
+    Id(i64),
 }
 
-impl Done {
-    /// Sends the operation's result, or the failed commit's message in its place.
-    fn send(self, commit_failed: Option<&str>) {
-        fn pick<T>(r: Result<T, StoreError>, failed: Option<&str>, op: &'static str) -> Result<T, StoreError> {
-            match failed {
-                Some(m) => Err(StoreError::Failed { op, message: format!("commit failed: {m}") }),
-                None => r,
-            }
-        }
+impl Op {
+    /// Answers the caller: the operation's outcome, or `err`.
+    fn answer(self, r: Result<Outcome, StoreError>) {
+        let name = self.name();
+        let mismatch = || StoreError::Failed { op: name, message: "unexpected outcome".into() };
         match self {
-            Done::Bool(op, tx, r) => {
-                let _ = tx.send(pick(r, commit_failed, op));
+            Op::UseOnce { reply, .. } | Op::Hop { reply, .. } => {
+                let _ = reply.send(r.and_then(|o| if let Outcome::Bool(b) = o { Ok(b) } else { Err(mismatch()) }));
             }
-            Done::Unit(op, tx, r) => {
-                let _ = tx.send(pick(r, commit_failed, op));
+            Op::PutSession { reply, .. } => {
+                let _ = reply.send(r.and_then(|o| if let Outcome::Unit = o { Ok(()) } else { Err(mismatch()) }));
             }
-            Done::Id(op, tx, r) => {
-                let _ = tx.send(pick(r, commit_failed, op));
+            Op::AppendAudit { reply, .. } => {
+                let _ = reply.send(r.and_then(|o| if let Outcome::Id(i) = o { Ok(i) } else { Err(mismatch()) }));
             }
         }
     }
@@ -175,19 +171,18 @@ fn wait_for_idle(epoch: u64, deadline: Instant) {
     IDLE_WAITERS.fetch_sub(1, Ordering::SeqCst);
 }
 
-/// The operations waiting for the writer.
-#[derive(Default)]
-struct Queue {
-    state: Mutex<Pending>,
+/// The operations waiting for a writer thread (this module's SQLite writer, and the PostgreSQL store's
+/// hop writer).
+pub(super) struct Queue<T> {
+    state: Mutex<Pending<T>>,
     /// Signalled when the first operation is queued, and when the last handle is dropped.
     arrived: Condvar,
     /// Signalled when the last handle is dropped (the checkpointer waits on it).
     closing: Condvar,
 }
 
-#[derive(Default)]
-struct Pending {
-    ops: Vec<Op>,
+struct Pending<T> {
+    ops: Vec<T>,
     /// [`PARKS`] when the oldest queued operation arrived, and when.
     since: Option<(u64, Instant)>,
     /// Every queued operation came from a runtime thread that reports its idle moments.
@@ -195,12 +190,23 @@ struct Pending {
     closed: bool,
 }
 
-impl Queue {
-    fn lock(&self) -> MutexGuard<'_, Pending> {
+impl<T> Default for Queue<T> {
+    fn default() -> Self {
+        Queue {
+            state: Mutex::new(Pending { ops: Vec::new(), since: None, idle_aware: false, closed: false }),
+            arrived: Condvar::new(),
+            closing: Condvar::new(),
+        }
+    }
+}
+
+impl<T> Queue<T> {
+    fn lock(&self) -> MutexGuard<'_, Pending<T>> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn push(&self, op: Op) -> bool {
+    /// Queues `op`; false (and `op` dropped) once the queue is closed.
+    pub(super) fn push(&self, op: T) -> bool {
         let mut p = self.lock();
         if p.closed {
             return false;
@@ -233,7 +239,7 @@ impl Queue {
     }
 
     /// Moves up to `MAX_BATCH - batch.len()` queued operations into `batch`.
-    fn take(&self, batch: &mut Vec<Op>) {
+    fn take(&self, batch: &mut Vec<T>) {
         let mut p = self.lock();
         let n = p.ops.len().min(MAX_BATCH.saturating_sub(batch.len()));
         batch.extend(p.ops.drain(..n));
@@ -257,11 +263,55 @@ impl Queue {
     }
 }
 
-/// Closes the queue when the last [`Batcher`] clone is dropped, which ends the writer thread once it has
-/// committed what is left.
-struct Lifeline(Arc<Queue>);
+/// When a writer thread commits what is queued (see the module docs): at the runtime's next idle
+/// moment (at most [`MAX_GATHER`] after the oldest operation) for operations from an idle-aware
+/// runtime; otherwise at once, gathering [`GATHER`] more only while commits keep overlapping.
+#[derive(Default)]
+pub(super) struct Gather {
+    last_commit: Option<Instant>,
+    /// Commits left in the current "busy" spell — set when a commit carried several operations (so
+    /// requests overlap), counted down by each commit that carried one.
+    busy_left: u32,
+}
 
-impl Drop for Lifeline {
+impl Gather {
+    /// Waits for the next batch and moves it into `batch` (empty before); false once the queue is
+    /// closed and nothing is left. The caller commits the batch, then calls [`Gather::committed`].
+    pub(super) fn next<T>(&mut self, queue: &Queue<T>, batch: &mut Vec<T>) -> bool {
+        let Some((epoch, since, idle_aware)) = queue.wait() else {
+            return false;
+        };
+        if idle_aware {
+            // Commit when the runtime has nothing else to run (at once on a quiet gateway), or when
+            // the oldest operation has waited MAX_GATHER.
+            if queue.len() < MAX_BATCH {
+                wait_for_idle(epoch, since + MAX_GATHER);
+            }
+            queue.take(batch);
+        } else {
+            queue.take(batch);
+            // Under concurrent load wait a little for more before committing: fewer, larger commits
+            // cost less CPU per write. One request at a time never waits.
+            let recent = self.last_commit.is_some_and(|t| t.elapsed() < BUSY_GAP);
+            if self.busy_left > 0 && recent && batch.len() < MAX_BATCH {
+                std::thread::sleep(GATHER);
+                queue.take(batch);
+            }
+            self.busy_left = if batch.len() > 1 { BUSY_SPELL } else { self.busy_left.saturating_sub(1) };
+        }
+        true
+    }
+
+    pub(super) fn committed(&mut self) {
+        self.last_commit = Some(Instant::now());
+    }
+}
+
+/// Closes the queue when the last handle holding it is dropped, which ends its writer thread once it
+/// has committed what is left.
+pub(super) struct Lifeline<T>(pub(super) Arc<Queue<T>>);
+
+impl<T> Drop for Lifeline<T> {
     fn drop(&mut self) {
         self.0.lock().closed = true;
         self.0.arrived.notify_all();
@@ -269,7 +319,7 @@ impl Drop for Lifeline {
     }
 }
 
-impl std::fmt::Debug for Lifeline {
+impl<T> std::fmt::Debug for Lifeline<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Lifeline")
     }
@@ -279,7 +329,7 @@ impl std::fmt::Debug for Lifeline {
 /// when the last handle is dropped.
 #[derive(Debug, Clone)]
 pub(crate) struct Batcher {
-    queue: Arc<Lifeline>,
+    queue: Arc<Lifeline<Op>>,
     readers: Arc<Readers>,
 }
 
@@ -303,7 +353,7 @@ impl Batcher {
         )
         .map_err(failed("open writer"))?;
         let checkpoints = open_connection(path, "open checkpointer")?;
-        let queue = Arc::new(Queue::default());
+        let queue = Arc::new(Queue::<Op>::default());
         let q = queue.clone();
         std::thread::Builder::new()
             .name("samlgate-sqlite-writer".into())
@@ -390,39 +440,18 @@ fn session_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Session> {
     })
 }
 
-fn writer(conn: Connection, queue: &Queue) {
+fn writer(conn: Connection, queue: &Queue<Op>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
-    let mut last_commit: Option<Instant> = None;
-    // Operations from other threads: commits left in the current "busy" spell — set when a commit carried
-    // several operations (so requests overlap), counted down by each commit that carried one.
-    let mut busy_left = 0u32;
-    while let Some((epoch, since, idle_aware)) = queue.wait() {
-        if idle_aware {
-            // Commit when the runtime has nothing else to run (at once on a quiet gateway), or when
-            // the oldest operation has waited MAX_GATHER.
-            if queue.len() < MAX_BATCH {
-                wait_for_idle(epoch, since + MAX_GATHER);
-            }
-            queue.take(&mut batch);
-        } else {
-            queue.take(&mut batch);
-            // Under concurrent load wait a little for more before committing: fewer, larger commits
-            // cost less CPU per write. One request at a time never waits.
-            let recent = last_commit.is_some_and(|t| t.elapsed() < BUSY_GAP);
-            if busy_left > 0 && recent && batch.len() < MAX_BATCH {
-                std::thread::sleep(GATHER);
-                queue.take(&mut batch);
-            }
-            busy_left = if batch.len() > 1 { BUSY_SPELL } else { busy_left.saturating_sub(1) };
-        }
+    let mut gather = Gather::default();
+    while gather.next(queue, &mut batch) {
         commit_batch(&conn, &mut batch);
-        last_commit = Some(Instant::now());
+        gather.committed();
     }
 }
 
 /// Copies committed WAL pages into the database beside the writer, and starts the WAL over when it has
 /// grown long (see [`WAL_RESTART_PAGES`]). Ends with the queue.
-fn checkpointer(conn: Connection, queue: &Queue) {
+fn checkpointer(conn: Connection, queue: &Queue<Op>) {
     while queue.open_after(CHECKPOINT_EVERY) {
         let passive = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get::<_, i64>(1));
         match passive {
@@ -440,27 +469,55 @@ fn checkpointer(conn: Connection, queue: &Queue) {
     let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
 }
 
+/// Runs the batch in one transaction and answers every operation after its commit.
+///
+/// Optimistic: the operations run one after the other in the batch's transaction, without a savepoint
+/// each (a savepoint copies every page it first touches into the sub-journal: most of a hop's pages).
+/// A refusal (a replayed ID) writes nothing, so it needs no undoing. An operation that fails with an
+/// error rolls the whole batch back, and every operation of it is then run again in a transaction of
+/// its own ([`commit_one_by_one`]): the failure stays that operation's, all or nothing, as before.
 fn commit_batch(conn: &Connection, ops: &mut Vec<Op>) {
     let started = Instant::now();
     metrics::histogram!("samlgate_store_batch_ops").record(ops.len() as f64);
     if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
         let msg = e.to_string();
         for op in ops.drain(..) {
-            never_ran(op, &msg).send(None);
+            let name = op.name();
+            op.answer(Err(StoreError::Failed { op: name, message: format!("cannot begin a transaction: {msg}") }));
         }
         return;
     }
-    let done: Vec<Done> = ops.drain(..).map(|op| run(conn, op)).collect();
-    // Answers go out only after the commit: nobody acts on a write that is not yet durable.
-    let committed = conn.execute_batch("COMMIT");
-    metrics::histogram!("samlgate_store_commit_seconds").record(started.elapsed().as_secs_f64());
+    let outcomes: rusqlite::Result<Vec<Outcome>> = ops.iter().map(|op| apply(conn, op)).collect();
+    let committed = match outcomes {
+        Ok(outcomes) => conn.execute_batch("COMMIT").map(|()| outcomes),
+        Err(e) => Err(e),
+    };
     match committed {
-        Ok(()) => done.into_iter().for_each(|d| d.send(None)),
-        Err(e) => {
-            let msg = e.to_string();
-            let _ = conn.execute_batch("ROLLBACK");
-            done.into_iter().for_each(|d| d.send(Some(&msg)));
+        // Answers go out only after the commit: nobody acts on a write that is not yet durable.
+        Ok(outcomes) => {
+            metrics::histogram!("samlgate_store_commit_seconds").record(started.elapsed().as_secs_f64());
+            ops.drain(..).zip(outcomes).for_each(|(op, o)| op.answer(Ok(o)));
         }
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            tracing::warn!(error = %e, ops = ops.len(), "SQLite batch failed: its operations run again one by one");
+            commit_one_by_one(conn, ops);
+        }
+    }
+}
+
+/// Each operation in a transaction of its own: one that fails leaves nothing and gets its error.
+fn commit_one_by_one(conn: &Connection, ops: &mut Vec<Op>) {
+    for op in ops.drain(..) {
+        let name = op.name();
+        let r = conn
+            .execute_batch("BEGIN IMMEDIATE")
+            .and_then(|()| apply(conn, &op))
+            .and_then(|o| conn.execute_batch("COMMIT").map(|()| o));
+        if r.is_err() {
+            let _ = conn.execute_batch("ROLLBACK");
+        }
+        op.answer(r.map_err(failed(name)));
     }
 }
 
@@ -487,61 +544,50 @@ fn append_audit(conn: &Connection, e: &NewAuditEvent) -> rusqlite::Result<i64> {
         .query_row(params![e.at, e.kind, e.actor, e.subject, e.detail_json, e.correlation_id], |r| r.get(0))
 }
 
-/// Spends the request ID and, only when it was fresh, updates the session and appends the audit event;
-/// all of it or nothing (savepoint).
+/// Spends the request ID and, only when it was fresh, updates the session and appends the audit event
+/// (all of it or nothing: see [`commit_batch`]).
 fn record_hop(conn: &Connection, h: &HopRecord) -> rusqlite::Result<bool> {
-    // Cached statements: these run once per hop, `execute_batch` would parse them each time.
-    let exec = |sql: &str| conn.prepare_cached(sql).and_then(|mut st| st.execute([])).map(|_| ());
-    exec("SAVEPOINT hop")?;
-    let r = (|| {
-        if !use_once(conn, &h.once_kind, &h.once_id, h.once_expires_at)? {
-            return Ok(false);
-        }
-        conn.prepare_cached(SQL_SET_SESSION_ATTRIBUTES)?.execute(params![h.attributes_json, h.session_id])?;
-        append_audit(conn, &h.audit)?;
-        Ok(true)
-    })();
-    match r {
-        Ok(true) => exec("RELEASE hop")?,
-        _ => {
-            exec("ROLLBACK TO hop")?;
-            exec("RELEASE hop")?;
-        }
+    if !use_once(conn, &h.once_kind, &h.once_id, h.once_expires_at)? {
+        return Ok(false);
     }
-    r
+    conn.prepare_cached(SQL_SET_SESSION_ATTRIBUTES)?.execute(params![h.attributes_json, h.session_id])?;
+    append_audit(conn, &h.audit)?;
+    Ok(true)
 }
 
-fn run(conn: &Connection, op: Op) -> Done {
-    let name = op.name();
-    match op {
-        Op::UseOnce { kind, id, expires_at, reply } => {
-            Done::Bool(name, reply, use_once(conn, &kind, &id, expires_at).map_err(failed(name)))
+fn apply(conn: &Connection, op: &Op) -> rusqlite::Result<Outcome> {
+    Ok(match op {
+        Op::UseOnce { kind, id, expires_at, .. } => Outcome::Bool(use_once(conn, kind, id, *expires_at)?),
+        Op::PutSession { session, .. } => {
+            put_session(conn, session)?;
+            Outcome::Unit
         }
-        Op::PutSession { session, reply } => Done::Unit(name, reply, put_session(conn, &session).map_err(failed(name))),
-        Op::AppendAudit { event, reply } => Done::Id(name, reply, append_audit(conn, &event).map_err(failed(name))),
-        Op::Hop { hop, reply } => Done::Bool(name, reply, record_hop(conn, &hop).map_err(failed(name))),
-    }
+        Op::AppendAudit { event, .. } => Outcome::Id(append_audit(conn, event)?),
+        Op::Hop { hop, .. } => Outcome::Bool(record_hop(conn, hop)?),
+    })
 }
 
-/// An operation that never ran (BEGIN failed), with its error.
-fn never_ran(op: Op, msg: &str) -> Done {
-    let name = op.name();
-    let err = || StoreError::Failed { op: name, message: format!("cannot begin a transaction: {msg}") };
-    match op {
-        Op::UseOnce { reply, .. } | Op::Hop { reply, .. } => Done::Bool(name, reply, Err(err())),
-        Op::PutSession { reply, .. } => Done::Unit(name, reply, Err(err())),
-        Op::AppendAudit { reply, .. } => Done::Id(name, reply, Err(err())),
-    }
-}
-
-/// Which stores route their hot path through a [`Batcher`]. `impl_sql_store!` asks this first.
+/// Which stores route their hot path through a writer thread: the file SQLite store every write (its
+/// [`Batcher`]), the PostgreSQL store the hop (its hop writer). `impl_sql_store!` asks this first.
 pub(crate) trait GroupCommit {
     fn batcher(&self) -> Option<&Batcher> {
         None
     }
+
+    /// `record_hop` through the store's writer thread; `Err(hop)` when the store has none.
+    fn record_hop_grouped(&self, hop: HopRecord) -> Result<StoreFuture<'static, bool>, HopRecord> {
+        match self.batcher() {
+            Some(b) => Ok(b.record_hop(hop)),
+            None => Err(hop),
+        }
+    }
 }
 
-impl GroupCommit for super::PgStore {}
+impl GroupCommit for super::PgStore {
+    fn record_hop_grouped(&self, hop: HopRecord) -> Result<StoreFuture<'static, bool>, HopRecord> {
+        Ok(self.hops.record_hop(hop))
+    }
+}
 
 impl GroupCommit for super::SqliteStore {
     fn batcher(&self) -> Option<&Batcher> {

@@ -259,20 +259,6 @@ pub fn audit_search_sql(
     Some(sql)
 }
 
-/// PostgreSQL's `record_hop` in one statement, so one round trip and one implicit transaction: spend the
-/// request ID (`$1`–`$4` as in [`SQL_USE_ONCE`]) and, only when it was fresh, update the session (`$5`
-/// attributes, `$6` id) and append the audit event (`$7`–`$12` as in [`SQL_APPEND_AUDIT`]). Answers 1
-/// when the ID was fresh, 0 for a replay (which then writes nothing). SQLite has no data-modifying CTEs:
-/// its hop goes through the writer thread (`batch.rs`) or a transaction.
-pub(crate) const SQL_RECORD_HOP_PG: &str = "WITH spent AS (\
-       INSERT INTO one_time_ids (kind, id, expires_at) VALUES ($1, $2, $3) \
-       ON CONFLICT (kind, id) DO UPDATE SET expires_at = excluded.expires_at \
-       WHERE one_time_ids.expires_at <= $4 RETURNING 1), \
-     session AS (UPDATE sessions SET attributes_json = $5 WHERE id = $6 AND EXISTS (SELECT 1 FROM spent)), \
-     audit AS (INSERT INTO audit_events (at, kind, actor, subject, detail_json, correlation_id) \
-       SELECT $7, $8, $9, $10, $11, $12 WHERE EXISTS (SELECT 1 FROM spent)) \
-     SELECT COUNT(*) FROM spent";
-
 /// Implements [`Store`](crate::store::Store) for a struct with a `pool: sqlx::Pool<DB>` field.
 macro_rules! impl_sql_store {
     ($ty:ty, $backend:literal) => {
@@ -610,31 +596,12 @@ macro_rules! impl_sql_store {
             }
 
             fn record_hop(&self, hop: $crate::store::HopRecord) -> $crate::store::StoreFuture<'_, bool> {
-                if let Some(b) = $crate::store::batch::GroupCommit::batcher(self) {
-                    return b.record_hop(hop);
-                }
+                let hop = match $crate::store::batch::GroupCommit::record_hop_grouped(self, hop) {
+                    Ok(grouped) => return grouped,
+                    Err(hop) => hop,
+                };
                 Box::pin(async move {
                     let err = $crate::store::query_err;
-                    if $backend == "postgres" {
-                        let e = &hop.audit;
-                        let spent = sqlx::query_scalar::<_, i64>($crate::store::sql::SQL_RECORD_HOP_PG)
-                            .bind(hop.once_kind.as_str())
-                            .bind(hop.once_id.as_str())
-                            .bind(hop.once_expires_at)
-                            .bind($crate::store::now_unix())
-                            .bind(hop.attributes_json.as_str())
-                            .bind(hop.session_id.as_str())
-                            .bind(e.at)
-                            .bind(e.kind.as_str())
-                            .bind(e.actor.as_str())
-                            .bind(e.subject.as_str())
-                            .bind(e.detail_json.as_str())
-                            .bind(e.correlation_id.as_str())
-                            .fetch_one(&self.pool)
-                            .await
-                            .map_err(err("record_hop"))?;
-                        return Ok(spent > 0);
-                    }
                     let mut tx = self.pool.begin().await.map_err(err("record_hop"))?;
                     let fresh = sqlx::query($crate::store::sql::SQL_USE_ONCE)
                         .bind(hop.once_kind.as_str())

@@ -878,6 +878,112 @@ fn spent_on_disk(db: &std::path::Path, id: &str) -> bool {
 fn idle_commits() {
     idle_commits_do_not_wait_forever_on_a_busy_runtime();
     idle_commits_group_concurrent_hops_and_stay_durable();
+    idle_commits_group_postgres_hops_into_one_statement();
+    idle_commits_keep_a_failing_operation_its_own();
+}
+
+/// SQLite: operations committed together run without a savepoint each; one that fails with an error
+/// (here a trigger refusing its audit event) takes the batch back, and every operation of it then runs
+/// alone: the others succeed, and the failing hop leaves nothing (its ID unspent, its session as before).
+fn idle_commits_keep_a_failing_operation_its_own() {
+    let rt = idle_reporting_runtime();
+    let ctx = rt.block_on(sqlite_ctx());
+    let db = ctx.base.join("data/samlgate.db");
+    let sess = Session {
+        id: "sess-fail".into(),
+        user_id: "user-f".into(),
+        attributes_json: "{}".into(),
+        created_at: now(),
+        expires_at: now() + 3600,
+    };
+    rt.block_on(ctx.store.put_session(&sess)).unwrap();
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute_batch(
+            "CREATE TRIGGER refuse_boom BEFORE INSERT ON audit_events WHEN NEW.correlation_id = 'boom' \
+             BEGIN SELECT RAISE(ABORT, 'boom refused'); END;",
+        )
+        .unwrap();
+    let s = ctx.store.clone();
+    let (a, b, c, d) = rt
+        .block_on(rt.spawn(async move {
+            let mut first = hop("_f1", &sess, "ok-1");
+            first.attributes_json = r#"{"n":1}"#.into();
+            let mut failing = hop("_f2", &sess, "boom");
+            failing.attributes_json = r#"{"n":"failed"}"#.into();
+            // Queued together, without a pause: one batch.
+            let (a, b, c) = (s.record_hop(first), s.record_hop(failing), s.use_once("authn", "_f3", now() + 300));
+            (a.await, b.await, c.await, s.get_session("sess-fail").await)
+        }))
+        .unwrap();
+    assert!(a.unwrap());
+    let err = b.unwrap_err().to_string();
+    assert!(err.contains("boom refused"), "{err}");
+    assert!(c.unwrap());
+    assert_eq!(d.unwrap().unwrap().attributes_json, r#"{"n":1}"#);
+    assert!(spent_on_disk(&db, "_f1") && spent_on_disk(&db, "_f3"));
+    assert!(!spent_on_disk(&db, "_f2"), "the failed hop's ID stays unspent");
+    let audit = rt.block_on(ctx.store.list_audit(10, Some("sso.response"))).unwrap();
+    assert_eq!(audit.iter().map(|e| e.correlation_id.as_str()).collect::<Vec<_>>(), ["ok-1"]);
+}
+
+/// PostgreSQL: hops handed over together from such a runtime are written by one statement (one
+/// transaction: their audit rows share one `xmin`); each is still all or nothing — a replay within
+/// the batch and an ID spent before are refused and write nothing — and a session's last fresh hop in
+/// the batch is the one whose record stays.
+fn idle_commits_group_postgres_hops_into_one_statement() {
+    let rt = idle_reporting_runtime();
+    let Some(ctx) = rt.block_on(pg_ctx()) else { return };
+    let session = |id: &str| Session {
+        id: id.into(),
+        user_id: format!("user-{id}"),
+        attributes_json: "{}".into(),
+        created_at: now(),
+        expires_at: now() + 3600,
+    };
+    let (a, b) = (session("sess-a"), session("sess-b"));
+    let s = ctx.store.clone();
+    let answers = rt
+        .block_on(rt.spawn(async move {
+            s.put_session(&a).await.unwrap();
+            s.put_session(&b).await.unwrap();
+            assert!(s.use_once("authn", "_g9", now() + 300).await.unwrap());
+            // Handed over one after the other without a pause (each call queues its hop at once).
+            let mut pending = Vec::new();
+            for i in 0..10 {
+                let mut h = hop(&format!("_g{i}"), if i % 2 == 0 { &a } else { &b }, &format!("g{i}"));
+                h.attributes_json = format!(r#"{{"n":{i}}}"#);
+                pending.push(s.record_hop(h));
+            }
+            for id in ["_g3", "_g0"] {
+                let mut h = hop(id, &a, "replay");
+                h.attributes_json = r#"{"n":"replayed"}"#.into();
+                pending.push(s.record_hop(h));
+            }
+            let mut answers = Vec::new();
+            for p in pending {
+                answers.push(p.await.unwrap());
+            }
+            answers
+        }))
+        .unwrap();
+    let mut expected = vec![true; 10];
+    expected[9] = false;
+    expected.extend([false, false]);
+    assert_eq!(answers, expected);
+    rt.block_on(async {
+        let st = &ctx.store;
+        assert_eq!(st.get_session("sess-a").await.unwrap().unwrap().attributes_json, r#"{"n":8}"#);
+        assert_eq!(st.get_session("sess-b").await.unwrap().unwrap().attributes_json, r#"{"n":7}"#);
+        let pg = store::PgStore::open(&ctx.url).await.unwrap();
+        let (events, transactions): (i64, i64) =
+            sqlx::query_as("SELECT COUNT(*), COUNT(DISTINCT xmin::text) FROM audit_events WHERE kind = 'sso.response'")
+                .fetch_one(pg.pool())
+                .await
+                .unwrap();
+        assert_eq!((events, transactions), (9, 1), "9 fresh hops in one statement");
+        pg.close().await;
+    });
 }
 
 /// Writes from such a runtime are committed when it goes idle: many concurrent hops share commits,
