@@ -6,12 +6,11 @@
 //! parameter's raw, still percent-encoded text and builds the signed octets from those — re-encoding a
 //! decoded value would verify something other than what was signed.
 
-use std::io::{Read, Write};
+use std::io::Write;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use flate2::Compression;
-use flate2::read::DeflateDecoder;
 use flate2::write::DeflateEncoder;
 use openssl::hash::MessageDigest;
 use openssl::x509::X509;
@@ -166,19 +165,18 @@ pub fn form_decode(raw: &str, param: &'static str) -> Result<String, DsigError> 
 }
 
 /// Base64-decodes (strictly: canonical padding, no whitespace) and raw-inflates (RFC 1951, no zlib
-/// header) a Redirect-bound message. Inflation stops as soon as more than `max_inflated` bytes come
-/// out, so a deflate bomb costs at most that much memory and the time to produce it.
+/// header) a Redirect-bound message. Inflation stops as soon as more than `max_inflated` bytes would
+/// come out, so a deflate bomb costs at most that much memory and the time to produce it.
+///
+/// The message is inflated in one go into its output (miniz_oxide's one-shot inflate, the output being
+/// the window): a fresh state each time, and a back-reference before the message's start is an error.
 pub fn decode_redirect_message(b64_deflated: &str, max_inflated: usize) -> Result<Vec<u8>, DsigError> {
+    use miniz_oxide::inflate::{TINFLStatus, decompress_to_vec_with_limit};
     let deflated = B64.decode(b64_deflated).map_err(|_| DsigError::BadBase64("SAMLRequest"))?;
-    let mut out = Vec::with_capacity((deflated.len() * 4).min(max_inflated.saturating_add(1)));
-    let limit = u64::try_from(max_inflated).unwrap_or(u64::MAX).saturating_add(1);
-    DeflateDecoder::new(deflated.as_slice())
-        .take(limit)
-        .read_to_end(&mut out)
-        .map_err(|e| DsigError::InflateFailed(e.to_string()))?;
-    if out.len() > max_inflated {
-        return Err(DsigError::InflateTooLarge(max_inflated));
-    }
+    let out = decompress_to_vec_with_limit(&deflated, max_inflated).map_err(|e| match e.status {
+        TINFLStatus::HasMoreOutput => DsigError::InflateTooLarge(max_inflated),
+        s => DsigError::InflateFailed(format!("corrupt deflate stream ({s:?})")),
+    })?;
     if out.is_empty() {
         return Err(DsigError::InflateFailed("empty message".into()));
     }
@@ -385,6 +383,19 @@ mod tests {
         assert!(matches!(decode_redirect_message("%%%", 10), Err(DsigError::BadBase64(_))));
         assert!(matches!(decode_redirect_message("AAA=\n", 10), Err(DsigError::BadBase64(_))));
         assert!(matches!(decode_redirect_message(&B64.encode(b"\xff\xff\xff"), 10), Err(DsigError::InflateFailed(_))));
+        // A fixed-Huffman block whose first symbol copies 3 bytes from 1 back: before the message began.
+        assert!(matches!(
+            decode_redirect_message(&B64.encode([0x03, 0x02, 0x00]), 100),
+            Err(DsigError::InflateFailed(_))
+        ));
+        // Exactly at the cap is fine; a truncated stream is not.
+        let mut enc = DeflateEncoder::new(Vec::new(), Compression::default());
+        enc.write_all(b"<samlp:AuthnRequest/>").unwrap();
+        let whole = enc.finish().unwrap();
+        assert_eq!(decode_redirect_message(&B64.encode(&whole), 21).unwrap(), b"<samlp:AuthnRequest/>");
+        assert!(matches!(decode_redirect_message(&B64.encode(&whole), 20), Err(DsigError::InflateTooLarge(20))));
+        let cut = &whole[..whole.len() - 2];
+        assert!(matches!(decode_redirect_message(&B64.encode(cut), 100), Err(DsigError::InflateFailed(_))));
     }
 
     #[test]

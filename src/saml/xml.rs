@@ -281,40 +281,34 @@ impl XmlWriter {
 
     fn flush_pending(&mut self) {
         let Some(p) = self.pending.take() else { return };
-        // Resolve visibly used prefixes: the element's own and those of its prefixed attributes.
-        let mut used: Vec<String> = Vec::with_capacity(2);
-        used.push(prefix_of(&p.qname).to_owned());
+        // Resolve visibly used prefixes: the element's own and those of its prefixed attributes (borrowed:
+        // only a declaration that is rendered gets its own copy of the prefix).
+        let mut used: Vec<&str> = Vec::with_capacity(2 + p.inclusive.len());
+        used.push(prefix_of(&p.qname));
         for (n, _) in &p.attrs {
             if let Some(pre) = n.split_once(':').map(|(a, _)| a)
-                && !used.iter().any(|u| u == pre)
+                && !used.contains(&pre)
             {
-                used.push(pre.to_owned());
+                used.push(pre);
             }
         }
         for pre in &p.inclusive {
-            if !used.iter().any(|u| u == pre) {
-                used.push(pre.clone());
+            if !used.contains(&pre.as_str()) {
+                used.push(pre);
             }
         }
         let mut rendered: Vec<(String, &'static str)> = Vec::new();
         for pre in used {
-            if pre == "xml" {
+            // Unprefixed elements are in no namespace: nothing to render.
+            if pre == "xml" || pre.is_empty() {
                 continue;
             }
-            let uri = if pre.is_empty() {
-                // Unprefixed elements are in no namespace: nothing to render.
+            let Some(uri) = self.uri_of(pre) else {
+                self.fail(XmlWriteError::UnknownPrefix(pre.to_owned(), p.qname.clone()));
                 continue;
-            } else {
-                match self.uri_of(&pre) {
-                    Some(u) => u,
-                    None => {
-                        self.fail(XmlWriteError::UnknownPrefix(pre.clone(), p.qname.clone()));
-                        continue;
-                    }
-                }
             };
-            if !self.is_rendered(&pre, uri) {
-                rendered.push((pre, uri));
+            if !self.is_rendered(pre, uri) {
+                rendered.push((pre.to_owned(), uri));
             }
         }
         rendered.sort_by(|a, b| a.0.cmp(&b.0));
