@@ -60,7 +60,10 @@ def main():
     sm = d.get("store_metrics") or {}
     if sm.get("samlgate_store_batch_ops_count"):
         n = sm["samlgate_store_batch_ops_count"]
-        rows.append(("SQLite group commit (whole samlgate run): operations per commit / mean commit time",
+        what = ("PostgreSQL hop group commit (whole samlgate run): hops per statement / mean statement time"
+                if d.get("store") == "postgres" else
+                "SQLite group commit (whole samlgate run): operations per commit / mean commit time")
+        rows.append((what,
                      "%.1f / %.2f ms" % (sm["samlgate_store_batch_ops_sum"] / n,
                                         1000 * sm.get("samlgate_store_commit_seconds_sum", 0) / n), "", ""))
     if r_py is not None:

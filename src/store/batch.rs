@@ -9,8 +9,9 @@
 //! answers each caller only after that commit returned. Durability is exactly that of one commit per
 //! write (a request ID spent by `use_once` is on disk before the response that spends it leaves);
 //! under load one fsync covers many hops, and a batch costs one thread wake-up, not one per statement.
-//! Each operation is atomic on its own: a multi-statement operation (`record_hop`) runs inside a
-//! savepoint, so a failure or a refusal (replay) leaves nothing of it in the batch.
+//! Each operation is atomic on its own: a refusal (replay) writes nothing, and an operation that fails
+//! takes the batch back, whose operations then run one transaction each (see [`commit_batch`]), so a
+//! failure leaves nothing of that operation and costs the others nothing but the retry.
 //!
 //! **When to commit.** For operations from a runtime that reports its idle moments ([`runtime_parked`]
 //! and [`runtime_thread_started`], installed as Tokio's `on_thread_park` and `on_thread_start` hooks by
