@@ -206,8 +206,25 @@ impl<T> Queue<T> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Queues `op` (named `name` in errors) and waits for its answer on `rx`; an error once the queue
+    /// is closed or its writer thread has stopped.
+    pub(super) fn submit<R: Send + 'static>(
+        &self,
+        op: T,
+        name: &'static str,
+        rx: oneshot::Receiver<Result<R, StoreError>>,
+    ) -> StoreFuture<'static, R> {
+        let sent = self.push(op);
+        Box::pin(async move {
+            if !sent {
+                return Err(gone(name));
+            }
+            rx.await.map_err(|_| gone(name))?
+        })
+    }
+
     /// Queues `op`; false (and `op` dropped) once the queue is closed.
-    pub(super) fn push(&self, op: T) -> bool {
+    fn push(&self, op: T) -> bool {
         let mut p = self.lock();
         if p.closed {
             return false;
@@ -377,13 +394,7 @@ impl Batcher {
         rx: oneshot::Receiver<Result<T, StoreError>>,
     ) -> StoreFuture<'static, T> {
         let name = op.name();
-        let sent = self.queue.0.push(op);
-        Box::pin(async move {
-            if !sent {
-                return Err(gone(name));
-            }
-            rx.await.map_err(|_| gone(name))?
-        })
+        self.queue.0.submit(op, name, rx)
     }
 
     pub(crate) fn use_once(&self, kind: &str, id: &str, expires_at: i64) -> StoreFuture<'static, bool> {

@@ -102,10 +102,6 @@ pub(crate) struct HopWriter {
     queue: Arc<Lifeline<QueuedHop>>,
 }
 
-fn gone() -> StoreError {
-    StoreError::Failed { op: "record_hop", message: "the store's hop writer thread has stopped".into() }
-}
-
 impl HopWriter {
     /// Starts the writer thread; it connects with `options` at its first batch (and again after a
     /// connection failure).
@@ -123,13 +119,7 @@ impl HopWriter {
 
     pub(crate) fn record_hop(&self, hop: HopRecord) -> StoreFuture<'static, bool> {
         let (reply, rx) = oneshot::channel();
-        let sent = self.queue.0.push(QueuedHop { hop, reply });
-        Box::pin(async move {
-            if !sent {
-                return Err(gone());
-            }
-            rx.await.map_err(|_| gone())?
-        })
+        self.queue.0.submit(QueuedHop { hop, reply }, "record_hop", rx)
     }
 }
 
