@@ -12,6 +12,7 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::Instant;
 
+use axum::body::{Body, HttpBody as _};
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
@@ -94,6 +95,36 @@ pub async fn limit(State(limiter): State<std::sync::Arc<RateLimiter>>, req: Requ
         return r;
     }
     next.run(req).await
+}
+
+/// Middleware: reads the whole request body, at most `server.max_body_bytes` (else 413), before
+/// anything answers the request. An answer sent with part of the body still unread (no admin session,
+/// a wrong CSRF token, a rate limit, a refusal by the route) ends the connection with that data in the
+/// socket's receive buffer, and the kernel then resets it instead of closing it: the client may see
+/// "connection reset" instead of the answer (hyper issues 2384 and 3078). Requests without a body (the
+/// Redirect-bound SSO hop) pass untouched.
+pub async fn read_body_first(State(max_body_bytes): State<usize>, req: Request, next: Next) -> Response {
+    if req.body().is_end_stream() {
+        return next.run(req).await;
+    }
+    let (parts, body) = req.into_parts();
+    match axum::body::to_bytes(body, max_body_bytes).await {
+        Ok(bytes) => next.run(Request::from_parts(parts, Body::from(bytes))).await,
+        // Too long: the plain status, rendered by `around_request` with the limit named.
+        Err(e) if is_length_limit(&e) => StatusCode::PAYLOAD_TOO_LARGE.into_response(),
+        Err(e) => Refusal::bad_request("bad_body", format!("the request body could not be read: {e}")).into_response(),
+    }
+}
+
+fn is_length_limit(e: &axum::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(s) = source {
+        if s.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        source = s.source();
+    }
+    false
 }
 
 #[cfg(test)]

@@ -50,6 +50,60 @@ fn oversized_bodies_and_headers_are_refused() {
     assert_eq!(c.get(g.url("/healthz")).send().unwrap().status(), 200, "still serving");
 }
 
+/// A refusal that comes before the body is read (here: no admin session) still reaches the client. The
+/// gateway reads the body first; otherwise it would close the connection with the body unread and the
+/// kernel would reset it, losing the answer ("connection reset" in the browser), and the connection then
+/// serves the next request.
+#[test]
+fn a_refusal_before_the_body_is_read_still_reaches_the_client() {
+    use std::io::Write;
+    let tmp = tempfile::tempdir().unwrap();
+    let g = start_with_admin(tmp.path());
+    let mut conn = std::net::TcpStream::connect(("127.0.0.1", g.port)).unwrap();
+    conn.set_read_timeout(Some(std::time::Duration::from_secs(20))).unwrap();
+    let body = format!("csrf=x&entity_id={}", "a".repeat(200 * 1024));
+    let head = format!(
+        "POST /admin/sps/import HTTP/1.1\r\nhost: 127.0.0.1\r\naccept: application/json\r\n\
+         content-type: application/x-www-form-urlencoded\r\ncontent-length: {}\r\n\r\n",
+        body.len()
+    );
+    let mut writer = conn.try_clone().unwrap();
+    let sent =
+        std::thread::spawn(move || writer.write_all(head.as_bytes()).and_then(|_| writer.write_all(body.as_bytes())));
+    assert!(sent.join().unwrap().is_ok(), "the whole body was taken");
+    // Give a reset the time to arrive before reading.
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let text = read_answer(&mut conn);
+    assert!(text.starts_with("HTTP/1.1 401"), "{text}");
+    // The same connection goes on.
+    conn.write_all(b"GET /healthz HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n").unwrap();
+    let text = read_answer(&mut conn);
+    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+}
+
+/// One HTTP/1.1 answer with a content-length, read off a raw connection.
+fn read_answer(conn: &mut std::net::TcpStream) -> String {
+    use std::io::Read;
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let text = String::from_utf8_lossy(&answer).into_owned();
+        if let Some(end) = text.find("\r\n\r\n") {
+            let length = text[..end]
+                .lines()
+                .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().to_owned()))
+                .and_then(|v| v.parse::<usize>().ok())
+                .unwrap_or(0);
+            if answer.len() >= end + 4 + length {
+                return text;
+            }
+        }
+        let n = conn.read(&mut buf).expect("the answer is read, not reset");
+        assert!(n > 0, "closed before the whole answer: {text}");
+        answer.extend_from_slice(&buf[..n]);
+    }
+}
+
 #[test]
 fn a_readable_private_key_stops_the_start() {
     let tmp = tempfile::tempdir().unwrap();

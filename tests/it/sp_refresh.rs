@@ -112,17 +112,21 @@ fn a_refreshed_copy_with_a_bad_signature_is_refused() {
     let tampered = real.replacen("LogoutServiceHTTPRedirect\"", "LogoutServiceHTTPRedirecT\"", 1);
     *reply.lock().unwrap() = (200, tampered);
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    // The metric is counted before the refusal's audit event is committed, and the warning is logged
+    // after it: wait for both.
     let metrics = loop {
         let m = client().get(g.url("/metrics")).send().unwrap().text().unwrap();
-        if m.contains("samlgate_sp_metadata_refused_total{reason=\"digest_mismatch\"}") {
+        let log = g.log_text();
+        if m.contains("samlgate_sp_metadata_refused_total{reason=\"digest_mismatch\"}")
+            && log.contains("metadata signature refused")
+            && log.contains("keeping the last good copy")
+        {
             break m;
         }
-        assert!(std::time::Instant::now() < deadline, "no refusal counted: {}", g.log_text());
+        assert!(std::time::Instant::now() < deadline, "no refusal counted and logged: {log}");
         std::thread::sleep(Duration::from_millis(500));
     };
     assert!(metrics.contains("samlgate_sp_metadata_refused_total"), "{metrics}");
-    let log = g.log_text();
-    assert!(log.contains("metadata signature refused") && log.contains("keeping the last good copy"), "{log}");
     drop(g);
     // The stored copy is still the good one, signature verified.
     let out = stdout(&run(&dir, &["sp", "list"]));
