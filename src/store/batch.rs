@@ -593,11 +593,20 @@ pub(crate) trait GroupCommit {
             None => Err(hop),
         }
     }
+
+    /// `get_session` on a connection the store keeps for it; `None` when it keeps none.
+    fn get_session_kept<'a>(&'a self, _id: &'a str) -> Option<StoreFuture<'a, Option<Session>>> {
+        None
+    }
 }
 
 impl GroupCommit for super::PgStore {
     fn record_hop_grouped(&self, hop: HopRecord) -> Result<StoreFuture<'static, bool>, HopRecord> {
         Ok(self.hops.record_hop(hop))
+    }
+
+    fn get_session_kept<'a>(&'a self, id: &'a str) -> Option<StoreFuture<'a, Option<Session>>> {
+        Some(Box::pin(self.get_session_kept(id)))
     }
 }
 

@@ -7,7 +7,13 @@
 //! with **one** statement on its own connection ([`SQL_RECORD_HOPS`]): one round trip, one commit
 //! and one WAL flush for every hop in it, instead of one each. Each hop is still answered only after
 //! the commit that holds its request ID, and each is all or nothing: its session and audit event are
-//! written only when its ID was fresh. Everything else goes through the connection pool.
+//! written only when its ID was fresh.
+//!
+//! **The hop's session read** ([`Store::get_session`](super::Store::get_session), one per SSO hop) runs
+//! on a few pool connections kept out of the pool between reads ([`SessionReaders`]): sqlx checks a
+//! connection with a round trip to the server when the pool hands it out and again when it takes it
+//! back, so a read through the pool costs three round trips, and a kept connection one. Everything else
+//! goes through the connection pool.
 
 use std::collections::HashSet;
 use std::str::FromStr;
@@ -15,11 +21,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use sqlx::Connection as _;
-use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions, Postgres};
 use tokio::sync::oneshot;
 
 use super::batch::{Gather, Lifeline, Queue};
-use super::{HopRecord, StoreError, StoreFuture, redact_url};
+use super::{HopRecord, Session, StoreError, StoreFuture, redact_url};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
@@ -32,6 +39,7 @@ const HOPS_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct PgStore {
     pool: PgPool,
     pub(super) hops: HopWriter,
+    sessions: Arc<SessionReaders>,
 }
 
 impl PgStore {
@@ -49,7 +57,7 @@ impl PgStore {
             .map_err(|source| StoreError::Open { url: shown.clone(), source })?;
         MIGRATOR.run(&pool).await.map_err(|source| StoreError::Migrate { url: shown, source })?;
         let hops = HopWriter::start(options)?;
-        Ok(PgStore { pool, hops })
+        Ok(PgStore { pool, hops, sessions: Arc::default() })
     }
 
     /// The connection pool, for tests and maintenance.
@@ -60,7 +68,80 @@ impl PgStore {
     /// Close every connection of the pool (the hop writer's own connection closes when the last
     /// handle to the store is dropped).
     pub async fn close(&self) {
+        // The kept session readers go back first: the pool's close waits for every connection.
+        self.sessions.clear();
         self.pool.close().await;
+    }
+
+    /// The live session `id` (the hop's session read), on a kept connection when there is one. A kept
+    /// connection that fails (the server restarted, the network cut it) is dropped and the read is
+    /// made once more on a connection from the pool, which it then keeps.
+    pub(super) async fn get_session_kept(&self, id: &str) -> Result<Option<Session>, StoreError> {
+        if let Some(mut conn) = self.sessions.take() {
+            match read_session(&mut conn, id).await {
+                Ok(found) => {
+                    self.sessions.keep(conn);
+                    return Ok(found);
+                }
+                Err(e) => {
+                    tracing::info!(error = %e, "a kept PostgreSQL connection failed; reading again from the pool")
+                }
+            }
+        }
+        let mut conn = self.pool.acquire().await.map_err(super::query_err("get_session"))?;
+        let found = read_session(&mut conn, id).await.map_err(super::query_err("get_session"))?;
+        self.sessions.keep(conn);
+        Ok(found)
+    }
+}
+
+async fn read_session(conn: &mut PoolConnection<Postgres>, id: &str) -> Result<Option<Session>, sqlx::Error> {
+    sqlx::query_as::<_, Session>(super::sql::SQL_GET_SESSION)
+        .bind(id)
+        .bind(super::now_unix())
+        .fetch_optional(&mut **conn)
+        .await
+}
+
+/// Most connections kept out of the pool for session reads (of the pool's ten).
+const MAX_KEPT_READERS: usize = 4;
+
+/// Pool connections kept between the hops' session reads (see the module docs). A connection is kept
+/// only after a read on it succeeded; at most [`MAX_KEPT_READERS`], the rest go back to the pool.
+#[derive(Debug, Default)]
+struct SessionReaders {
+    idle: std::sync::Mutex<Vec<PoolConnection<Postgres>>>,
+}
+
+impl SessionReaders {
+    fn take(&self) -> Option<PoolConnection<Postgres>> {
+        self.idle.lock().ok().and_then(|mut v| v.pop())
+    }
+
+    fn keep(&self, conn: PoolConnection<Postgres>) {
+        if let Ok(mut idle) = self.idle.lock()
+            && idle.len() < MAX_KEPT_READERS
+        {
+            idle.push(conn);
+        }
+    }
+
+    fn clear(&self) {
+        let kept = self.idle.lock().map(|mut v| std::mem::take(&mut *v)).unwrap_or_default();
+        drop(kept);
+    }
+}
+
+impl Drop for SessionReaders {
+    fn drop(&mut self) {
+        let kept = self.idle.get_mut().map(std::mem::take).unwrap_or_default();
+        // The pool takes a connection back with a task of the runtime; without one (the store outlived
+        // its runtime), detach them from the pool and close their sockets here.
+        if tokio::runtime::Handle::try_current().is_err() {
+            for conn in kept {
+                drop(conn.detach());
+            }
+        }
     }
 }
 

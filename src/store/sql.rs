@@ -495,6 +495,9 @@ macro_rules! impl_sql_store {
                     let found = b.get_session(id);
                     return Box::pin(std::future::ready(found));
                 }
+                if let Some(read) = $crate::store::batch::GroupCommit::get_session_kept(self, id) {
+                    return read;
+                }
                 Box::pin(async move {
                     sqlx::query_as::<_, $crate::store::Session>($crate::store::sql::SQL_GET_SESSION)
                         .bind(id)

@@ -728,6 +728,42 @@ async fn open_postgres_unreachable_is_an_error_with_redacted_password() {
     assert!(!msg.contains("hunter2"), "{msg}");
 }
 
+/// PostgreSQL: the hop's session read keeps its connection out of the pool between reads. When that
+/// connection is cut (here its server process is terminated, as a server restart would), the next read
+/// is made again on a fresh connection from the pool and succeeds.
+#[tokio::test]
+async fn postgres_session_reads_survive_a_cut_kept_connection() {
+    let Some(ctx) = pg_ctx().await else { return };
+    let app = format!("samlgate_{}", uuid::Uuid::new_v4().simple());
+    let s = store::open(&format!("{}&application_name={app}", ctx.url), std::path::Path::new(".")).await.unwrap();
+    let live = Session {
+        id: "sess-kept".into(),
+        user_id: "user-1".into(),
+        attributes_json: "{}".into(),
+        created_at: now(),
+        expires_at: now() + 3600,
+    };
+    s.put_session(&live).await.unwrap();
+    for _ in 0..3 {
+        assert_eq!(s.get_session("sess-kept").await.unwrap().unwrap().user_id, "user-1");
+    }
+    use sqlx::Connection as _;
+    let admin_url = std::env::var("SAMLGATE_TEST_PG").unwrap_or_else(|_| DEFAULT_PG.to_string());
+    let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap();
+    let cut: Vec<(bool,)> =
+        sqlx::query_as("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1")
+            .bind(&app)
+            .fetch_all(&mut admin)
+            .await
+            .unwrap();
+    assert!(!cut.is_empty() && cut.iter().all(|(ok,)| *ok), "{cut:?}");
+    admin.close().await.unwrap();
+    for _ in 0..3 {
+        assert_eq!(s.get_session("sess-kept").await.unwrap().unwrap().user_id, "user-1", "read after the cut");
+    }
+    assert!(s.get_session("sess-missing").await.unwrap().is_none());
+}
+
 #[test]
 fn store_is_dyn_compatible() {
     fn takes(_: Option<Arc<dyn Store>>) {}
