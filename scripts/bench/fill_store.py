@@ -13,6 +13,9 @@ detail with request, response and assertion ids, ACS and client address), then c
 status answers, logouts, binding notifications and a few admin events; every event a random correlation
 id. Bindings: a million customers `cust-0000000…` bound over a year, several per second (ties on
 created_at). Spent request IDs: replay keys as the hop writes them, 90 % still live, 10 % expired.
+With --heavy-customer NAME --heavy-events N, also N events of one customer (sign-ins and console
+jumps over the 180 days, a name the customer draws never give): a customer whose audit page is full,
+with the same rows whatever else the store holds (scripts/bench-store gives them to its small store).
 
 For speed the secondary indexes of the filled tables are dropped before the insert and built again
 after it (the same definitions, read from the catalogue), PostgreSQL's triggers are off for the session
@@ -106,6 +109,16 @@ def fill_sqlite(path, a):
             "SELECT ? + n, ? - 180 * 86400 + (n * 180 * 86400) / ?, %s, %s, %s, %s, lower(hex(randomblob(8))) FROM c"
             % (sql_case(H_KIND, 1, cust), sql_case(H_KIND, 2, cust), sql_case(H_KIND, 3, cust), detail),
             (a.audit, start, now, a.audit)))
+    if a.heavy_events:
+        start = (db.execute("SELECT COALESCE(MAX(id), 0) FROM audit_events").fetchone()[0])
+        timed("audit_events of %s: %d rows" % (a.heavy_customer, a.heavy_events), lambda: db.execute(
+            "WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < :count) "
+            "INSERT INTO audit_events (id, at, kind, actor, subject, detail_json, correlation_id) "
+            "SELECT :start + n, :now - 180 * 86400 + (n * 180 * 86400) / :count, "
+            "CASE WHEN n % 4 = 0 THEN 'console.jump' ELSE 'sso.response' END, :who, "
+            "CASE WHEN n % 4 = 0 THEN :who ELSE :sp END, json_object('via', 'bench', 'client', '10.9.9.9'), "
+            "lower(hex(randomblob(8))) FROM c",
+            {"count": a.heavy_events, "start": start, "now": now, "who": a.heavy_customer, "sp": SP}))
     if a.spent:
         # 90 % expire within the next hour, 10 % expired an hour ago.
         timed("one_time_ids: %d rows" % a.spent, lambda: db.execute(
@@ -162,6 +175,15 @@ def fill_postgres(url, a):
             "FROM generate_series(1::bigint, %d) n"
             % (now, a.audit, sql_case(H_KIND, 1, cust), sql_case(H_KIND, 2, cust), sql_case(H_KIND, 3, cust),
                detail, a.audit))
+    if a.heavy_events:
+        q = "'%s'" % a.heavy_customer.replace("'", "''")
+        stmts.append(
+            "INSERT INTO audit_events (at, kind, actor, subject, detail_json, correlation_id) "
+            "SELECT %d - 180 * 86400 + (n * 180 * 86400) / %d, "
+            "CASE WHEN n %% 4 = 0 THEN 'console.jump' ELSE 'sso.response' END, %s, "
+            "CASE WHEN n %% 4 = 0 THEN %s ELSE '%s' END, "
+            "json_build_object('via', 'bench', 'client', '10.9.9.9')::text, substr(md5(random()::text), 1, 16) "
+            "FROM generate_series(1::bigint, %d) n" % (now, a.heavy_events, q, q, SP, a.heavy_events))
     if a.spent:
         stmts.append(
             "INSERT INTO one_time_ids (kind, id, expires_at) "
@@ -183,6 +205,8 @@ def main():
     p.add_argument("--bindings", type=int, default=1_000_000)
     p.add_argument("--audit", type=int, default=10_000_000)
     p.add_argument("--spent", type=int, default=1_000_000)
+    p.add_argument("--heavy-customer", default="cust-heavy-01")
+    p.add_argument("--heavy-events", type=int, default=0)
     a = p.parse_args()
     t = time.time()
     if a.url.startswith("sqlite://"):
