@@ -57,6 +57,28 @@ def main():
             efficiency = sign_ms / (sg_ms + pg_ms)
             rows.append(("efficiency counting PostgreSQL's CPU too (%.3f ms per hop)" % pg_ms,
                          "%.3f ms" % (sg_ms + pg_ms), "%.2f" % efficiency, target))
+    # The floor (benches/floor.rs): the same stack, load and pinning, doing only one sign and one verify per
+    # request; the highest efficiency any gateway on this stack reaches, without and with the CPU the
+    # store's threads (and PostgreSQL) spent per hop in samlgate's run.
+    fl, flh = d.get("floor"), d.get("floor_http")
+    if fl and flh and d.get("samlgate_cpu_s") and hops_sat:
+        fl_ms = fl["server_cpu_s"] * 1000.0 / max(1, fl["requests"])
+        flh_ms = flh["server_cpu_s"] * 1000.0 / max(1, flh["requests"])
+        st_ms = d.get("store_threads_cpu_s", 0) * 1000.0 / hops_sat
+        if d.get("store") == "postgres":
+            st_ms += d.get("postgres_cpu_s", 0) * 1000.0 / hops_sat
+        rows.append(("floor of this stack (benches/floor.rs, same load): HTTP and the same page alone, CPU per request",
+                     "%.3f ms (%.0f req/s)" % (flh_ms, ok_rate(flh)), "", ""))
+        rows.append(("floor: the same plus one sign and one verify, CPU per request (%.0f req/s): the highest "
+                     "efficiency on this stack" % ok_rate(fl), "%.3f ms" % fl_ms, "%.2f" % (sign_ms / fl_ms), ""))
+        rows.append(("samlgate's store threads%s per hop (in the samlgate CPU above%s)"
+                     % (" and PostgreSQL" if d.get("store") == "postgres" else "",
+                        "; PostgreSQL besides" if d.get("store") == "postgres" else ""),
+                     "%.3f ms" % st_ms, "", ""))
+        rows.append(("the floor plus that store work: the highest efficiency with this store",
+                     "%.3f ms" % (fl_ms + st_ms), "%.2f" % (sign_ms / (fl_ms + st_ms)), ""))
+        rows.append(("samlgate's CPU per hop beyond the floor and its store work (SAML, session, XML, audit, log…)",
+                     "%.3f ms" % (sg_ms - fl_ms - d.get("store_threads_cpu_s", 0) * 1000.0 / hops_sat), "", ""))
     sm = d.get("store_metrics") or {}
     if sm.get("samlgate_store_batch_ops_count"):
         n = sm["samlgate_store_batch_ops_count"]
