@@ -52,8 +52,9 @@ def main():
         target = "≥ 0.70" if d.get("store", "sqlite") == "sqlite" else "≥ 0.50"
         rows.append(("efficiency: one RSA-2048 sign (%.3f ms) ÷ samlgate CPU per hop (wrk: %.3f ms, other cores)"
                      % (sign_ms, cl_ms), "%.3f ms" % sg_ms, "%.2f" % efficiency, target))
-        if d.get("store") == "postgres" and d.get("postgres_cpu_s"):
-            pg_ms = d["postgres_cpu_s"] * 1000.0 / hops_sat
+        pg = d.get("store") == "postgres"
+        pg_ms = d.get("postgres_cpu_s", 0) * 1000.0 / hops_sat if pg else 0.0
+        if pg and pg_ms:
             efficiency = sign_ms / (sg_ms + pg_ms)
             rows.append(("efficiency counting PostgreSQL's CPU too (%.3f ms per hop)" % pg_ms,
                          "%.3f ms" % (sg_ms + pg_ms), "%.2f" % efficiency, target))
@@ -64,21 +65,19 @@ def main():
     if fl and flh and d.get("samlgate_cpu_s") and hops_sat:
         fl_ms = fl["server_cpu_s"] * 1000.0 / max(1, fl["requests"])
         flh_ms = flh["server_cpu_s"] * 1000.0 / max(1, flh["requests"])
-        st_ms = d.get("store_threads_cpu_s", 0) * 1000.0 / hops_sat
-        if d.get("store") == "postgres":
-            st_ms += d.get("postgres_cpu_s", 0) * 1000.0 / hops_sat
+        threads_ms = d.get("store_threads_cpu_s", 0) * 1000.0 / hops_sat
+        st_ms = threads_ms + pg_ms
         rows.append(("floor of this stack (benches/floor.rs, same load): HTTP and the same page alone, CPU per request",
                      "%.3f ms (%.0f req/s)" % (flh_ms, ok_rate(flh)), "", ""))
         rows.append(("floor: the same plus one sign and one verify, CPU per request (%.0f req/s): the highest "
                      "efficiency on this stack" % ok_rate(fl), "%.3f ms" % fl_ms, "%.2f" % (sign_ms / fl_ms), ""))
         rows.append(("samlgate's store threads%s per hop (in the samlgate CPU above%s)"
-                     % (" and PostgreSQL" if d.get("store") == "postgres" else "",
-                        "; PostgreSQL besides" if d.get("store") == "postgres" else ""),
+                     % ((" and PostgreSQL", "; PostgreSQL besides") if pg else ("", "")),
                      "%.3f ms" % st_ms, "", ""))
         rows.append(("the floor plus that store work: the highest efficiency with this store",
                      "%.3f ms" % (fl_ms + st_ms), "%.2f" % (sign_ms / (fl_ms + st_ms)), ""))
         rows.append(("samlgate's CPU per hop beyond the floor and its store work (SAML, session, XML, audit, log…)",
-                     "%.3f ms" % (sg_ms - fl_ms - d.get("store_threads_cpu_s", 0) * 1000.0 / hops_sat), "", ""))
+                     "%.3f ms" % (sg_ms - fl_ms - threads_ms), "", ""))
     sm = d.get("store_metrics") or {}
     if sm.get("samlgate_store_batch_ops_count"):
         n = sm["samlgate_store_batch_ops_count"]
